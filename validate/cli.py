@@ -1,0 +1,75 @@
+"""Command-line interface: parse arguments, run the pipeline, report, exit 0/1/2.
+
+Exit codes: 0 no error-level finding; 1 at least one; 2 the tool could not do its job (bad
+usage, kubectl missing or wrong, unreadable configuration, internal error), with one line on
+standard error saying why. No traceback unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from validate import __version__
+from validate.findings import ToolError
+from validate.pipeline import Options, run
+from validate.report import REPORTERS
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"gitops-validate: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gitops-validate", description="Validate a Seldon Core + Argo CD GitOps repository"
+                     " offline: render as Argo CD does, check every object strictly, report at file:line.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
+                        " the current directory is in)")
+    parser.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    parser.add_argument("--kubernetes-version", "-k", action="append", default=[], metavar="VERSION",
+                        help="check against this Kubernetes version (repeatable; default from the config,"
+                        " else the oldest and newest shipped)")
+    parser.add_argument("--crd", action="append", default=[], type=Path, metavar="FILE",
+                        help="a CustomResourceDefinition file whose schemas to use (repeatable)")
+    parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    for folder in args.schema_dir:
+        if not folder.is_dir():
+            parser.error(f"--schema-dir {folder}: not a directory")
+    for file in args.crd:
+        if not file.is_file():
+            parser.error(f"--crd {file}: not a file")
+    options = Options(paths=args.paths, kubernetes_versions=args.kubernetes_version, crd_files=args.crd,
+                      schema_dirs=args.schema_dir, jobs=args.jobs)
+    try:
+        result = run(options)
+        REPORTERS[args.format](sys.stdout).report(result)
+        sys.stdout.flush()
+    except ToolError as error:
+        print(f"gitops-validate: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("gitops-validate: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 2
+    except Exception as error:  # noqa: BLE001 - the contract is one line and exit 2, never a traceback
+        if args.debug:
+            raise
+        print(f"gitops-validate: internal error: {type(error).__name__}: {error} (rerun with --debug)",
+              file=sys.stderr)
+        return 2
+    return result.exit_code

@@ -1,0 +1,369 @@
+"""Safe YAML loading that keeps the line and column of every node.
+
+The loader builds Python objects straight from libyaml's event stream, without recursion, so
+it can bound what hostile input costs: nesting depth, alias expansion (billion laughs),
+document count and file size are all limited, and every violation becomes a finding at the
+file and line where it happens, never an exception. Tags other than YAML's standard ones are
+refused (no object construction of any kind), duplicate keys are reported (the API server's
+decoder rejects them), and timestamps stay strings, as Kubernetes reads them.
+
+Each document records ``positions``: for every path (a tuple of keys and list indexes) the
+1-based line and column of the key (mapping entries) or of the item (sequence entries). That
+index is what lets a schema error on ``spec.template.spec.containers[0].image`` land on the
+line that holds ``image:``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validate.findings import Finding
+
+Path_ = tuple[str | int, ...]
+
+_Parser = getattr(yaml, "CParser", None)
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:merge",
+}
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost. The defaults are far above any real manifest."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_documents: int = 10_000
+    max_depth: int = 200
+    max_nodes_per_document: int = 1_000_000  # after alias expansion
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its data and where each node of it stands."""
+
+    file: str  # repository-relative path
+    index: int  # 0-based position of the document in its file
+    data: Any
+    line: int  # 1-based line where the document's root node starts
+    column: int
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def position(self, path: Path_) -> tuple[int, int] | None:
+        """The exact position of ``path``, or None when the source has no such node."""
+        if not path:
+            return (self.line, self.column)
+        return self.positions.get(tuple(path))
+
+    def nearest(self, path: Path_) -> tuple[Path_, tuple[int, int]]:
+        """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
+        path = tuple(path)
+        for end in range(len(path), 0, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return path[:end], found
+        return (), (self.line, self.column)
+
+
+@dataclass
+class LoadedFile:
+    file: str
+    documents: list[Document]
+    findings: list[Finding]
+    text: str | None = None  # the decoded text, when it could be decoded
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+class _Abort(Exception):
+    """A file-level problem; the message and mark become one finding."""
+
+    def __init__(self, rule: str, message: str, line: int | None, column: int | None = None):
+        super().__init__(message)
+        self.rule, self.message, self.line, self.column = rule, message, line, column
+
+
+def load_file(path: Path, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    """Read and parse one file; every problem is a finding on ``rel``."""
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            return _fail(rel, "load-oversize", f"file is {size:,} bytes, over the {limits.max_file_bytes:,}"
+                         " byte limit (raise max_file_bytes in the config if it is really a manifest)", None)
+        raw = path.read_bytes()
+    except OSError as error:
+        return _fail(rel, "load-unreadable", f"cannot read file: {error.strerror or error}", None)
+    return load_bytes(raw, rel, limits)
+
+
+def load_bytes(raw: bytes, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    if len(raw) > limits.max_file_bytes:
+        return _fail(rel, "load-oversize", f"file is {len(raw):,} bytes, over the {limits.max_file_bytes:,}"
+                     " byte limit", None)
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        return _fail(rel, "load-binary", "file contains a NUL byte: binary data, not YAML", line)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return _fail(rel, "load-encoding", f"invalid UTF-8 (byte 0x{raw[error.start]:02x}): YAML files must be"
+                     " UTF-8", line, column)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    loaded = load_text(text, rel, limits)
+    loaded.text = text
+    return loaded
+
+
+def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    builder = _Builder(rel, limits)
+    try:
+        documents = list(builder.documents(text))
+    except _Abort as abort:
+        return LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line, abort.column)])
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}", rel, line, column)])
+    except yaml.YAMLError as error:  # reader errors (control characters) have no problem_mark
+        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {error}", rel, None)])
+    return LoadedFile(rel, documents, builder.findings)
+
+
+def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
+    return LoadedFile(rel, [], [Finding(rule, message, rel, line, column)])
+
+
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:
+    """Resolve a scalar as YAML 1.1 does (what Kubernetes' decoder does too), timestamps as strings."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
+        return event.value, tag
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    if tag == "tag:yaml.org,2002:null":
+        return None, tag
+    if tag == "tag:yaml.org,2002:bool":
+        return _constructor.construct_yaml_bool(node), tag
+    if tag == "tag:yaml.org,2002:int":
+        return _constructor.construct_yaml_int(node), tag
+    if tag == "tag:yaml.org,2002:float":
+        return _constructor.construct_yaml_float(node), tag
+    return event.value, tag
+
+
+class _Frame:
+    __slots__ = ("container", "path", "anchor", "weight", "pending_key", "key_mark", "merges", "keys_seen")
+
+    def __init__(self, container: Any, path: Path_, anchor: str | None):
+        self.container = container
+        self.path = path
+        self.anchor = anchor
+        self.weight = 1
+        self.pending_key: Any = _NO_KEY
+        self.key_mark: tuple[int, int] = (0, 0)
+        self.merges: list[dict[str, Any]] = []
+        self.keys_seen: set[str] = set()
+
+
+_NO_KEY = object()
+
+
+class _Builder:
+    """Turns libyaml events into plain Python data plus a position index, iteratively."""
+
+    def __init__(self, rel: str, limits: Limits):
+        self.rel = rel
+        self.limits = limits
+        self.findings: list[Finding] = []
+        self.done: list[Document] = []
+
+    def documents(self, text: str) -> Iterator[Document]:
+        parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
+        anchors: dict[str, tuple[Any, int]] = {}
+        open_anchors: set[str] = set()
+        stack: list[_Frame] = []
+        positions: dict[Path_, tuple[int, int]] = {}
+        root: Any = None
+        root_mark = (1, 1)
+        index = -1
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None or isinstance(event, yaml.StreamEndEvent):
+                    break
+                if isinstance(event, yaml.DocumentStartEvent):
+                    index += 1
+                    if index >= self.limits.max_documents:
+                        raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
+                                     " documents in one file", event.start_mark.line + 1)
+                    anchors, open_anchors, positions, root = {}, set(), {}, None
+                    root_mark = (event.end_mark.line + 1, event.end_mark.column + 1)
+                    continue
+                if isinstance(event, yaml.DocumentEndEvent):
+                    if root is not None:
+                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions)
+                        self.done.append(document)
+                        yield document
+                    continue
+                if isinstance(event, yaml.StreamStartEvent):
+                    continue
+                mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+                if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    frame = stack.pop()
+                    if isinstance(event, yaml.MappingEndEvent) and frame.merges:
+                        for merged in reversed(frame.merges):
+                            for key, value in merged.items():
+                                frame.container.setdefault(key, value)
+                    if frame.anchor is not None:
+                        anchors[frame.anchor] = (frame.container, frame.weight)
+                        open_anchors.discard(frame.anchor)
+                    value, weight = frame.container, frame.weight
+                    if not stack:
+                        root = value
+                        self._check_weight(weight, mark)
+                        continue
+                    self._attach(stack[-1], value, weight, mark, positions, is_merge_target=False)
+                    continue
+
+                if isinstance(event, yaml.AliasEvent):
+                    if event.anchor in open_anchors:
+                        raise _Abort("load-recursive-alias", f"alias *{event.anchor} refers to a node that"
+                                     " contains it (recursive structure)", mark[0], mark[1])
+                    if event.anchor not in anchors:
+                        raise _Abort("load-syntax", f"alias *{event.anchor} has no anchor", mark[0], mark[1])
+                    value, weight = anchors[event.anchor]
+                    if not stack:
+                        root, root_mark = value, mark
+                        self._check_weight(weight, mark)
+                        continue
+                    self._attach(stack[-1], value, weight, mark, positions, is_merge_target=False)
+                    continue
+
+                tag = getattr(event, "tag", None)
+                if isinstance(event, yaml.ScalarEvent):
+                    if tag not in (None, "!") and tag not in _STANDARD_TAGS:
+                        raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
+                                     " manifests use plain data only", mark[0], mark[1])
+                    value, resolved = _scalar(event)
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (value, 1)
+                    if not stack:
+                        root, root_mark = value, mark
+                        continue
+                    self._attach(stack[-1], value, 1, mark, positions, is_merge_target=resolved == _MERGE)
+                    continue
+
+                # a collection starts
+                if tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                    raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
+                                 " manifests use plain data only", mark[0], mark[1])
+                if len(stack) >= self.limits.max_depth:
+                    raise _Abort("load-too-deep", f"nesting deeper than {self.limits.max_depth} levels",
+                                 mark[0], mark[1])
+                if stack and isinstance(stack[-1].container, dict) and stack[-1].pending_key is _NO_KEY:
+                    raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not"
+                                 " valid in a Kubernetes manifest", mark[0], mark[1])
+                path = self._child_path(stack[-1]) if stack else ()
+                if stack:
+                    positions[path] = stack[-1].key_mark if isinstance(stack[-1].container, dict) else mark
+                else:
+                    root_mark = mark
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+                stack.append(_Frame(container, path, event.anchor))
+        finally:
+            if hasattr(parser, "dispose"):
+                parser.dispose()
+
+    @staticmethod
+    def _child_path(parent: _Frame) -> Path_:
+        if isinstance(parent.container, dict):
+            return parent.path + (parent.pending_key,)
+        return parent.path + (len(parent.container),)
+
+    def _attach(self, parent: _Frame, value: Any, weight: int, mark: tuple[int, int],
+                positions: dict[Path_, tuple[int, int]], is_merge_target: bool) -> None:
+        if isinstance(parent.container, list):
+            positions.setdefault(parent.path + (len(parent.container),), mark)
+            parent.container.append(value)
+            parent.weight += weight
+            self._check_weight(parent.weight, mark)
+            return
+        if parent.pending_key is _NO_KEY:  # this scalar (or alias) is a key
+            if is_merge_target:
+                parent.pending_key = _MERGE
+            elif isinstance(value, (dict, list)):
+                raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not valid in a"
+                             " Kubernetes manifest", mark[0], mark[1])
+            else:
+                parent.pending_key = _key_text(value)
+            parent.key_mark = mark
+            return
+        key = parent.pending_key
+        parent.pending_key = _NO_KEY
+        if key is _MERGE:
+            merged = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, dict) for item in merged):
+                raise _Abort("load-syntax", "a merge key (<<) must refer to a mapping or a list of mappings",
+                             mark[0], mark[1])
+            parent.merges.extend(merged)
+        else:
+            if key in parent.keys_seen:
+                line, column = parent.key_mark
+                self.findings.append(Finding("load-duplicate-key", f"duplicate key {key!r}: the API server"
+                                             " rejects it and tools disagree on which value wins",
+                                             self.rel, line, column))
+            parent.keys_seen.add(key)
+            parent.container[key] = value
+            positions[parent.path + (key,)] = parent.key_mark
+        parent.weight += weight
+        self._check_weight(parent.weight, mark)
+
+    def _check_weight(self, weight: int, mark: tuple[int, int]) -> None:
+        if weight > self.limits.max_nodes_per_document:
+            raise _Abort("load-alias-bomb", f"document expands to over {self.limits.max_nodes_per_document:,}"
+                         " nodes through aliases (an alias bomb?)", mark[0], mark[1])
+
+
+def _key_text(value: Any) -> str:
+    """Mapping keys become strings, as sigs.k8s.io/yaml turns them into JSON object keys."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def iter_objects(loaded: LoadedFile) -> Iterator[Document]:
+    """Documents whose data is a mapping (the only kind of document a manifest may hold)."""
+    for document in loaded.documents:
+        if isinstance(document.data, dict):
+            yield document

@@ -1,0 +1,189 @@
+"""Mapping rendered objects back to the file and line a user edits.
+
+Kustomize's origin annotation names the resource file an object came from; this module finds
+the object's document in that file (by kind, then by name, which prefixes, suffixes and hashes
+may have changed) and, for a field path, the line of that field. When the source has no such
+field, a patch applied by one of the kustomizations in the object's transformation list may:
+then the finding lands in the patch file. Otherwise it lands on the object, saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from validate.load import Document, LoadedFile, Path_
+from validate.render import RenderedObject
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str | None
+    line: int | None
+    column: int | None
+    note: str = ""  # appended to the message when the value is not where the user wrote it
+
+
+class Locator:
+    def __init__(self, loaded: dict[str, LoadedFile]):
+        self.loaded = loaded
+        self._documents: dict[tuple[str, int], Document | None] = {}
+
+    def source_document(self, obj: RenderedObject) -> Document | None:
+        if obj.source_file is None:
+            return None
+        key = (obj.render + "\0" + obj.source_file, obj.index)
+        if key not in self._documents:
+            self._documents[key] = _match(self._objects(obj.source_file), obj.data)
+        return self._documents[key]
+
+    def _objects(self, rel: str) -> list[Document]:
+        loaded = self.loaded.get(rel)
+        return [d for d in loaded.documents if isinstance(d.data, dict)] if loaded else []
+
+    def locate(self, obj: RenderedObject, path: Path_) -> Location:
+        path = tuple(path)
+        document = self.source_document(obj)
+        if document is not None:
+            exact = document.position(path)
+            if exact is not None:
+                return Location(document.file, exact[0], exact[1])
+        patched = self._in_patch(obj, path)
+        if patched is not None:
+            return patched
+        if document is not None:
+            nearest_path, (line, column) = document.nearest(path)
+            note = "" if not path else " (the value is not in this file: a kustomize transformer set it)"
+            return Location(document.file, line, column, note)
+        if obj.generated_in is not None:
+            return self._generator(obj)
+        if obj.source_file is not None:
+            return Location(obj.source_file, None, None)
+        return Location(f"{obj.render}/kustomization.yaml" if obj.render != "." else "kustomization.yaml",
+                        None, None)
+
+    def locate_object(self, obj: RenderedObject) -> Location:
+        return self.locate(obj, ())
+
+    def _generator(self, obj: RenderedObject) -> Location:
+        assert obj.generated_in is not None
+        loaded = self.loaded.get(obj.generated_in)
+        document = loaded.documents[0] if loaded and loaded.documents else None
+        if document is None or not isinstance(document.data, dict):
+            return Location(obj.generated_in, None, None)
+        field = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}.get(
+            obj.generator or "", "")
+        entries = document.data.get(field)
+        name = str((obj.data.get("metadata") or {}).get("name", ""))
+        if isinstance(entries, list):
+            for index, entry in enumerate(entries):
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] in name:
+                    position = document.position((field, index))
+                    if position:
+                        return Location(obj.generated_in, position[0], position[1])
+        return Location(obj.generated_in, document.line, document.column)
+
+    def _in_patch(self, obj: RenderedObject, path: Path_) -> Location | None:
+        """The patch file and line that set ``path`` on ``obj``, if a patch did."""
+        if not path:
+            return None
+        for kustomization_file, transformer in obj.transformed_in:
+            if transformer not in ("PatchTransformer", "PatchStrategicMergeTransformer", "PatchJson6902Transformer"):
+                continue
+            loaded = self.loaded.get(kustomization_file)
+            if not loaded or not loaded.documents or not isinstance(loaded.documents[0].data, dict):
+                continue
+            directory = PurePosixPath(kustomization_file).parent
+            for patch_file, target in _patch_files(loaded.documents[0].data):
+                rel = (directory / patch_file).as_posix()
+                found = self._patch_position(_normalise(rel), obj.data, target, path)
+                if found is not None:
+                    return Location(found[0], found[1], found[2],
+                                    f" (set by patch {found[0]}, applied in {kustomization_file})")
+        return None
+
+    def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
+                        path: Path_) -> tuple[str, int, int] | None:
+        for document in self._objects(rel):
+            patch = document.data
+            if "op" in patch or isinstance(patch, list):
+                continue
+            if target is None and not _same_object(patch, data):
+                continue
+            if target is not None and not _targets(target, data):
+                continue
+            position = document.position(path)
+            if position is not None:
+                return rel, position[0], position[1]
+        loaded = self.loaded.get(rel)  # JSON 6902 patches: a list of operations
+        if loaded and loaded.documents and isinstance(loaded.documents[0].data, list):
+            if target is not None and not _targets(target, data):
+                return None
+            pointer = "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
+            document = loaded.documents[0]
+            for index, op in enumerate(document.data):
+                if isinstance(op, dict) and isinstance(op.get("path"), str) and (
+                        pointer == op["path"] or pointer.startswith(op["path"].rstrip("/") + "/")):
+                    position = document.position((index,))
+                    if position is not None:
+                        return rel, position[0], position[1]
+        return None
+
+
+def _normalise(rel: str) -> str:
+    parts: list[str] = []
+    for part in rel.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _patch_files(kustomization: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    found: list[tuple[str, dict[str, Any] | None]] = []
+    for field in ("patches", "patchesJson6902"):
+        entries = kustomization.get(field)
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
+                found.append((entry["path"], target))
+    entries = kustomization.get("patchesStrategicMerge")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, str) and "\n" not in entry:
+            found.append((entry, None))
+    return found
+
+
+def _name(data: dict[str, Any]) -> str:
+    metadata = data.get("metadata")
+    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
+
+
+def _same_object(patch: dict[str, Any], data: dict[str, Any]) -> bool:
+    if patch.get("kind") != data.get("kind"):
+        return False
+    name = _name(patch)
+    return bool(name) and name in _name(data)
+
+
+def _targets(target: dict[str, Any], data: dict[str, Any]) -> bool:
+    """A patch target selector, as far as it can be judged from the rendered object."""
+    if "kind" in target and target["kind"] != data.get("kind"):
+        return False
+    if "name" in target and str(target["name"]) not in _name(data):
+        return False
+    return True
+
+
+def _match(documents: list[Document], data: dict[str, Any]) -> Document | None:
+    same_kind = [d for d in documents if d.data.get("kind") == data.get("kind")]
+    if len(same_kind) == 1:
+        return same_kind[0]
+    rendered = _name(data)
+    named = [d for d in same_kind if _name(d.data) and _name(d.data) in rendered]
+    if named:
+        return max(named, key=lambda d: len(_name(d.data)))
+    return same_kind[0] if same_kind else (documents[0] if len(documents) == 1 else None)

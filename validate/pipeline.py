@@ -1,0 +1,269 @@
+"""The data path, top to bottom: discover -> load -> lint -> render -> schema -> rules -> findings.
+
+Each stage lives in its own module; this one only strings them together, decides which files
+and renders are in scope, and turns every stage's output into findings with severities from
+the configuration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from validate import discover, lint, load, render, schema
+from validate.config import Config, load_config
+from validate.findings import Finding, ObjectRef, Severity, ToolError
+from validate.locate import Location, Locator
+from validate.schema_ids import OWN_PREFIX
+
+KUSTOMIZATION_SCHEMAS = {
+    "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
+    "Component": OWN_PREFIX + "component-kustomize-v1alpha1.json",
+}
+
+
+@dataclass
+class Options:
+    paths: list[Path] = field(default_factory=list)
+    kubernetes_versions: list[str] = field(default_factory=list)  # overrides the config
+    crd_files: list[Path] = field(default_factory=list)
+    schema_dirs: list[Path] = field(default_factory=list)
+    jobs: int | None = None
+    on_render: Callable[[render.RenderResult], None] | None = None
+
+
+@dataclass
+class Checked:
+    """One object that went through the schema stage: what rules look at."""
+
+    data: dict[str, Any]
+    file: str | None
+    line: int | None
+    render: str | None  # the rendered directory, None for a stand-alone manifest
+    rendered: render.RenderedObject | None = None
+    document: load.Document | None = None
+
+
+@dataclass
+class Result:
+    root: Path
+    config: Config
+    versions: list[str]
+    findings: list[Finding]
+    rendered: list[str]
+    objects: list[Checked]
+    files: int
+    seconds: float
+    render_seconds: dict[str, float] = field(default_factory=dict)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count(Severity.ERROR) else 0
+
+
+def find_root(start: Path) -> Path:
+    """The git work tree that holds ``start``, or ``start`` itself (a folder outside any repository)."""
+    start = start.resolve()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def run(options: Options) -> Result:
+    started = time.perf_counter()
+    targets = [p.resolve() for p in options.paths] or [Path.cwd().resolve()]
+    for target in targets:
+        if not target.exists():
+            raise ToolError(f"{target}: no such file or directory")
+    roots = {find_root(target) for target in targets}
+    if len(roots) > 1:
+        raise ToolError("the paths belong to different repositories; run once per repository")
+    root = roots.pop()
+    config = load_config(root)
+    versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
+    scope = _Scope(root, targets)
+
+    files, findings = discover.walk(root, config.ignore)
+    loaded = {rel: load.load_file(root / rel, rel, config.limits)
+              for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
+    for loaded_file in loaded.values():
+        findings.extend(loaded_file.findings)
+    inventory = discover.inventory(root, files, loaded, findings)
+    rendered_dirs = [d for d in inventory.rendered if scope.covers_render(d, inventory.inputs[d])]
+    inventory.rendered = rendered_dirs
+
+    renders: list[render.RenderResult] = []
+    with ThreadPoolExecutor(max_workers=1) as background:
+        pending = None
+        if rendered_dirs:
+            kubectl = render.find_kubectl()
+            render.check_kubectl(kubectl)
+            pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
+                                        config.render_timeout, files, options.jobs, options.on_render)
+        yamllint_config = lint.lint_config(root)
+        for rel, loaded_file in loaded.items():
+            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+                findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
+        if pending is not None:
+            renders = pending.result()
+
+    findings = [f for f in findings if f.file is None or scope.covers_file(f.file) or f.render is not None]
+    for result in renders:
+        findings.extend(result.findings)
+
+    candidates = list(_candidates(inventory, loaded, renders, scope))
+    crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
+    crds += _crd_files(options.crd_files)
+    store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
+    locator = Locator(loaded)
+    objects: list[Checked] = []
+    for candidate in candidates:
+        checked = _check_object(candidate, store, locator, versions, findings)
+        if checked is not None:
+            objects.append(checked)
+    findings.extend(_check_kustomizations(inventory, store, scope))
+
+    final = _apply_config(findings, config)
+    return Result(root, config, versions, final, rendered_dirs, objects, len(loaded), time.perf_counter() - started,
+                  {r.directory: r.seconds for r in renders})
+
+
+class _Scope:
+    """Which files and renders a run covers: everything, or what the given paths touch."""
+
+    def __init__(self, root: Path, targets: list[Path]):
+        self.everything = targets == [root]
+        self.prefixes = [t.relative_to(root).as_posix() for t in targets]
+
+    def covers_file(self, rel: str) -> bool:
+        if self.everything:
+            return True
+        return any(p == "." or rel == p or rel.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+
+    def covers_render(self, directory: str, inputs: set[str]) -> bool:
+        if self.everything:
+            return True
+        return self.covers_file(directory + "/x") or any(self.covers_file(rel) for rel in inputs)
+
+
+def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile],
+                renders: list[render.RenderResult], scope: _Scope) -> Iterator[Checked]:
+    locator = Locator(loaded)
+    for result in renders:
+        for obj in result.objects:
+            location = locator.locate_object(obj)
+            yield Checked(obj.data, location.file, location.line, result.directory, rendered=obj,
+                          document=locator.source_document(obj))
+    for rel in inventory.standalone:
+        if not scope.covers_file(rel) or rel not in loaded:
+            continue
+        for document in load.iter_objects(loaded[rel]):
+            if "apiVersion" in document.data or "kind" in document.data:
+                yield Checked(document.data, rel, document.line, None, document=document)
+
+
+def _crd_files(paths: list[Path]) -> list[dict[str, Any]]:
+    crds = []
+    for path in paths:
+        loaded = load.load_file(path, str(path))
+        if loaded.findings:
+            raise ToolError(f"--crd {path}: {loaded.findings[0].message}")
+        crds += [d.data for d in load.iter_objects(loaded) if d.data.get("kind") == "CustomResourceDefinition"]
+        if not crds:
+            raise ToolError(f"--crd {path}: no CustomResourceDefinition in the file")
+    return crds
+
+
+def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locator, versions: list[str],
+                  findings: list[Finding]) -> Checked | None:
+    data = candidate.data
+    ref = ObjectRef.of(data)
+
+    def where(path: tuple[str | int, ...]) -> Location:
+        if candidate.rendered is not None:
+            return locator.locate(candidate.rendered, path)
+        if candidate.document is not None:
+            exact = candidate.document.position(path)
+            if exact is not None:
+                return Location(candidate.file, exact[0], exact[1])
+            _, (line, column) = candidate.document.nearest(path)
+            return Location(candidate.file, line, column)
+        return Location(candidate.file, candidate.line, None)
+
+    def add(rule: str, message: str, path: tuple[str | int, ...] = ()) -> None:
+        location = where(path)
+        findings.append(Finding(rule, message + location.note, location.file, location.line, location.column,
+                                object=ref, render=candidate.render))
+
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
+        missing = [name for name, value in (("apiVersion", api_version), ("kind", kind))
+                   if not isinstance(value, str) or not value]
+        add("schema-identity", f"object has no valid {' and no '.join(missing)}: nothing can tell what it is")
+        return None
+    if store.skipped(api_version, kind):
+        return candidate
+    verdict = store.check(data)
+    if verdict.missing:
+        on = "" if len(verdict.missing) == len(versions) else f" on Kubernetes {', '.join(verdict.missing)}"
+        add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"
+            " --schema-dir, or list it under skipKinds in .gitops-validate.yaml")
+    for issue, on_versions in verdict.issues:
+        suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
+            f" (on Kubernetes {', '.join(on_versions)})"
+        add(issue.rule, f"{_dotted(issue.path)}: {issue.message}{suffix}" if issue.path else issue.message + suffix,
+            issue.path)
+    return candidate
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaStore,
+                          scope: _Scope) -> Iterator[Finding]:
+    for kustomization in inventory.kustomizations.values():
+        document = kustomization.document
+        if document is None or not scope.covers_file(kustomization.file):
+            continue
+        if not isinstance(document.data, dict):
+            yield Finding("schema-kustomization", "a kustomization file must be a mapping", kustomization.file,
+                          document.line, document.column)
+            continue
+        schema_id = KUSTOMIZATION_SCHEMAS.get(kustomization.kind)
+        if schema_id is None:
+            yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
+                          " Component", kustomization.file, document.line, document.column)
+            continue
+        for issue in store.check_with(schema_id, document.data):
+            line, column = document.position(issue.path) or document.nearest(issue.path)[1]
+            message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
+            yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
+                          kustomization.file, line, column)
+
+
+def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
+    """Severity from the configuration, rules turned off dropped, one finding per place."""
+    merged: dict[tuple[Any, ...], Finding] = {}
+    for finding in findings:
+        severity = config.severity(finding.rule, finding.severity)
+        if severity is None:
+            continue
+        key = (finding.rule, finding.file, finding.line, finding.column, finding.message)
+        if key in merged:
+            continue
+        merged[key] = Finding(finding.rule, finding.message, finding.file, finding.line, finding.column, severity,
+                              finding.object, finding.render, finding.extra)
+    return sorted(merged.values(), key=Finding.sort_key)

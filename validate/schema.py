@@ -1,0 +1,244 @@
+"""Strict JSON-schema validation of every object, for each Kubernetes version of the matrix.
+
+Where schemas come from, in the order they are looked up:
+
+1. CustomResourceDefinitions in the repository or given with ``--crd`` (see :mod:`validate.crd`);
+2. folders given with ``--schema-dir`` in kubeconform's layouts
+   (``<kind>-<group prefix>-<version>.json`` or ``<group>/<kind>_<version>.json``);
+3. our own schemas in ``validate/schemas`` (SeldonDeployment, Argo CD, kind, Kustomization);
+4. kubernetes-validate's strict definitions for the built-in kinds of that Kubernetes version.
+
+Each version gets one registry holding that version's Kubernetes definitions plus every schema
+above, so our SeldonDeployment schema checks ``componentSpecs[].spec`` as that version's
+PodSpec. Validators are compiled lazily, once per (Kubernetes version, kind) and run with
+jsonschema-rs, which reports exact instance paths.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import kubernetes_validate
+
+from validate.crd import GVK, crd_schemas
+from validate.findings import ToolError
+from validate.schema_ids import K8S_DEFINITIONS
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_MAX_MESSAGE = 240
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    rule: str
+    path: tuple[str | int, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The schema verdict on one object across the version matrix."""
+
+    issues: tuple[tuple[SchemaIssue, tuple[str, ...]], ...]  # each issue and the versions it holds on
+    missing: tuple[str, ...]  # versions with no schema for the kind
+
+
+def available_versions() -> list[str]:
+    """Kubernetes minor versions whose strict schemas kubernetes-validate ships, oldest first."""
+    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    found = []
+    for entry in base.iterdir():
+        match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local-strict", entry.name)
+        if match:
+            found.append((int(match.group(1)), int(match.group(2))))
+    return [f"{major}.{minor}" for major, minor in sorted(found)]
+
+
+def resolve_versions(requested: Iterable[str]) -> list[str]:
+    shipped = available_versions()
+    requested = list(requested)
+    if not requested:
+        return [shipped[0], shipped[-1]]
+    versions = []
+    for text in requested:
+        minor = ".".join(text.lstrip("v").split(".")[:2])
+        if minor not in shipped:
+            raise ToolError(f"Kubernetes {text} is not in the schema matrix (kubernetes-validate ships"
+                            f" {shipped[0]} to {shipped[-1]})")
+        if minor not in versions:
+            versions.append(minor)
+    return versions
+
+
+@cache
+def _definitions(version: str) -> dict[str, Any]:
+    path = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+            / f"v{version}.0-local-strict" / "_definitions.json")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+@cache
+def own_schemas() -> dict[str, dict[str, Any]]:
+    """Our schemas by $id; each kind schema carries x-kubernetes-group-version-kind."""
+    found: dict[str, dict[str, Any]] = {}
+    folder = resources.files("validate") / "schemas"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            schema = json.loads(entry.read_text())
+            found[schema["$id"]] = schema
+    return found
+
+
+def _gvks(schema: dict[str, Any]) -> Iterable[GVK]:
+    for gvk in schema.get("x-kubernetes-group-version-kind", ()):
+        yield gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+class SchemaStore:
+    def __init__(self, versions: list[str], crds: Iterable[dict[str, Any]] = (), schema_dirs: Iterable[Path] = (),
+                 skip_kinds: Iterable[str] = ()):
+        self.versions = versions
+        self.schema_dirs = list(schema_dirs)
+        self.skip_kinds = set(skip_kinds)
+        self._extra: dict[GVK, dict[str, Any]] = {}  # from CRDs, most specific source first
+        for crd in crds:
+            for gvk, schema in crd_schemas(crd):
+                self._extra.setdefault(gvk, schema)
+        self._own: dict[GVK, str] = {}
+        for schema_id, schema in own_schemas().items():
+            for gvk in _gvks(schema):
+                self._own[gvk] = schema_id
+        self._registries: dict[str, jsonschema_rs.Registry] = {}
+        self._k8s: dict[str, dict[GVK, str]] = {}
+        self._validators: dict[tuple[str, GVK], Any] = {}
+
+    # -- lookup -------------------------------------------------------------------------------
+
+    def skipped(self, api_version: str, kind: str) -> bool:
+        group, version = split_api_version(api_version)
+        return bool({kind, f"{api_version}/{kind}", f"{group}/{kind}", f"{api_version}:{kind}"} & self.skip_kinds)
+
+    def _registry(self, version: str) -> jsonschema_rs.Registry:
+        if version not in self._registries:
+            definitions = _definitions(version)
+            documents = [(K8S_DEFINITIONS, definitions)]
+            documents += list(own_schemas().items())
+            documents += [(schema["$id"], schema) for schema in self._extra.values()]
+            self._registries[version] = jsonschema_rs.Registry(documents)
+            self._k8s[version] = {gvk: f"{K8S_DEFINITIONS}#/$defs/{name}"
+                                  for name, schema in definitions["$defs"].items() for gvk in _gvks(schema)}
+        return self._registries[version]
+
+    def _schema_dir_file(self, gvk: GVK) -> Path | None:
+        group, version, kind = gvk
+        names = [f"{kind.lower()}-{group.split('.')[0]}-{version}.json" if group else f"{kind.lower()}-{version}.json",
+                 f"{group}/{kind.lower()}_{version}.json"]
+        for folder in self.schema_dirs:
+            for name in names:
+                candidate = folder / name
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def validator(self, version: str, gvk: GVK) -> Any:
+        """The compiled validator for ``gvk`` on Kubernetes ``version``, or None without a schema."""
+        key = (version, gvk)
+        if key not in self._validators:
+            self._validators[key] = self._compile(version, gvk)
+        return self._validators[key]
+
+    def _compile(self, version: str, gvk: GVK) -> Any:
+        registry = self._registry(version)
+        reference = None
+        if gvk in self._extra:
+            reference = self._extra[gvk]["$id"]
+        elif (path := self._schema_dir_file(gvk)) is not None:
+            try:
+                schema = json.loads(path.read_text())
+                return jsonschema_rs.validator_for(schema, registry=registry, base_uri=path.resolve().as_uri(),
+                                                   retriever=_local_only)
+            except (ValueError, OSError) as error:
+                raise ToolError(f"schema {path} cannot be used: {error}") from None
+        elif gvk in self._own:
+            reference = self._own[gvk]
+        elif gvk in self._k8s[version]:
+            reference = self._k8s[version][gvk]
+        if reference is None:
+            return None
+        return jsonschema_rs.validator_for({"$schema": _DRAFT, "$ref": reference}, registry=registry)
+
+    # -- checking -----------------------------------------------------------------------------
+
+    def check(self, data: dict[str, Any]) -> Verdict:
+        """Validate one object (apiVersion and kind must be strings) on every version of the matrix."""
+        group, version = split_api_version(str(data["apiVersion"]))
+        gvk = (group, version, str(data["kind"]))
+        by_issue: dict[SchemaIssue, list[str]] = {}
+        missing = []
+        for k8s_version in self.versions:
+            validator = self.validator(k8s_version, gvk)
+            if validator is None:
+                missing.append(k8s_version)
+                continue
+            for issue in issues(validator, data):
+                by_issue.setdefault(issue, []).append(k8s_version)
+        return Verdict(tuple((issue, tuple(versions)) for issue, versions in by_issue.items()), tuple(missing))
+
+    def check_with(self, schema_id: str, data: Any) -> list[SchemaIssue]:
+        """Validate against one of our schemas by $id (Kustomization files), newest version's registry."""
+        key = (self.versions[-1], ("", schema_id, ""))
+        if key not in self._validators:
+            registry = self._registry(self.versions[-1])
+            self._validators[key] = jsonschema_rs.validator_for({"$schema": _DRAFT, "$ref": schema_id},
+                                                                registry=registry)
+        return list(issues(self._validators[key], data))
+
+
+def _local_only(uri: str) -> Any:
+    if uri.startswith("file://"):
+        return json.loads(Path(uri[len("file://"):]).read_text())
+    raise ValueError(f"{uri}: the validator never downloads schemas")
+
+
+_RULES = {
+    "AdditionalProperties": "schema-unknown-field",
+    "Required": "schema-required",
+    "Type": "schema-type",
+    "Enum": "schema-enum",
+    "Constant": "schema-enum",
+}
+
+
+def issues(validator: Any, data: Any) -> Iterable[SchemaIssue]:
+    for error in validator.iter_errors(data):
+        kind = type(error.kind).__name__
+        path = tuple(error.instance_path)
+        if kind == "AdditionalProperties":
+            for name in getattr(error.kind, "unexpected", ()) or ():
+                yield SchemaIssue("schema-unknown-field", path + (name,), f"unknown field {name!r}")
+            continue
+        if kind == "Required":
+            name = getattr(error.kind, "property", None)
+            if isinstance(name, str):
+                yield SchemaIssue("schema-required", path, f"missing required field {name!r}")
+                continue
+        message = error.message
+        if len(message) > _MAX_MESSAGE:
+            message = message[:_MAX_MESSAGE] + "…"
+        if kind in ("OneOfNotValid", "AnyOf") and "Quantity" in "/".join(map(str, error.schema_path)):
+            message = "not a Kubernetes quantity (a string such as 500m or 1Gi, or a number)"
+        yield SchemaIssue(_RULES.get(kind, "schema-invalid"), path, message)
