@@ -41,7 +41,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def rules_main(argv: list[str]) -> int:
+    from validate.rules import _docs
+
+    parser = _Parser(prog="gitops-validate rules", description="List the domain rules.")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    args = parser.parse_args(argv)
+    sys.stdout.write(_docs.markdown() if args.format == "markdown" else _docs.listing())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["rules"]:  # a folder named "rules" is still reachable as ./rules
+        return rules_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:

@@ -91,23 +91,30 @@ class Config:
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
 
-    def severity(self, rule: str, default: Severity) -> Severity | None:
+    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
         """The configured severity of ``rule`` (None when turned off).
 
-        A setting names a rule id or a prefix of one ending in ``*`` (``schema-*``); the
-        most specific setting wins.
+        The environment's profile is consulted first, then the top-level ``rules``. A setting
+        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
+        setting wins.
         """
-        best: tuple[int, str] | None = None
-        for name, value in self.rules.items():
-            if name == rule:
-                best = (len(name) + 1, value)
-                break
-            if name.endswith("*") and rule.startswith(name[:-1]):
-                if best is None or len(name) > best[0]:
-                    best = (len(name), value)
-        if best is None:
-            return default
-        return None if best[1] == "off" else Severity.parse(best[1])
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        profile = self.profiles.get(profile_name or "", {})
+        for settings in (profile, self.rules):
+            chosen = _most_specific(settings, rule)
+            if chosen is not None:
+                return None if chosen == "off" else Severity.parse(chosen)
+        return default
+
+
+def _most_specific(settings: dict[str, str], rule: str) -> str | None:
+    if rule in settings:
+        return settings[rule]
+    best: tuple[int, str] | None = None
+    for name, value in settings.items():
+        if name.endswith("*") and rule.startswith(name[:-1]) and (best is None or len(name) > best[0]):
+            best = (len(name), value)
+    return best[1] if best else None
 
 
 def load_config(root: Path) -> Config:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, lint, load, render, schema
+from validate import discover, lint, load, render, rules, schema
 from validate.config import Config, load_config
 from validate.findings import Finding, ObjectRef, Severity, ToolError
 from validate.locate import Location, Locator
@@ -131,6 +131,8 @@ def run(options: Options) -> Result:
         if checked is not None:
             objects.append(checked)
     findings.extend(_check_kustomizations(inventory, store, scope))
+    ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
+    findings.extend(_run_rules(ctx, locator, scope))
 
     final = _apply_config(findings, config)
     return Result(root, config, versions, final, rendered_dirs, objects, len(loaded), time.perf_counter() - started,
@@ -188,19 +190,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     data = candidate.data
     ref = ObjectRef.of(data)
 
-    def where(path: tuple[str | int, ...]) -> Location:
-        if candidate.rendered is not None:
-            return locator.locate(candidate.rendered, path)
-        if candidate.document is not None:
-            exact = candidate.document.position(path)
-            if exact is not None:
-                return Location(candidate.file, exact[0], exact[1])
-            _, (line, column) = candidate.document.nearest(path)
-            return Location(candidate.file, line, column)
-        return Location(candidate.file, candidate.line, None)
-
     def add(rule: str, message: str, path: tuple[str | int, ...] = ()) -> None:
-        location = where(path)
+        location = locate_in(candidate, locator, path)
         findings.append(Finding(rule, message + location.note, location.file, location.line, location.column,
                                 object=ref, render=candidate.render))
 
@@ -223,6 +214,19 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
         add(issue.rule, f"{_dotted(issue.path)}: {issue.message}{suffix}" if issue.path else issue.message + suffix,
             issue.path)
     return candidate
+
+
+def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:
+    """Where a field of a checked object stands in the files the user edits."""
+    if candidate.rendered is not None:
+        return locator.locate(candidate.rendered, path)
+    if candidate.document is not None:
+        exact = candidate.document.position(path)
+        if exact is not None:
+            return Location(candidate.file, exact[0], exact[1])
+        _, (line, column) = candidate.document.nearest(path)
+        return Location(candidate.file, line, column)
+    return Location(candidate.file, candidate.line, None)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -254,11 +258,49 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
                           kustomization.file, line, column)
 
 
+def _run_rules(ctx: rules.Context, locator: Locator, scope: _Scope) -> Iterator[Finding]:
+    """Rule violations as findings at source positions; suppressions honoured, and checked."""
+    reasons_checked: set[int] = set()
+    for module, violation in rules.run(ctx):
+        default = Severity.parse(getattr(module, "DEFAULT", "error"))
+        obj = violation.obj
+        if obj is None:
+            if violation.file is None or scope.covers_file(violation.file):
+                yield Finding(module.ID, violation.message, violation.file, violation.line, severity=default)
+            continue
+        reason = _suppression(obj, module.ID)
+        if reason is not None:
+            if not reason.strip() and id(obj) not in reasons_checked:
+                reasons_checked.add(id(obj))
+                location = locate_in(obj, locator, ("metadata", "annotations", rules.SUPPRESS_PREFIX + module.ID))
+                yield Finding("suppression-reason", f"suppression of {module.ID} gives no reason: the annotation's"
+                              " value must say why the rule does not apply", location.file, location.line,
+                              location.column, object=ObjectRef.of(obj.data), render=obj.render)
+            if reason.strip():
+                continue
+        location = locate_in(obj, locator, violation.path)
+        yield Finding(module.ID, violation.message + location.note, violation.file or location.file,
+                      violation.line or location.line, location.column if violation.line is None else None,
+                      severity=default, object=ObjectRef.of(obj.data), render=obj.render)
+
+
+def _suppression(obj: Checked, rule_id: str) -> str | None:
+    metadata = obj.data.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(annotations, dict):
+        return None
+    value = annotations.get(rules.SUPPRESS_PREFIX + rule_id)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else ""
+
+
 def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
     """Severity from the configuration, rules turned off dropped, one finding per place."""
     merged: dict[tuple[Any, ...], Finding] = {}
     for finding in findings:
-        severity = config.severity(finding.rule, finding.severity)
+        environment = rules.environment_of(config, finding.render or finding.file or "")
+        severity = config.severity(finding.rule, finding.severity, environment)
         if severity is None:
             continue
         key = (finding.rule, finding.file, finding.line, finding.column, finding.message)

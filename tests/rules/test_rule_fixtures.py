@@ -1,0 +1,78 @@
+"""Every rule: documented, with positive and negative fixtures that behave as documented.
+
+A fixture is a YAML file or a folder under ``fixtures/<rule id>/positive`` (no finding of the
+rule) or ``negative`` (at least one). In a negative fixture, a line that ends with the comment
+``# <- <rule id>`` must carry a finding of that rule: findings land on the line to edit.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, copy_fixture, findings_of, validate_tree
+from validate.rules import SECTIONS, registry, sections, title
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MARK = re.compile(r"#\s*<-\s*([a-z0-9-]+)\s*$")
+
+
+def _cases(kind: str) -> list[tuple[str, Path]]:
+    cases = []
+    for rule_id in registry():
+        folder = FIXTURES / rule_id / kind
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            cases.append((rule_id, entry))
+    return cases
+
+
+def _id(case: tuple[str, Path]) -> str:
+    return f"{case[0]}/{case[1].name}"
+
+
+@pytest.mark.parametrize("rule_id", sorted(registry()))
+def test_rule_is_documented_and_has_both_kinds_of_fixture(rule_id: str) -> None:
+    module = registry()[rule_id]
+    assert title(module), f"{rule_id}: the docstring needs a title line"
+    found = sections(module)
+    for heading in SECTIONS:
+        assert found.get(heading), f"{rule_id}: docstring section {heading!r} is missing or empty"
+    assert found["Use instead"].rstrip().endswith("."), f"{rule_id}: the remediation must end with a period"
+    assert getattr(module, "DEFAULT", None) in ("error", "warning", "info"), f"{rule_id}: DEFAULT"
+    assert hasattr(module, "check") or hasattr(module, "check_repository"), f"{rule_id}: no check function"
+    for kind in ("positive", "negative"):
+        folder = FIXTURES / rule_id / kind
+        assert folder.is_dir() and any(folder.iterdir()), f"{rule_id}: no {kind} fixture in {folder}"
+
+
+@pytest.mark.parametrize("case", _cases("positive"), ids=_id)
+def test_positive_fixture_passes(case: tuple[str, Path], tmp_path: Path) -> None:
+    rule_id, source = case
+    result = validate_tree(copy_fixture(source, tmp_path))
+    assert findings_of(result, rule_id) == []
+
+
+@pytest.mark.parametrize("case", _cases("negative"), ids=_id)
+def test_negative_fixture_fails_on_the_marked_lines(case: tuple[str, Path], tmp_path: Path) -> None:
+    rule_id, source = case
+    repo = copy_fixture(source, tmp_path)
+    found = findings_of(validate_tree(repo), rule_id)
+    assert found, f"{rule_id} found nothing in {source.name}"
+    marked = set()
+    for path in sorted(repo.rglob("*")):
+        if path.is_file() and path.suffix in (".yaml", ".yml", "") and path.name != ".gitkeep":
+            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+                match = MARK.search(line)
+                if match and match.group(1) == rule_id:
+                    marked.add((path.relative_to(repo).as_posix(), number))
+    lines = {(f.file, f.line) for f in found}
+    assert marked <= lines, f"expected {rule_id} at {sorted(marked - lines)}, got {sorted(lines)}"
+
+
+def test_docs_are_up_to_date() -> None:
+    from validate.rules import _docs
+
+    assert (REPO / "docs" / "rules.md").read_text() == _docs.markdown(), \
+        "docs/rules.md is stale: run `.venv/bin/gitops-validate rules --format markdown > docs/rules.md`"

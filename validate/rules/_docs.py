@@ -1,0 +1,40 @@
+"""``docs/rules.md`` and ``gitops-validate rules``, generated from the rule docstrings."""
+
+from __future__ import annotations
+
+from validate.rules import SECTIONS, registry, sections, title
+
+HEADER = """# Rules
+
+Generated from the rule docstrings by `gitops-validate rules --format markdown`; a test keeps it
+up to date. Besides these rules, every stage reports under its own ids: `load-*` (reading YAML),
+`yamllint-*` (style), `discover-*`, `render-*` (kustomize) and `schema-*` (strict schemas).
+
+Suppress a rule on one object with an annotation whose value says why:
+
+```yaml
+metadata:
+  annotations:
+    ignore-check.gitops-validate.io/<rule-id>: "the reason it does not apply"
+```
+
+An empty reason is itself a finding (`suppression-reason`).
+"""
+
+
+def listing() -> str:
+    rows = [f"{rule_id:40} {getattr(module, 'DEFAULT', 'error'):8} {title(module)}"
+            for rule_id, module in registry().items()]
+    return "\n".join(rows) + "\n"
+
+
+def markdown() -> str:
+    out = [HEADER, "| rule | default | what |", "|---|---|---|"]
+    for rule_id, module in registry().items():
+        out.append(f"| [`{rule_id}`](#{rule_id}) | {getattr(module, 'DEFAULT', 'error')} | {title(module)} |")
+    for rule_id, module in registry().items():
+        out += ["", f"## {rule_id}", "", f"{title(module)}. Default severity: {getattr(module, 'DEFAULT', 'error')}."]
+        found = sections(module)
+        for heading in SECTIONS:
+            out += ["", f"**{heading}.**", "", found.get(heading, "")]
+    return "\n".join(out).rstrip() + "\n"

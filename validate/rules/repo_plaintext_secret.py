@@ -1,0 +1,60 @@
+"""Secrets must not carry plaintext data in git.
+
+What it does:
+    Reports every Secret, rendered or stand-alone, whose ``data`` or ``stringData`` holds any
+    value, and every kustomize ``secretGenerator`` that reads literals or files.
+
+Why it matters:
+    A GitOps repository is read by everyone who can clone it, and its history keeps every
+    value forever. Base64 in ``data`` is an encoding, not encryption.
+
+Example:
+    ```yaml
+    apiVersion: v1
+    kind: Secret
+    metadata:
+      name: model-store
+    stringData:
+      AWS_SECRET_ACCESS_KEY: hunter2
+    ```
+
+Use instead:
+    ```yaml
+    apiVersion: bitnami.com/v1alpha1
+    kind: SealedSecret
+    metadata:
+      name: model-store
+    spec:
+      encryptedData:
+        AWS_SECRET_ACCESS_KEY: AgBy8hCi...
+    ```
+    Store the value encrypted with SealedSecrets, SOPS or External Secrets and commit only the
+    encrypted form or the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+
+if TYPE_CHECKING:
+    from validate.pipeline import Checked
+    from validate.rules import Context
+
+ID = "repo-plaintext-secret"
+DEFAULT = "error"
+KINDS = {("", "Secret")}
+
+
+def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
+    for field in ("data", "stringData"):
+        values = obj.data.get(field)
+        if isinstance(values, dict) and values:
+            keys = ", ".join(sorted(str(k) for k in values)[:5])
+            generated = obj.rendered is not None and obj.rendered.generator == "SecretGenerator"
+            how = "a secretGenerator" if generated else f"{field}"
+            yield Violation(f"Secret holds plaintext values in {how} ({keys}): commit it encrypted (SealedSecrets,"
+                            " SOPS) or reference an external secret store", (field,))
+            return
