@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,28 @@ def validate_tree(repo: Path, **options: object) -> Result:
 
 def findings_of(result: Result, rule: str) -> list[Finding]:
     return [f for f in result.findings if f.rule == rule]
+
+
+MARK = re.compile(r"#\s*<-\s*([a-z0-9*-]+)\s*$")
+
+
+def check_fixture(rule_id: str, source: Path, tmp_path: Path, expect: bool) -> None:
+    """Run the validator on a copy of ``source``: a positive fixture has no finding of ``rule_id``;
+    a negative one has one on every line that ends with ``# <- rule_id``, and at least one."""
+    repo = copy_fixture(source, tmp_path)
+    found = findings_of(validate_tree(repo), rule_id)
+    if not expect:
+        assert found == [], f"{source.name}: unexpected {rule_id}: {found}"
+        return
+    assert found, f"{rule_id} found nothing in {source.name}"
+    marked = set()
+    for path in sorted(p for p in repo.rglob("*") if p.is_file()):
+        for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
+            match = MARK.search(line)
+            if match and match.group(1) == rule_id:
+                marked.add((path.relative_to(repo).as_posix(), number))
+    lines = {(f.file, f.line) for f in found}
+    assert marked <= lines, f"expected {rule_id} at {sorted(marked - lines)}, got {sorted(lines)}"
 
 
 @pytest.fixture

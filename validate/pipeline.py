@@ -80,7 +80,7 @@ def find_root(start: Path) -> Path:
 
 def run(options: Options) -> Result:
     started = time.perf_counter()
-    targets = [p.resolve() for p in options.paths] or [Path.cwd().resolve()]
+    targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
     for target in targets:
         if not target.exists():
             raise ToolError(f"{target}: no such file or directory")
@@ -207,7 +207,7 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     if verdict.missing:
         on = "" if len(verdict.missing) == len(versions) else f" on Kubernetes {', '.join(verdict.missing)}"
         add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"
-            " --schema-dir, or list it under skipKinds in .gitops-validate.yaml")
+            " --schema-dir, or list it under skipKinds in .gitops-validate.yaml", ("kind",))
     for issue, on_versions in verdict.issues:
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
             f" (on Kubernetes {', '.join(on_versions)})"
@@ -248,8 +248,9 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
             continue
         schema_id = KUSTOMIZATION_SCHEMAS.get(kustomization.kind)
         if schema_id is None:
+            line, column = document.position(("kind",)) or (document.line, document.column)
             yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
-                          " Component", kustomization.file, document.line, document.column)
+                          " Component", kustomization.file, line, column)
             continue
         for issue in store.check_with(schema_id, document.data):
             line, column = document.position(issue.path) or document.nearest(issue.path)[1]

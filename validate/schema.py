@@ -214,6 +214,8 @@ def _local_only(uri: str) -> Any:
     raise ValueError(f"{uri}: the validator never downloads schemas")
 
 
+_NULL_TYPE = re.compile(r' is not of types "null", (?="[a-z]+"$)')
+
 _RULES = {
     "AdditionalProperties": "schema-unknown-field",
     "Required": "schema-required",
@@ -237,6 +239,8 @@ def issues(validator: Any, data: Any) -> Iterable[SchemaIssue]:
                 yield SchemaIssue("schema-required", path, f"missing required field {name!r}")
                 continue
         message = error.message
+        if kind == "Type":  # kubernetes-validate allows null everywhere; saying so only adds noise
+            message = _NULL_TYPE.sub(" is not of type ", message).replace('", "null"', '"')
         if len(message) > _MAX_MESSAGE:
             message = message[:_MAX_MESSAGE] + "…"
         if kind in ("OneOfNotValid", "AnyOf") and "Quantity" in "/".join(map(str, error.schema_path)):

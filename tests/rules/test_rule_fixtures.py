@@ -7,16 +7,14 @@ rule) or ``negative`` (at least one). In a negative fixture, a line that ends wi
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_fixture, findings_of, validate_tree
+from tests.conftest import REPO, check_fixture
 from validate.rules import SECTIONS, registry, sections, title
 
 FIXTURES = Path(__file__).parent / "fixtures"
-MARK = re.compile(r"#\s*<-\s*([a-z0-9-]+)\s*$")
 
 
 def _cases(kind: str) -> list[tuple[str, Path]]:
@@ -49,26 +47,12 @@ def test_rule_is_documented_and_has_both_kinds_of_fixture(rule_id: str) -> None:
 
 @pytest.mark.parametrize("case", _cases("positive"), ids=_id)
 def test_positive_fixture_passes(case: tuple[str, Path], tmp_path: Path) -> None:
-    rule_id, source = case
-    result = validate_tree(copy_fixture(source, tmp_path))
-    assert findings_of(result, rule_id) == []
+    check_fixture(case[0], case[1], tmp_path, expect=False)
 
 
 @pytest.mark.parametrize("case", _cases("negative"), ids=_id)
 def test_negative_fixture_fails_on_the_marked_lines(case: tuple[str, Path], tmp_path: Path) -> None:
-    rule_id, source = case
-    repo = copy_fixture(source, tmp_path)
-    found = findings_of(validate_tree(repo), rule_id)
-    assert found, f"{rule_id} found nothing in {source.name}"
-    marked = set()
-    for path in sorted(repo.rglob("*")):
-        if path.is_file() and path.suffix in (".yaml", ".yml", "") and path.name != ".gitkeep":
-            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-                match = MARK.search(line)
-                if match and match.group(1) == rule_id:
-                    marked.add((path.relative_to(repo).as_posix(), number))
-    lines = {(f.file, f.line) for f in found}
-    assert marked <= lines, f"expected {rule_id} at {sorted(marked - lines)}, got {sorted(lines)}"
+    check_fixture(case[0], case[1], tmp_path, expect=True)
 
 
 def test_docs_are_up_to_date() -> None:
