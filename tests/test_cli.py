@@ -146,3 +146,20 @@ def test_version_specific_findings_say_which_version(write_tree, capsys) -> None
     [finding] = json.loads(capsys.readouterr().out)["findings"]
     assert finding["rule"] == "schema-unknown-kind"
     assert "v1beta3 on Kubernetes 1.25: add its CRD" in finding["message"]
+
+
+def test_one_place_seen_through_several_renders_keeps_the_strictest_severity(write_tree, capsys) -> None:
+    base = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  A: 1\n"
+    repo = write_tree({
+        ".yamllint": LINT,
+        ".gitops-validate.yaml": "environments:\n  prod: {paths: ['overlays/prod/**'], profile: strict}\n"
+                                 "  dev: {paths: ['overlays/dev/**'], profile: lax}\n"
+                                 "profiles:\n  lax: {schema-type: warning}\n  strict: {schema-type: error}\n",
+        "base/kustomization.yaml": "resources: [cm.yaml]\n", "base/cm.yaml": base,
+        "overlays/dev/kustomization.yaml": "namespace: dev\nresources: [../../base]\n",
+        "overlays/prod/kustomization.yaml": "namespace: prod\nresources: [../../base]\n",
+    })
+    assert main([str(repo), "--format", "json"]) == 1
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["file"], finding["line"], finding["severity"], finding["render"]) == \
+        ("base/cm.yaml", 6, "error", "overlays/prod")

@@ -305,8 +305,8 @@ def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
         if severity is None:
             continue
         key = (finding.rule, finding.file, finding.line, finding.column, finding.message)
-        if key in merged:
-            continue
+        if key in merged and merged[key].severity >= severity:
+            continue  # the same place seen through another render: keep the strictest environment's verdict
         merged[key] = Finding(finding.rule, finding.message, finding.file, finding.line, finding.column, severity,
                               finding.object, finding.render, finding.extra)
     return sorted(merged.values(), key=Finding.sort_key)
