@@ -163,3 +163,11 @@ def test_one_place_seen_through_several_renders_keeps_the_strictest_severity(wri
     [finding] = json.loads(capsys.readouterr().out)["findings"]
     assert (finding["file"], finding["line"], finding["severity"], finding["render"]) == \
         ("base/cm.yaml", 6, "error", "overlays/prod")
+
+
+def test_null_int_or_string_is_unset_not_an_error(write_tree) -> None:
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: n\nspec:\n"
+                  "  selector: {matchLabels: {app: d}}\n  strategy:\n    rollingUpdate: {maxSurge: null}\n"
+                  "  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers:\n"
+                  "        - {name: d, image: 'nginx:1.27'}\n")
+    assert main([str(write_tree({".yamllint": LINT, "d.yaml": deployment}))]) == 0

@@ -89,6 +89,9 @@ def _definitions(version: str) -> dict[str, Any]:
     # the grammar here catches `cpu: 1 core` or `memory: 1GB` before a sync fails.
     data["$defs"]["io.k8s.apimachinery.pkg.api.resource.Quantity"] = {
         "anyOf": [{"type": "string", "pattern": QUANTITY}, {"type": "number"}, {"type": "null"}]}
+    # oneOf [string|null, integer|null] rejects null as matching both; the API server reads it as unset.
+    data["$defs"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] = {
+        "anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}
     return data
 
 
