@@ -8,8 +8,11 @@ standard error saying why. No traceback unless ``--debug``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from validate import __version__
 from validate.findings import ToolError
@@ -51,10 +54,23 @@ def rules_main(argv: list[str]) -> int:
     return 0
 
 
+# Subcommands: a first argument with one of these names (a folder of that name is still
+# reachable as ./name). Each takes the remaining arguments and returns the exit code.
+SUBCOMMANDS: dict[str, str] = {
+    "rules": "validate.cli:rules_main",
+}
+
+
+def _subcommand(name: str) -> Callable[[list[str]], int]:
+    module_name, _, function = SUBCOMMANDS[name].partition(":")
+    module = importlib.import_module(module_name)
+    return cast(Callable[[list[str]], int], getattr(module, function))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["rules"]:  # a folder named "rules" is still reachable as ./rules
-        return rules_main(argv[1:])
+    if argv[:1] and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0])(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
