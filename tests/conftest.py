@@ -34,6 +34,14 @@ def findings_of(result: Result, rule: str) -> list[Finding]:
     return [f for f in result.findings if f.rule == rule]
 
 
+@pytest.fixture(autouse=True)
+def private_render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own render cache, never the user's."""
+    folder = tmp_path_factory.mktemp("render-cache")
+    monkeypatch.setenv("GITOPS_VALIDATE_CACHE_DIR", str(folder))
+    return folder
+
+
 MARK = re.compile(r"#\s*<-\s*([a-z0-9*-]+)\s*$")
 
 

@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
+                        " (plus Argo CD manifests and repository-wide rules)")
+    parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
+                        " the render cache")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
@@ -82,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
     options = Options(paths=args.paths, kubernetes_versions=args.kubernetes_version, crd_files=args.crd,
-                      schema_dirs=args.schema_dir, jobs=args.jobs)
+                      schema_dirs=args.schema_dir, jobs=args.jobs, changed_since=args.changed_since,
+                      use_cache=not args.no_cache)
     try:
         result = run(options)
         REPORTERS[args.format](sys.stdout).report(result)

@@ -7,6 +7,7 @@ the configuration.
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from validate import discover, lint, load, render, rules, schema
+from validate.cache import RenderCache
+from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
 from validate.findings import Finding, ObjectRef, Severity, ToolError
 from validate.locate import Location, Locator
@@ -34,6 +37,9 @@ class Options:
     schema_dirs: list[Path] = field(default_factory=list)
     jobs: int | None = None
     on_render: Callable[[render.RenderResult], None] | None = None
+    changed_since: str | None = None  # a git revision: check what changed since it
+    use_cache: bool = True
+    cache_dir: Path | None = None
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Result:
     files: int
     seconds: float
     render_seconds: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -91,6 +99,8 @@ def run(options: Options) -> Result:
     config = load_config(root)
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
+    if options.changed_since is not None:
+        scope = _Scope.of_changes(root, changed_files(root, options.changed_since))
 
     files, findings = discover.walk(root, config.ignore)
     loaded = {rel: load.load_file(root / rel, rel, config.limits)
@@ -98,29 +108,40 @@ def run(options: Options) -> Result:
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
-    rendered_dirs = [d for d in inventory.rendered if scope.covers_render(d, inventory.inputs[d])]
-    inventory.rendered = rendered_dirs
+    # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
+    # whose checks depend on the whole repository. Others are only read back from the cache,
+    # for the repository-wide rules, and never rendered or reported on.
+    argo_files = {rel for rel, f in loaded.items() if any(_is_argo(d.data) for d in f.documents)}
+    checked_dirs = [d for d in inventory.rendered
+                    if scope.covers_render(d, inventory.inputs[d]) or inventory.inputs[d] & argo_files]
 
     renders: list[render.RenderResult] = []
+    cache = None
+    if options.use_cache and inventory.rendered:
+        cache = RenderCache(options.cache_dir or default_cache_dir(), root, inventory,
+                            f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}")
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = None
-        if rendered_dirs:
+        if inventory.rendered:
             kubectl = render.find_kubectl()
-            render.check_kubectl(kubectl)
+            if checked_dirs:
+                render.check_kubectl(kubectl)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
-                                        config.render_timeout, files, options.jobs, options.on_render)
+                                        config.render_timeout, files, options.jobs, options.on_render, cache,
+                                        [d for d in inventory.rendered if d not in set(checked_dirs)])
         yamllint_config = lint.lint_config(root)
         for rel, loaded_file in loaded.items():
             if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
                 findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
         if pending is not None:
             renders = pending.result()
+    checked_renders = [r for r in renders if r.directory in set(checked_dirs)]
 
-    findings = [f for f in findings if f.file is None or scope.covers_file(f.file) or f.render is not None]
-    for result in renders:
+    findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
+    for result in checked_renders:
         findings.extend(result.findings)
 
-    candidates = list(_candidates(inventory, loaded, renders, scope))
+    candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files))
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
@@ -132,11 +153,37 @@ def run(options: Options) -> Result:
             objects.append(checked)
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
-    findings.extend(_run_rules(ctx, locator, scope))
+    findings.extend(_run_rules(ctx, locator))
 
     final = _apply_config(findings, config)
-    return Result(root, config, versions, final, rendered_dirs, objects, len(loaded), time.perf_counter() - started,
-                  {r.directory: r.seconds for r in renders})
+    return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
+                  {r.directory: r.seconds for r in checked_renders},
+                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0)
+
+
+def _is_argo(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("argoproj.io/")
+
+
+def changed_files(root: Path, ref: str) -> list[str]:
+    """Files changed since ``ref`` (committed, staged, unstaged and untracked), repository-relative."""
+    def git(*args: str) -> str:
+        try:
+            completed = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
+                                       stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise ToolError(f"--changed-since needs git: {error}") from None
+        if completed.returncode != 0:
+            reason = (completed.stderr.strip().splitlines() or ["git failed"])[-1]
+            raise ToolError(f"--changed-since {ref}: {reason}")
+        return completed.stdout
+
+    if ref.startswith("-"):
+        raise ToolError(f"--changed-since {ref}: not a git revision")
+    git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    changed = git("diff", "--name-only", "-z", ref, "--").split("\0")
+    changed += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+    return sorted({name for name in changed if name})
 
 
 class _Scope:
@@ -145,6 +192,15 @@ class _Scope:
     def __init__(self, root: Path, targets: list[Path]):
         self.everything = targets == [root]
         self.prefixes = [t.relative_to(root).as_posix() for t in targets]
+
+    @classmethod
+    def of_changes(cls, root: Path, changed: list[str]) -> _Scope:
+        """Changed files; a deleted file stands for its folder, whose renders it may break."""
+        scope = cls(root, [root])
+        scope.everything = False
+        scope.prefixes = [rel if (root / rel).exists() else (str(Path(rel).parent) if "/" in rel else ".")
+                          for rel in changed]
+        return scope
 
     def covers_file(self, rel: str) -> bool:
         if self.everything:
@@ -158,7 +214,7 @@ class _Scope:
 
 
 def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile],
-                renders: list[render.RenderResult], scope: _Scope) -> Iterator[Checked]:
+                renders: list[render.RenderResult], scope: _Scope, always: set[str]) -> Iterator[Checked]:
     locator = Locator(loaded)
     for result in renders:
         for obj in result.objects:
@@ -166,7 +222,7 @@ def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile
             yield Checked(obj.data, location.file, location.line, result.directory, rendered=obj,
                           document=locator.source_document(obj))
     for rel in inventory.standalone:
-        if not scope.covers_file(rel) or rel not in loaded:
+        if not (scope.covers_file(rel) or rel in always) or rel not in loaded:
             continue
         for document in load.iter_objects(loaded[rel]):
             if "apiVersion" in document.data or "kind" in document.data:
@@ -259,15 +315,14 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
                           kustomization.file, line, column)
 
 
-def _run_rules(ctx: rules.Context, locator: Locator, scope: _Scope) -> Iterator[Finding]:
+def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
     """Rule violations as findings at source positions; suppressions honoured, and checked."""
     reasons_checked: set[int] = set()
     for module, violation in rules.run(ctx):
         default = Severity.parse(getattr(module, "DEFAULT", "error"))
         obj = violation.obj
-        if obj is None:
-            if violation.file is None or scope.covers_file(violation.file):
-                yield Finding(module.ID, violation.message, violation.file, violation.line, severity=default)
+        if obj is None:  # repository-wide: reported whatever the scope, as a change anywhere may cause it
+            yield Finding(module.ID, violation.message, violation.file, violation.line, severity=default)
             continue
         reason = _suppression(obj, module.ID)
         if reason is not None:

@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from validate.cache import RenderCache
 from validate.discover import Inventory, Kustomization
 from validate.findings import Finding, ToolError
 from validate.load import LoadedFile
@@ -192,14 +193,34 @@ _RenderedLoader.yaml_implicit_resolvers = {
 
 def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
                timeout: float, files: Iterable[str], jobs: int | None = None,
-               on_done: Callable[[RenderResult], None] | None = None) -> list[RenderResult]:
-    """Render every path of the inventory in parallel; results keep the inventory's order."""
+               on_done: Callable[[RenderResult], None] | None = None,
+               cache: RenderCache | None = None, cache_only: Iterable[str] = ()) -> list[RenderResult]:
+    """Render every path of the inventory in parallel; results keep the inventory's order.
+
+    With a cache, a path whose inputs are byte-for-byte unchanged is read back instead of
+    rendered, and the mirror is only built when something is left to render. Paths in
+    ``cache_only`` are never rendered: they are returned when the cache has them, else left out.
+    """
+    cache_only = set(cache_only)
     blocked = _remote_blocked(inventory)
     results: dict[str, RenderResult] = {}
-    to_build = [d for d in inventory.rendered if d not in blocked]
+    keys: dict[str, str] = {}
+    to_build = []
     for directory in inventory.rendered:
         if directory in blocked:
             results[directory] = RenderResult(directory, [], blocked[directory], 0.0)
+            continue
+        if cache is not None:
+            keys[directory] = cache.key(directory)
+            entry = cache.get(keys[directory])
+            if entry is not None:
+                results[directory] = _result(inventory.kustomizations[directory], entry["ok"], entry["stdout"],
+                                             entry.get("message", ""), time.perf_counter())
+                if on_done:
+                    on_done(results[directory])
+                continue
+        if directory not in cache_only:
+            to_build.append(directory)
     if to_build:
         with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
             workers = jobs or max(1, min(len(to_build), (os.cpu_count() or 2) * 2))
@@ -207,19 +228,24 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
                 futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d], kubectl,
                                           build_options, timeout) for d in to_build}
                 for directory, future in futures.items():
-                    results[directory] = future.result()
+                    started, outcome = future.result()
+                    ok, stdout, message, cacheable = outcome
+                    if cache is not None and cacheable:
+                        cache.put(keys[directory], ok, stdout, message)
+                    results[directory] = _result(inventory.kustomizations[directory], ok, stdout, message, started)
                     if on_done:
                         on_done(results[directory])
-    return [results[d] for d in inventory.rendered]
+    return [results[d] for d in inventory.rendered if d in results]
 
 
 def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
     """Rendered paths that include a remote base: refused offline, each a finding at its line."""
     blocked: dict[str, list[Finding]] = {}
+    by_file = {k.file: k for k in inventory.kustomizations.values()}
     for directory in inventory.rendered:
         findings = []
         for rel in sorted(inventory.inputs.get(directory, ())):
-            kustomization = next((k for k in inventory.kustomizations.values() if k.file == rel), None)
+            kustomization = by_file.get(rel)
             if kustomization is None:
                 continue
             for reference, line in kustomization.remote:
@@ -231,11 +257,13 @@ def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
     return blocked
 
 
+_Outcome = tuple[bool, str, str, bool]  # ok, stdout, failure message, cacheable
+
+
 def _render_one(mirror: Mirror, kustomization: Kustomization, kubectl: Path, build_options: list[str],
-                timeout: float) -> RenderResult:
+                timeout: float) -> tuple[float, _Outcome]:
     started = time.perf_counter()
-    directory = kustomization.dir
-    command = [str(kubectl), "kustomize", str(mirror.tree / directory), *build_options]
+    command = [str(kubectl), "kustomize", str(mirror.tree / kustomization.dir), *build_options]
     try:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                    cwd=mirror.tree, env=_child_env(mirror.home), start_new_session=True)
@@ -245,25 +273,30 @@ def _render_one(mirror: Mirror, kustomization: Kustomization, kubectl: Path, bui
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(process)
-        return _failed(kustomization, f"kustomize build did not finish within {timeout:g}s (raise"
-                       " kustomize.timeoutSeconds in the config if the build is really that slow)", started)
+        return started, (False, "", f"kustomize build did not finish within {timeout:g}s (raise"
+                         " kustomize.timeoutSeconds in the config if the build is really that slow)", False)
     if process.returncode != 0:
         message = mirror.scrub(stderr.decode("utf-8", "replace")).strip()
         message = message.removeprefix("Error: ").replace("\n", " ")
         if process.returncode < 0:
             message = f"kustomize was killed by signal {-process.returncode}" + (f": {message}" if message else "")
-        return _failed(kustomization, f"kustomize build failed: {message or f'exit code {process.returncode}'}",
-                       started)
+            return started, (False, "", message, False)
+        return started, (False, "", f"kustomize build failed: {message or f'exit code {process.returncode}'}", True)
+    return started, (True, stdout.decode("utf-8", "replace"), "", True)
+
+
+def _result(kustomization: Kustomization, ok: bool, stdout: str, message: str, started: float) -> RenderResult:
+    if not ok:
+        return _failed(kustomization, message, started)
     try:
         documents = list(yaml.load_all(stdout, Loader=_RenderedLoader))
     except yaml.YAMLError as error:
         return _failed(kustomization, f"kustomize output is not YAML: {error}", started)
     objects = []
     for index, data in enumerate(d for d in documents if d is not None):
-        if not isinstance(data, dict):
-            continue
-        objects.append(_provenance(data, directory, index))
-    return RenderResult(directory, objects, [], time.perf_counter() - started)
+        if isinstance(data, dict):
+            objects.append(_provenance(data, kustomization.dir, index))
+    return RenderResult(kustomization.dir, objects, [], time.perf_counter() - started)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

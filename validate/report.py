@@ -1,10 +1,21 @@
-"""Reporters: one class per output format, all reading the same sorted findings and summary."""
+"""Reporters: one class per output format, all reading the same sorted findings and summary.
+
+Every reporter sees only the :class:`Result` (findings, rendered paths, counts), never a
+stage's internals, and writes deterministic output: the same findings give the same bytes,
+except for the run time that the summary line and the JUnit ``time`` attributes carry.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-from typing import TextIO
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any, TextIO
+from urllib.parse import quote
 
+from validate import __version__, rules
 from validate.findings import Finding, Severity
 from validate.pipeline import Result
 
@@ -29,6 +40,7 @@ def summary(result: Result) -> dict[str, object]:
         "exitCode": result.exit_code,
         "rendered": result.rendered,
         "renderedCount": len(result.rendered),
+        "renderCache": {"hits": result.cache_hits, "misses": result.cache_misses},
         "objects": len(result.objects),
         "files": result.files,
         "kubernetesVersions": result.versions,
@@ -47,7 +59,8 @@ class TextReporter(Reporter):
         self.out.write(
             f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')},"
             f" {counts['infos']} info; {plural(result.files, 'YAML file')}, {plural(len(result.rendered), 'path')}"
-            f" rendered, {plural(len(result.objects), 'object')} checked against Kubernetes"
+            f" rendered{f' ({result.cache_hits} from cache)' if result.cache_hits else ''},"
+            f" {plural(len(result.objects), 'object')} checked against Kubernetes"
             f" {', '.join(result.versions)} in {result.seconds:.1f}s\n")
 
     @staticmethod
@@ -69,4 +82,4 @@ class JsonReporter(Reporter):
         self.out.write("\n")
 
 
-REPORTERS: dict[str, type[Reporter]] = {cls.name: cls for cls in (TextReporter, JsonReporter)}
+#NEWREPORTERS

@@ -1,0 +1,150 @@
+"""A render cache outside the repository, keyed by the content of every input of a render.
+
+A stale entry must never hide an error, so the key is deliberately wider than kustomize's real
+inputs: besides the files discovery knows a kustomization reads (resources, patches, generator
+sources, ...), every string in every kustomization of the render's closure that names an
+existing file or folder of the repository adds that file, or every file under that folder.
+Add the kustomize version and the build options, and an entry can only be reused when
+kustomize would read exactly the same bytes.
+
+Entries live in ``$GITOPS_VALIDATE_CACHE_DIR`` or ``$XDG_CACHE_HOME/gitops-validate`` (by default
+``~/.cache/gitops-validate``), one small JSON file per render, written atomically; the oldest
+are pruned beyond a bound. A corrupt or unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from validate.discover import Inventory, Kustomization
+
+MAX_ENTRIES = 4000
+_FORMAT = 1
+
+
+def default_dir() -> Path:
+    explicit = os.environ.get("GITOPS_VALIDATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gitops-validate"
+
+
+class RenderCache:
+    def __init__(self, folder: Path, root: Path, inventory: Inventory, salt: str):
+        self.folder = folder / f"renders-v{_FORMAT}"
+        self.root = root
+        self.inventory = inventory
+        self.salt = salt
+        self._digests: dict[str, str] = {}
+        self.hits = 0
+        self.misses = 0
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def key(self, directory: str) -> str:
+        digest = hashlib.sha256(f"{self.salt}\0{directory}\0".encode())
+        for rel in sorted(self.inputs(directory)):
+            digest.update(f"{rel}\0{self._digest(rel)}\0".encode())
+        return digest.hexdigest()
+
+    def inputs(self, directory: str) -> set[str]:
+        """Every repository file the render of ``directory`` could read (a superset)."""
+        files = set(self.inventory.inputs.get(directory, ()))
+        for kustomization in self._closure(directory):
+            data = kustomization.document.data if kustomization.document else None
+            for value in _strings(data):
+                files.update(self._existing(kustomization.dir, value))
+        return files
+
+    def _closure(self, directory: str) -> Iterator[Kustomization]:
+        seen: set[str] = set()
+        pending = [directory]
+        while pending:
+            current = pending.pop()
+            if current in seen or current not in self.inventory.kustomizations:
+                continue
+            seen.add(current)
+            kustomization = self.inventory.kustomizations[current]
+            yield kustomization
+            pending.extend(kustomization.includes)
+
+    def _existing(self, directory: str, value: str) -> Iterator[str]:
+        if not value or "\n" in value or len(value) > 1024 or "://" in value:
+            return
+        candidate = os.path.normpath(os.path.join(directory, value.split("=", 1)[-1]))
+        if candidate.startswith("..") or os.path.isabs(candidate):
+            return
+        full = self.root / candidate
+        if full.is_file():
+            yield candidate.replace(os.sep, "/")
+        elif full.is_dir() and candidate != ".":
+            for current, dirnames, filenames in os.walk(full):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for name in filenames:
+                    yield (Path(current, name).relative_to(self.root)).as_posix()
+
+    def _digest(self, rel: str) -> str:
+        if rel not in self._digests:
+            try:
+                self._digests[rel] = hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
+            except OSError:
+                self._digests[rel] = "unreadable"
+        return self._digests[rel]
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        path = self.folder / key[:2] / f"{key}.json"
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(entry, dict) or not isinstance(entry.get("stdout"), str) or \
+                not isinstance(entry.get("ok"), bool):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, ok: bool, stdout: str, message: str) -> None:
+        target = self.folder / key[:2] / f"{key}.json"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"ok": ok, "stdout": stdout, "message": message}, out)
+            os.replace(temporary, target)
+        except OSError:
+            return  # a cache that cannot be written is only slower
+        self._prune()
+
+    def _prune(self) -> None:
+        try:
+            entries = [p for p in self.folder.glob("*/*.json")]
+            if len(entries) <= MAX_ENTRIES:
+                return
+            entries.sort(key=lambda p: p.stat().st_mtime)
+            for old in entries[: len(entries) - MAX_ENTRIES]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            return
+
+
+def _strings(value: Any) -> Iterator[str]:
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
