@@ -135,9 +135,10 @@ def applies(module: ModuleType, data: dict[str, Any]) -> bool:
     kinds = getattr(module, "KINDS", None)
     if not kinds:
         return True
-    api_version = str(data.get("apiVersion", ""))
-    group = api_version.rpartition("/")[0]
-    return (group, data.get("kind")) in kinds
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return False
+    return (api_version.rpartition("/")[0], kind) in kinds
 
 
 def run(ctx: Context) -> Iterator[tuple[ModuleType, Violation]]:

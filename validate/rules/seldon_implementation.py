@@ -1,0 +1,61 @@
+"""Graph node implementations are ones the operator knows.
+
+What it does:
+    Reports a SeldonDeployment graph node whose ``implementation`` is none of Seldon Core
+    1.18.2's built-in units (``SIMPLE_MODEL``, ``SIMPLE_ROUTER``, ``RANDOM_ABTEST``,
+    ``AVERAGE_COMBINER``, ``UNKNOWN_IMPLEMENTATION``) or prepackaged servers (the operator
+    chart's default ``predictor_servers``: ``SKLEARN_SERVER``, ``XGBOOST_SERVER``,
+    ``TENSORFLOW_SERVER``, ``MLFLOW_SERVER``, ``TRITON_SERVER``, ``HUGGINGFACE_SERVER``,
+    ``TEMPO_SERVER``).
+
+Why it matters:
+    The CRD types ``implementation`` as a free string. An unknown name is treated as a
+    prepackaged server, and the webhook rejects it ("No entry in predictors map") unless the
+    cluster's ``seldon-config`` ConfigMap defines a server of that name.
+
+Example:
+    ```yaml
+    graph:
+      name: classifier
+      implementation: SKLEARN
+      modelUri: gs://seldon-models/sklearn/iris
+    ```
+
+Use instead:
+    ```yaml
+    graph:
+      name: classifier
+      implementation: SKLEARN_SERVER
+      modelUri: gs://seldon-models/sklearn/iris
+    ```
+    Use a known implementation name; for a custom server registered in `predictor_servers`, suppress the rule with that reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+from validate.rules._podspec import IMPLEMENTATIONS, SELDON_KINDS, iter_units, one_of, predictors
+
+if TYPE_CHECKING:
+    from validate.pipeline import Checked
+    from validate.rules import Context
+
+ID = "seldon-implementation"
+DEFAULT = "error"
+KINDS = SELDON_KINDS
+
+
+def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
+    for p, predictor in predictors(obj.data):
+        for path, unit in iter_units(predictor, p):
+            value = unit.get("implementation")
+            if value is None or one_of(value, IMPLEMENTATIONS):
+                continue
+            close = difflib.get_close_matches(str(value), sorted(IMPLEMENTATIONS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(sorted(IMPLEMENTATIONS))}"
+            yield Violation(f"graph node {unit.get('name')!r} has unknown implementation {value!r}: {hint}",
+                            (*path, "implementation"))
