@@ -62,6 +62,8 @@ class Inventory:
     inputs: dict[str, set[str]]  # rendered dir -> every file its render reads
     standalone: list[str]  # YAML files no kustomization reads: checked as manifests on their own
     findings: list[Finding]
+    files: list[str] = field(default_factory=list)  # every walked file, YAML or not
+    directories: list[str] = field(default_factory=list)  # every folder holding a file (as git sees it)
 
     def kustomization_files(self) -> set[str]:
         return {kustomization.file for kustomization in self.kustomizations.values()}
@@ -146,7 +148,8 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
                 included.add(target)
     leaves = {d for d, k in kustomizations.items() if d not in included and k.kind != "Component"}
 
-    argo_sources = list(_argo_sources(root, loaded))
+    directories = directories_of(files)
+    argo_sources = list(_argo_sources(directories, loaded))
     rendered = set(leaves)
     for source in argo_sources:
         if source.path in kustomizations and kustomizations[source.path].kind != "Component":
@@ -158,7 +161,18 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
         read_by_any |= _closure(directory, kustomizations)
     standalone = [rel for rel in files if is_yaml(rel) and rel not in read_by_any and not is_kustomization_file(rel)]
     return Inventory(root, [f for f in files if is_yaml(f)], kustomizations, sorted(rendered), argo_sources,
-                     inputs, standalone, findings)
+                     inputs, standalone, findings, files, directories)
+
+
+def directories_of(files: list[str]) -> list[str]:
+    """Folders that hold a file, directly or below: what a git checkout has (no empty folders)."""
+    found: set[str] = set()
+    for rel in files:
+        parent = PurePosixPath(rel).parent
+        while parent.as_posix() != "." and parent.as_posix() not in found:
+            found.add(parent.as_posix())
+            parent = parent.parent
+    return sorted(found)
 
 
 def _parent(rel: str) -> str:
@@ -257,8 +271,7 @@ def _closure(directory: str, kustomizations: dict[str, Kustomization]) -> set[st
 
 # --- Argo CD ---------------------------------------------------------------------------------
 
-def _argo_sources(root: Path, loaded: dict[str, LoadedFile]) -> Iterator[ArgoSource]:
-    directories: list[str] | None = None
+def _argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Iterator[ArgoSource]:
     for rel, loaded_file in sorted(loaded.items()):
         for document in loaded_file.documents:
             data = document.data
@@ -279,8 +292,6 @@ def _argo_sources(root: Path, loaded: dict[str, LoadedFile]) -> Iterator[ArgoSou
                             yield ArgoSource(target, rel, position[0] if position else document.line,
                                              f"Application {name}")
             elif kind == "ApplicationSet":
-                if directories is None:
-                    directories = _all_directories(root)
                 for pattern_path, patterns, excludes in git_directory_generators(spec.get("generators")):
                     position = document.position(pattern_path)
                     for directory in match_directories(directories, patterns, excludes):
@@ -313,16 +324,6 @@ def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("
             nested = generator.get(combinator)
             if isinstance(nested, dict):
                 yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
-
-
-def _all_directories(root: Path) -> list[str]:
-    found = []
-    for current, dirnames, _ in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
-        rel = Path(current).relative_to(root).as_posix()
-        if rel != ".":
-            found.append(rel)
-    return found
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:

@@ -1,0 +1,63 @@
+"""Namespaced objects must say where they go.
+
+What it does:
+    Reports a namespaced object (built-in kinds, and custom resources whose CRD says
+    ``scope: Namespaced``) that has no ``metadata.namespace`` after rendering, unless every
+    Argo CD Application that syncs its directory sets ``destination.namespace``. Cluster-scoped
+    kinds come from the built-in list and the CRDs found in the repository; kinds of unknown
+    scope are left alone.
+
+Why it matters:
+    Without a namespace the object lands wherever the applying tool points: the ``default``
+    namespace of ``kubectl``'s context, or nowhere when Argo CD has no destination namespace
+    ("namespace is required"). Objects meant to sit together end up apart.
+
+Example:
+    ```yaml
+    # overlays/dev/02-first-deployment/kustomization.yaml, synced by no Application
+    resources:
+      - ../../../apps/02-first-deployment
+    ```
+
+Use instead:
+    ```yaml
+    namespace: seldon
+    resources:
+      - ../../../apps/02-first-deployment
+    ```
+    Set the namespace in the kustomization or the manifest, or give the syncing Application a destination namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+from validate.rules._argocd import destination_namespaces, directory_of, namespaced
+
+if TYPE_CHECKING:
+    from validate.pipeline import Checked
+    from validate.rules import Context
+
+ID = "api-missing-namespace"
+DEFAULT = "warning"
+
+
+def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
+    metadata = obj.data.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("namespace") or namespaced(obj.data, ctx) is not True:
+        return
+    if not isinstance(metadata.get("name"), str) and not isinstance(metadata.get("generateName"), str):
+        return
+    directory = directory_of(obj)
+    synced = destination_namespaces(ctx).get(directory or "", set())
+    if synced and None not in synced:
+        return
+    kind = obj.data.get("kind")
+    if synced:
+        why = "and an Application that syncs it has no destination.namespace"
+    else:
+        why = "and no Application of this repository syncs it with a destination.namespace"
+    yield Violation(f"{kind} {metadata.get('name') or metadata.get('generateName')} has no namespace {why}: it"
+                    " lands in whatever namespace the applying tool defaults to", ("metadata",))

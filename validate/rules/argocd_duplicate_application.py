@@ -1,0 +1,65 @@
+"""Application names must be unique per namespace, generated ones included.
+
+What it does:
+    Reports an Application, or an Application an ApplicationSet generates, whose name is
+    already taken in the same namespace by another Application of the repository. Generated
+    Applications live in their ApplicationSet's namespace.
+
+Why it matters:
+    Argo CD keys Applications by namespace and name: the second one overwrites the first (two
+    files fight over one object at every sync), and an ApplicationSet whose generators produce
+    one name twice stops generating anything with a "duplicate key" error.
+
+Example:
+    ```yaml
+    kind: ApplicationSet
+    spec:
+      generators:
+        - list:
+            elements: [{env: dev, app: demo}, {env: prod, app: demo}]
+      template:
+        metadata:
+          name: "{{app}}"
+    ```
+
+Use instead:
+    ```yaml
+      template:
+        metadata:
+          name: "{{app}}-{{env}}"
+    ```
+    Put every parameter that varies into the Application name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+from validate.rules._argocd import App, applications, templated
+
+if TYPE_CHECKING:
+    from validate.rules import Context
+
+ID = "argocd-duplicate-application"
+DEFAULT = "error"
+
+
+def check_repository(ctx: Context) -> Iterator[Violation]:
+    first: dict[tuple[str, str], App] = {}
+    for app in applications(ctx):
+        if app.name == "?" or templated(app.name):
+            continue
+        key = (app.namespace, app.name)
+        if key not in first:
+            first[key] = app
+            continue
+        other = first[key]
+        place = f"{other.obj.file}:{other.obj.line}" if other.obj.file else "another file"
+        namespace = f" in namespace {app.namespace}" if app.namespace else ""
+        message = f"Application name {app.name}{namespace} is already used by {other.label} ({place})"
+        if app.generated:
+            yield Violation(f"{app.label}: {message}", app.where("metadata", "name"), obj=app.obj)
+        else:
+            yield app.violation(message, "metadata", "name")

@@ -1,0 +1,101 @@
+"""Sources of this repository must use one repository URL, the configured one.
+
+What it does:
+    Compares the ``repoURL`` of every git source that points at this repository (in
+    Applications, in ApplicationSet templates and generated Applications, and in git
+    generators) with the ``repoURL`` of ``.gitops-validate.yaml``; without one, with each other.
+    Reported are other spellings of the same repository (``.git`` suffix, ssh versus https,
+    case) and sources whose path exists here but whose URL names another repository.
+
+Why it matters:
+    Argo CD matches credentials, AppProject ``sourceRepos`` and webhooks by URL: a second
+    spelling needs its own credentials and may miss webhook refreshes, and a stale URL (a fork's
+    upstream, a renamed repository) makes Argo CD deploy from somewhere else than this repository.
+    The check never asks ``git remote``, so a clone from any mirror validates the same way.
+
+Example:
+    ```yaml
+    # .gitops-validate.yaml: repoURL: https://github.com/example/seldon-gitops.git
+    spec:
+      source:
+        repoURL: git@github.com:example/seldon-gitops
+        path: overlays/dev/02-first-deployment
+    ```
+
+Use instead:
+    ```yaml
+    spec:
+      source:
+        repoURL: https://github.com/example/seldon-gitops.git
+        path: overlays/dev/02-first-deployment
+    ```
+    Spell this repository's URL exactly as configured in every Application, ApplicationSet and generator.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from validate.rules import Violation
+from validate.rules._argocd import (Path_, applications, home_repository, is_chart, is_kind, mapping, repo_key,
+                                    repository, templated, text)
+
+if TYPE_CHECKING:
+    from validate.rules import Context
+
+ID = "argocd-repo-url"
+DEFAULT = "error"
+
+
+def check_repository(ctx: Context) -> Iterator[Violation]:
+    home = home_repository(ctx)
+    if home is None:
+        return
+    tree = repository(ctx)
+    entries: list[tuple[str, bool, Any]] = []  # (url, path exists here, how to report)
+    for app in applications(ctx):
+        for where, source in app.sources():
+            url = text(source.get("repoURL"))
+            if url is None or templated(url) or is_chart(source):
+                continue
+            path = source.get("path")
+            here = isinstance(path, str) and not templated(path) and tree.is_dir(path)
+            entries.append((url, here, (app, where + ("repoURL",))))
+    for obj in ctx.objects:
+        if is_kind(obj.data, "ApplicationSet"):
+            for where, url in _generator_urls(mapping(obj.data.get("spec")).get("generators"), ("spec", "generators")):
+                entries.append((url, False, (obj, where)))
+    configured = ctx.config.repo_url.strip() if ctx.config.repo_url else None
+    spellings = Counter(url.strip() for url, _, _ in entries if repo_key(url) == home)
+    expected = configured or (spellings.most_common(1)[0][0] if spellings else None)
+    if expected is None:
+        return
+    origin = "the configured repoURL" if configured else "the spelling most sources use"
+    for url, here, (owner, where) in entries:
+        if repo_key(url) == home:
+            if url.strip() != expected:
+                yield _violation(owner, where, f"repoURL {url} spells this repository differently from {origin}"
+                                 f" ({expected}): Argo CD keeps credentials, project rules and webhooks per URL")
+        elif here:
+            yield _violation(owner, where, f"repoURL {url} names another repository, yet the path exists here;"
+                             f" this repository is {expected} ({origin}): Argo CD would sync from {url}")
+
+
+def _violation(owner: Any, where: Path_, message: str) -> Violation:
+    if hasattr(owner, "violation"):
+        return owner.violation(message, *where)  # type: ignore[no-any-return]
+    return Violation(message, where, obj=owner)
+
+
+def _generator_urls(generators: Any, prefix: Path_) -> Iterator[tuple[Path_, str]]:
+    for index, generator in enumerate(generators if isinstance(generators, list) else []):
+        generator = mapping(generator)
+        url = text(mapping(generator.get("git")).get("repoURL"))
+        if url is not None and not templated(url):
+            yield prefix + (index, "git", "repoURL"), url
+        for combinator in ("matrix", "merge"):
+            yield from _generator_urls(mapping(generator.get(combinator)).get("generators"),
+                                       prefix + (index, combinator, "generators"))
+

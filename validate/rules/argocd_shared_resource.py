@@ -1,0 +1,75 @@
+"""An object must be managed by one Application only.
+
+What it does:
+    Maps every Application, and every Application an ApplicationSet generates, to the objects
+    its sources of this repository render (Argo CD's ``destination.namespace`` filled in for
+    namespaced objects without a namespace) and reports an Application that deploys an object
+    (same API group, kind, namespace and name) another Application already deploys.
+
+Why it matters:
+    Two Applications that own one object overwrite each other's version at every sync, each
+    shows the other's change as drift, and pruning one deletes the object from under the other.
+    Argo CD only warns about it (SharedResourceWarning) once both are live.
+
+Example:
+    ```yaml
+    # Applications "seldon-dev" and "seldon-dev-copy" both sync overlays/dev/02-first-deployment
+    spec:
+      source:
+        path: overlays/dev/02-first-deployment
+      destination:
+        namespace: seldon
+    ```
+
+Use instead:
+    ```yaml
+    # one Application per directory, or distinct destination namespaces
+    spec:
+      source:
+        path: overlays/staging/02-first-deployment
+      destination:
+        namespace: seldon-staging
+    ```
+    Give every object exactly one owning Application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+from validate.rules._argocd import App, applications, deployed_objects, describe, object_key, synced_directories
+
+if TYPE_CHECKING:
+    from validate.rules import Context
+
+ID = "argocd-shared-resource"
+DEFAULT = "error"
+
+
+def check_repository(ctx: Context) -> Iterator[Violation]:
+    owners: dict[tuple[str, str, str, str], App] = {}
+    for app in applications(ctx):
+        namespace = app.destination_namespace or ""
+        clashes: dict[int, tuple[App, list[tuple[str, str, str, str]], tuple[str | int, ...]]] = {}
+        mine: set[tuple[str, str, str, str]] = set()
+        for where, directory, recurse in synced_directories(app, ctx):
+            for data in deployed_objects(directory, recurse, ctx):
+                key = object_key(data, namespace, ctx)
+                if key is None or key in mine:
+                    continue
+                mine.add(key)
+                other = owners.get(key)
+                if other is None:
+                    continue
+                entry = clashes.setdefault(id(other), (other, [], where))
+                entry[1].append(key)
+        for key in mine:
+            owners.setdefault(key, app)
+        for other, keys, where in clashes.values():
+            shown = ", ".join(describe(k) for k in sorted(keys)[:3]) + (f" and {len(keys) - 3} more"
+                                                                          if len(keys) > 3 else "")
+            place = f" ({other.obj.file}:{other.obj.line})" if other.obj.file else ""
+            yield app.violation(f"{len(keys)} object(s) are also managed by {other.label}{place}: {shown}",
+                                *where, "path")

@@ -1,0 +1,102 @@
+"""Application source paths must exist in this repository and render.
+
+What it does:
+    Checks every git source of an Application, or of an Application an ApplicationSet
+    generates, that points at this repository: its ``path`` must be a relative directory inside
+    the repository (no absolute path, no ``..`` escape), and that directory must render: a
+    kustomization whose build succeeds, a Helm chart, or a folder holding YAML or JSON manifests.
+
+Why it matters:
+    Argo CD reports a missing or broken path only when it tries to sync, after the change is
+    merged; until then the Application stays on its last good state, or never appears at all.
+
+Example:
+    ```yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: first-deployment-dev
+      namespace: argocd
+    spec:
+      project: default
+      source:
+        repoURL: https://github.com/example/seldon-gitops.git
+        targetRevision: main
+        path: overlays/dev/02-first-deploymnet
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: seldon
+    ```
+
+Use instead:
+    ```yaml
+      source:
+        repoURL: https://github.com/example/seldon-gitops.git
+        targetRevision: main
+        path: overlays/dev/02-first-deployment
+    ```
+    Point the source at an existing directory of the repository that builds with ``kustomize build``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from validate.rules import Violation
+from validate.rules._argocd import APP_KINDS, apps_of, points_here, relative, repository, templated
+
+if TYPE_CHECKING:
+    from validate.pipeline import Checked
+    from validate.rules import Context
+
+ID = "argocd-source-path"
+DEFAULT = "error"
+KINDS = APP_KINDS
+
+
+def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
+    tree = repository(ctx)
+    renders = {result.directory: result for result in ctx.renders}
+    for app in apps_of(obj, ctx):
+        for where, source in app.sources():
+            path = source.get("path")
+            if not points_here(source, ctx) or templated(path) or source.get("ref") and path is None:
+                continue
+            if path is None:
+                path = "."  # Argo CD renders the repository root
+            if not isinstance(path, str):
+                continue
+            directory = relative(path)
+            if directory is None:
+                yield app.violation(f"path {path!r} is absolute or leaves the repository: Argo CD paths are"
+                                    " relative to the repository root", *where, "path")
+                continue
+            if tree.is_file(directory):
+                yield app.violation(f"path {path!r} is a file: a source path names a directory", *where, "path")
+                continue
+            if not tree.is_dir(directory):
+                yield app.violation(f"path {path!r} does not exist in this repository", *where, "path")
+                continue
+            if isinstance(source.get("plugin"), dict):
+                continue
+            kustomization = ctx.inventory.kustomizations.get(directory)
+            if kustomization is not None:
+                if kustomization.kind == "Component":
+                    yield app.violation(f"path {path!r} holds a kustomize Component, which cannot be built on its"
+                                        " own", *where, "path")
+                    continue
+                result = renders.get(directory)
+                if result is not None and result.findings:
+                    failed = result.findings[0]
+                    yield app.violation(f"path {path!r} does not build: see the {failed.rule} finding at"
+                                        f" {failed.file or kustomization.file}", *where, "path")
+                continue
+            if tree.is_file(f"{directory}/Chart.yaml" if directory != "." else "Chart.yaml"):
+                continue
+            recurse = isinstance(source.get("directory"), dict) and source["directory"].get("recurse") is True
+            manifests = [f for f in tree.files_in(directory, recurse) if f.endswith((".yaml", ".yml", ".json"))]
+            if not manifests:
+                yield app.violation(f"path {path!r} holds no kustomization, Helm chart or YAML/JSON manifest"
+                                    f"{'' if recurse else ' (directory.recurse is off)'}: Argo CD would sync"
+                                    " nothing", *where, "path")
