@@ -62,6 +62,7 @@ def rules_main(argv: list[str]) -> int:
 # reachable as ./name). Each takes the remaining arguments and returns the exit code.
 SUBCOMMANDS: dict[str, str] = {
     "rules": "validate.cli:rules_main",
+    "diff": "validate.diff:main",
 }
 
 

@@ -67,6 +67,7 @@ class Result:
     render_seconds: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    context: rules.Context | None = None  # what the rules saw: for subcommands that reuse a run
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -158,7 +159,7 @@ def run(options: Options) -> Result:
     final = _apply_config(findings, config)
     return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
-                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0)
+                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
 
 
 def _is_argo(data: Any) -> bool:

@@ -1,0 +1,155 @@
+"""``gitops-validate diff --base REF``: what every Argo CD Application would change.
+
+Renders every Application, ApplicationSet-generated ones included, at ``REF`` and in the working
+tree, and prints a unified diff of the rendered objects per Application with a summary. The
+``REF`` tree is read with ``git archive`` into a temporary folder, so the working tree, the
+index and the repository's refs are never touched. Renders go through the render cache, so
+comparing against a recent base mostly reads renders back.
+
+Helm chart sources cannot be rendered offline; for them the diff shows the Application's
+source itself (chart, version, values), which is what changes when a chart is bumped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validate.findings import ToolError
+from validate.pipeline import Options, find_root, run
+from validate.rules import Context
+from validate.rules._argocd import applications, deployed_objects, is_chart, synced_directories
+
+MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AppDiff:
+    name: str
+    status: str  # added, removed, changed, unchanged
+    diff: str
+
+
+def rendered_applications(ctx: Context) -> dict[str, str]:
+    """Application name -> the YAML of everything it deploys (sorted, stable)."""
+    out: dict[str, str] = {}
+    for app in applications(ctx):
+        documents: list[Any] = []
+        for _, directory, recurse in synced_directories(app, ctx):
+            documents += deployed_objects(directory, recurse, ctx)
+        for _, source in app.sources():
+            if is_chart(source):
+                documents.append({"# helm chart source (rendered by Argo CD, not offline)": source})
+        documents.sort(key=_identity)
+        key = f"{app.namespace}/{app.name}" if app.namespace else app.name
+        out[key] = yaml.safe_dump_all(documents, sort_keys=True, default_flow_style=False)
+    return out
+
+
+def _identity(data: Any) -> tuple[str, ...]:
+    if not isinstance(data, dict):
+        return ("",)
+    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    return (str(data.get("apiVersion", "")), str(data.get("kind", "")), str(metadata.get("namespace", "")),
+            str(metadata.get("name", "")))
+
+
+def compare(base: dict[str, str], head: dict[str, str], ref: str) -> list[AppDiff]:
+    diffs = []
+    for name in sorted(set(base) | set(head)):
+        before, after = base.get(name), head.get(name)
+        status = "added" if before is None else "removed" if after is None else \
+            "unchanged" if before == after else "changed"
+        text = "".join(difflib.unified_diff((before or "").splitlines(keepends=True),
+                                            (after or "").splitlines(keepends=True),
+                                            fromfile=f"{ref}:{name}", tofile=f"working tree:{name}"))
+        diffs.append(AppDiff(name, status, text))
+    return diffs
+
+
+def extract(root: Path, ref: str, target: Path) -> None:
+    """The tree of ``ref`` into ``target`` through ``git archive``: no checkout, no index change."""
+    if ref.startswith("-"):
+        raise ToolError(f"--base {ref}: not a git revision")
+    try:
+        completed = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", f"{ref}^{{tree}}"],
+                                   capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ToolError(f"diff needs git: {error}") from None
+    if completed.returncode != 0:
+        reason = (completed.stderr.decode("utf-8", "replace").strip().splitlines() or ["git archive failed"])[-1]
+        raise ToolError(f"--base {ref}: {reason}")
+    if len(completed.stdout) > MAX_ARCHIVE_BYTES:
+        raise ToolError(f"--base {ref}: the tree is larger than {MAX_ARCHIVE_BYTES // 2**20} MiB")
+    with tarfile.open(fileobj=io.BytesIO(completed.stdout)) as archive:
+        archive.extractall(target, filter="data")
+
+
+def render_both(root: Path, ref: str, jobs: int | None = None) -> list[AppDiff]:
+    with tempfile.TemporaryDirectory(prefix="gitops-validate-base-") as folder:
+        base_root = Path(folder) / "tree"
+        base_root.mkdir()
+        extract(root, ref, base_root)
+        base = run(Options(paths=[base_root], jobs=jobs))
+        head = run(Options(paths=[root], jobs=jobs))
+        assert base.context is not None and head.context is not None
+        return compare(rendered_applications(base.context), rendered_applications(head.context), ref)
+
+
+def text_report(diffs: list[AppDiff], ref: str) -> str:
+    out = [d.diff for d in diffs if d.status != "unchanged"]
+    out.append(_summary(diffs, ref) + "\n")
+    return "".join(out)
+
+
+def markdown_report(diffs: list[AppDiff], ref: str) -> str:
+    changed = [d for d in diffs if d.status != "unchanged"]
+    out = [f"### Rendered changes against `{ref}`", "", _summary(diffs, ref), ""]
+    if changed:
+        out += ["| Application | change |", "|---|---|"]
+        out += [f"| `{d.name}` | {d.status} |" for d in changed]
+        out.append("")
+    for d in changed:
+        fence = "````" if "```" in d.diff else "```"
+        out += ["<details>", f"<summary><code>{d.name}</code> ({d.status})</summary>", "", f"{fence}diff",
+                d.diff.rstrip("\n"), fence, "", "</details>", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _summary(diffs: list[AppDiff], ref: str) -> str:
+    counts = {status: sum(1 for d in diffs if d.status == status)
+              for status in ("changed", "added", "removed", "unchanged")}
+    return (f"{len(diffs)} Applications compared with {ref}: {counts['changed']} changed, {counts['added']} added,"
+            f" {counts['removed']} removed, {counts['unchanged']} unchanged")
+
+
+def main(argv: list[str]) -> int:
+    from validate.cli import _Parser
+
+    parser = _Parser(prog="gitops-validate diff", description="Render every Argo CD Application at a git"
+                     " revision and in the working tree, and show what would change.")
+    parser.add_argument("--base", required=True, metavar="REF", help="the git revision to compare with")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--exit-code", action="store_true", help="exit 1 when any Application changes")
+    parser.add_argument("path", nargs="?", type=Path, default=None, help="a folder of the repository")
+    args = parser.parse_args(argv)
+    try:
+        root = find_root(args.path or Path.cwd())
+        if not (root / ".git").exists():
+            raise ToolError(f"{root} is not in a git repository: diff compares with a git revision")
+        diffs = render_both(root, args.base)
+    except ToolError as error:
+        print(f"gitops-validate: {error}", file=sys.stderr)
+        return 2
+    report = markdown_report(diffs, args.base) if args.format == "markdown" else text_report(diffs, args.base)
+    sys.stdout.write(report)
+    return 1 if args.exit_code and any(d.status != "unchanged" for d in diffs) else 0
