@@ -172,3 +172,25 @@ def test_null_int_or_string_is_unset_not_an_error(write_tree) -> None:
                   "  template:\n    metadata: {labels: {app: d}}\n    spec:\n      containers:\n"
                   "        - {name: d, image: 'nginx:1.27'}\n")
     assert main([str(write_tree({".yamllint": LINT, "d.yaml": deployment}))]) == 0
+
+
+def test_progress_is_drawn_only_on_an_interactive_terminal_outside_ci() -> None:
+    import io
+
+    from validate.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert Progress.for_terminal(io.StringIO(), {}) is None
+    assert Progress.for_terminal(Terminal(), {"CI": "true"}) is None
+    assert Progress.for_terminal(Terminal(), {"PRE_COMMIT": "1"}) is None
+    assert Progress.for_terminal(Terminal(), {}, enabled=False) is None
+    terminal = Terminal()
+    progress = Progress.for_terminal(terminal, {})
+    assert progress is not None
+    progress.tick(None)
+    progress.tick(None)
+    progress.close()
+    assert terminal.getvalue() == "\rrendering: 1 paths done\rrendering: 2 paths done\r\x1b[K"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import cast
+from typing import TextIO, cast
 
 from validate import __version__
 from validate.findings import ToolError
@@ -43,9 +44,36 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
+    parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
     return parser
+
+
+class Progress:
+    """``rendering 12 paths…`` on an interactive terminal; silent under CI, pre-commit and pipes."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.done = 0
+        self.drawn = False
+
+    @classmethod
+    def for_terminal(cls, stream: TextIO, environ: Mapping[str, str], enabled: bool = True) -> Progress | None:
+        quiet = environ.get("CI") or environ.get("PRE_COMMIT") or environ.get("GITHUB_ACTIONS")
+        interactive = hasattr(stream, "isatty") and stream.isatty()
+        return cls(stream) if enabled and interactive and not quiet else None
+
+    def tick(self, _result: object) -> None:
+        self.done += 1
+        self.stream.write(f"\rrendering: {self.done} paths done")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
 def rules_main(argv: list[str]) -> int:
@@ -86,11 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     for file in args.crd:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
-    options = Options(paths=args.paths, kubernetes_versions=args.kubernetes_version, crd_files=args.crd,
+    progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
+    options = Options(paths=args.paths, on_render=progress.tick if progress else None, kubernetes_versions=args.kubernetes_version, crd_files=args.crd,
                       schema_dirs=args.schema_dir, jobs=args.jobs, changed_since=args.changed_since,
                       use_cache=not args.no_cache)
     try:
-        result = run(options)
+        try:
+            result = run(options)
+        finally:
+            if progress:
+                progress.close()
         REPORTERS[args.format](sys.stdout).report(result)
         sys.stdout.flush()
     except ToolError as error:
