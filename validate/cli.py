@@ -18,7 +18,7 @@ from typing import TextIO, cast
 from validate import __version__
 from validate.findings import ToolError
 from validate.pipeline import Options, run
-from validate.report import REPORTERS
+from validate.report import REPORTERS, default_format
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                      " offline: render as Argo CD does, check every object strictly, report at file:line.")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
                         " the current directory is in)")
-    parser.add_argument("--format", choices=sorted(REPORTERS), default="text", help="output format")
+    parser.add_argument("--format", choices=sorted(REPORTERS), default=None,
+                        help="output format (default: github inside GitHub Actions, else text)")
     parser.add_argument("--kubernetes-version", "-k", action="append", default=[], metavar="VERSION",
                         help="check against this Kubernetes version (repeatable; default from the config,"
                         " else the oldest and newest shipped)")
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if progress:
                 progress.close()
-        REPORTERS[args.format](sys.stdout).report(result)
+        REPORTERS[args.format or default_format(os.environ)](sys.stdout).report(result)
         sys.stdout.flush()
     except ToolError as error:
         print(f"gitops-validate: {error}", file=sys.stderr)

@@ -26,7 +26,7 @@ from validate.findings import Finding
 
 Path_ = tuple[str | int, ...]
 
-_Parser = getattr(yaml, "CParser", None)
+_Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
