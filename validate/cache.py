@@ -1,11 +1,8 @@
 """A render cache outside the repository, keyed by the content of every input of a render.
 
-A stale entry must never hide an error, so the key is deliberately wider than kustomize's real
-inputs: besides the files discovery knows a kustomization reads (resources, patches, generator
-sources, ...), every string in every kustomization of the render's closure that names an
-existing file or folder of the repository adds that file, or every file under that folder.
-Add the kustomize version and the build options, and an entry can only be reused when
-kustomize would read exactly the same bytes.
+A stale entry must never hide an error, so the key covers :func:`validate.discover.render_inputs`,
+a deliberate superset of what kustomize reads, plus the kustomize version and the build
+options: an entry is only reused when kustomize would read exactly the same bytes.
 
 Entries live in ``$GITOPS_VALIDATE_CACHE_DIR`` or ``$XDG_CACHE_HOME/gitops-validate`` (by default
 ``~/.cache/gitops-validate``), one small JSON file per render, written atomically; the oldest
@@ -22,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from validate.discover import Inventory, Kustomization
+from validate.discover import Inventory, render_inputs
 
 MAX_ENTRIES = 4000
 _FORMAT = 1
@@ -50,45 +47,9 @@ class RenderCache:
 
     def key(self, directory: str) -> str:
         digest = hashlib.sha256(f"{self.salt}\0{directory}\0".encode())
-        for rel in sorted(self.inputs(directory)):
+        for rel in sorted(render_inputs(self.inventory, directory)):
             digest.update(f"{rel}\0{self._digest(rel)}\0".encode())
         return digest.hexdigest()
-
-    def inputs(self, directory: str) -> set[str]:
-        """Every repository file the render of ``directory`` could read (a superset)."""
-        files = set(self.inventory.inputs.get(directory, ()))
-        for kustomization in self._closure(directory):
-            data = kustomization.document.data if kustomization.document else None
-            for value in _strings(data):
-                files.update(self._existing(kustomization.dir, value))
-        return files
-
-    def _closure(self, directory: str) -> Iterator[Kustomization]:
-        seen: set[str] = set()
-        pending = [directory]
-        while pending:
-            current = pending.pop()
-            if current in seen or current not in self.inventory.kustomizations:
-                continue
-            seen.add(current)
-            kustomization = self.inventory.kustomizations[current]
-            yield kustomization
-            pending.extend(kustomization.includes)
-
-    def _existing(self, directory: str, value: str) -> Iterator[str]:
-        if not value or "\n" in value or len(value) > 1024 or "://" in value:
-            return
-        candidate = os.path.normpath(os.path.join(directory, value.split("=", 1)[-1]))
-        if candidate.startswith("..") or os.path.isabs(candidate):
-            return
-        full = self.root / candidate
-        if full.is_file():
-            yield candidate.replace(os.sep, "/")
-        elif full.is_dir() and candidate != ".":
-            for current, dirnames, filenames in os.walk(full):
-                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                for name in filenames:
-                    yield (Path(current, name).relative_to(self.root)).as_posix()
 
     def _digest(self, rel: str) -> str:
         if rel not in self._digests:
@@ -136,15 +97,3 @@ class RenderCache:
                 old.unlink(missing_ok=True)
         except OSError:
             return
-
-
-def _strings(value: Any) -> Iterator[str]:
-    pending = [value]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, str):
-            yield current
-        elif isinstance(current, dict):
-            pending.extend(current.values())
-        elif isinstance(current, list):
-            pending.extend(current)

@@ -92,6 +92,8 @@ def rules_main(argv: list[str]) -> int:
 SUBCOMMANDS: dict[str, str] = {
     "rules": "validate.cli:rules_main",
     "diff": "validate.diff:main",
+    "graph": "validate.graph:main",
+    "new-env": "validate.newenv:main",
 }
 
 

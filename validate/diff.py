@@ -27,7 +27,7 @@ import yaml
 from validate.findings import ToolError
 from validate.pipeline import Options, find_root, run
 from validate.rules import Context
-from validate.rules._argocd import applications, deployed_objects, is_chart, synced_directories
+from validate.argocd import applications, deployed_objects, is_chart, synced_directories
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 

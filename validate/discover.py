@@ -8,9 +8,11 @@ a symbolic link that points outside it is a finding and is not read.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -24,9 +26,14 @@ YAML_SUFFIXES = (".yaml", ".yml")
 # Never walked: version control, virtual environments, caches.
 SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
                 ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
+# Folders the validator's own commands build before moving them into place (new-env).
+WORK_DIR_PREFIX = ".gitops-validate-"
 # Kustomization fields that name other kustomizations (directories) or resource files.
 _INCLUDE_FIELDS = ("resources", "bases", "components")
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=", re.I)
+# What kustomize fetches instead of reading from disk: URLs (any field that names a file, not only
+# resources), git's forced-protocol and GitHub shorthand prefixes, scp-like and host-first forms.
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|gh:|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=",
+                     re.I)
 
 
 @dataclass
@@ -38,8 +45,10 @@ class Kustomization:
     document: Document | None
     kind: str = "Kustomization"
     includes: list[str] = field(default_factory=list)  # kustomization directories it includes
+    include_lines: dict[str, int | None] = field(default_factory=dict)  # where each include is written
     files: list[str] = field(default_factory=list)  # files it reads directly
     remote: list[tuple[str, int | None]] = field(default_factory=list)  # remote references and their lines
+    outside: list[tuple[str, int | None]] = field(default_factory=list)  # references that leave the repository
 
 
 @dataclass
@@ -81,10 +90,14 @@ def walk(root: Path, ignore: Iterable[str] = ()) -> tuple[list[str], list[Findin
         for name in sorted(dirnames):
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             full = Path(current, name)
-            if name in SKIPPED_DIRS or (full / "pyvenv.cfg").exists() or _ignored(rel, patterns):
+            if name in SKIPPED_DIRS or name.startswith(WORK_DIR_PREFIX) or (full / "pyvenv.cfg").exists() \
+                    or _ignored(rel, patterns):
                 continue
             if full.is_symlink():
-                if not _inside(full, real_root):
+                if _is_loop(full):
+                    findings.append(Finding("discover-symlink-loop", f"directory link {rel} is a loop of"
+                                            " symbolic links; it is not followed", rel, None))
+                elif not _inside(full, real_root):
                     findings.append(Finding("discover-symlink-escape", f"directory link {rel} points outside"
                                             " the repository; it is not followed", rel, None))
                 continue
@@ -95,12 +108,49 @@ def walk(root: Path, ignore: Iterable[str] = ()) -> tuple[list[str], list[Findin
             if _ignored(rel, patterns):
                 continue
             full = Path(current, name)
+            if full.is_symlink() and _is_loop(full):
+                findings.append(Finding("discover-symlink-loop", f"file link {rel} is a loop of symbolic links;"
+                                        " it is not read", rel, None))
+                continue
             if full.is_symlink() and not _inside(full, real_root):
                 findings.append(Finding("discover-symlink-escape", f"file link {rel} points outside the"
                                         " repository; it is not read", rel, None))
                 continue
+            special = _special(full)
+            if special:
+                # Opening a FIFO blocks forever and a device can be endless: such entries are never read.
+                findings.append(Finding("discover-special-file", f"{rel} is a {special}, not a regular file;"
+                                        " it is not read", rel, None))
+                continue
             files.append(rel)
     return sorted(files), findings
+
+
+def _is_loop(path: Path) -> bool:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way
+        return True
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
+def _special(path: Path) -> str | None:
+    """What a non-regular entry is (None for regular files and dangling links, reported when read)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def _inside(path: Path, real_root: Path) -> bool:
@@ -147,6 +197,12 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
             if target in kustomizations:
                 included.add(target)
     leaves = {d for d, k in kustomizations.items() if d not in included and k.kind != "Component"}
+    findings.extend(_cycles(kustomizations))
+    for kustomization in kustomizations.values():
+        for reference, line in kustomization.outside:
+            findings.append(Finding("discover-outside-reference", f"{reference!r} is outside the repository:"
+                                    " Argo CD cannot read it and the validator does not; paths that include"
+                                    " this kustomization are not rendered", kustomization.file, line))
 
     directories = directories_of(files)
     argo_sources = list(_argo_sources(directories, loaded))
@@ -154,6 +210,10 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
     for source in argo_sources:
         if source.path in kustomizations and kustomizations[source.path].kind != "Component":
             rendered.add(source.path)
+    # A render that reaches outside the repository would read (and could print) files that are not
+    # the repository's: never run it. The reference itself is the finding above.
+    rendered = {d for d in rendered if not any(kustomizations[k].outside
+                                               for k in _closure_dirs(d, kustomizations))}
 
     inputs = {directory: _closure(directory, kustomizations) for directory in sorted(rendered)}
     read_by_any: set[str] = set()
@@ -162,6 +222,52 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
     standalone = [rel for rel in files if is_yaml(rel) and rel not in read_by_any and not is_kustomization_file(rel)]
     return Inventory(root, [f for f in files if is_yaml(f)], kustomizations, sorted(rendered), argo_sources,
                      inputs, standalone, findings, files, directories)
+
+
+def render_inputs(inventory: Inventory, directory: str) -> set[str]:
+    """Every repository file the render of ``directory`` could read: a deliberate superset.
+
+    Besides the files discovery knows a kustomization reads (resources, patches, generator
+    sources, ...), every string in every kustomization of the closure that names an existing file
+    or folder of the repository adds that file, or every file under that folder. Whatever field a
+    future kustomize reads a file from, the file is named in some kustomization, so it is here.
+    """
+    files = set(inventory.inputs.get(directory, ()))
+    known = set(inventory.files)
+    seen: set[str] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in inventory.kustomizations:
+            continue
+        seen.add(current)
+        kustomization = inventory.kustomizations[current]
+        pending.extend(kustomization.includes)
+        data = kustomization.document.data if kustomization.document else None
+        for value in _strings(data):
+            if not value or "\n" in value or len(value) > 1024 or "://" in value:
+                continue
+            target = _join(current, value.split("=", 1)[-1])
+            if target is None or target == ".":
+                continue
+            if target in known:
+                files.add(target)
+            else:
+                prefix = target + "/"
+                files.update(rel for rel in known if rel.startswith(prefix))
+    return files
+
+
+def _strings(value: Any) -> Iterator[str]:
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
 
 
 def directories_of(files: list[str]) -> list[str]:
@@ -182,6 +288,8 @@ def _parent(rel: str) -> str:
 
 def _join(directory: str, reference: str) -> str | None:
     """``reference`` resolved against ``directory``, repository-relative; None when it leaves the repo."""
+    if "\0" in reference:
+        return None
     combined = os.path.normpath(os.path.join(directory, reference)).replace(os.sep, "/")
     if combined == ".." or combined.startswith("../") or os.path.isabs(reference):
         return None
@@ -213,42 +321,68 @@ def _read_kustomization(root: Path, directory: str, rel: str, loaded: LoadedFile
                 continue
             target = _join(directory, entry)
             if target is None:
+                kustomization.outside.append((entry, line_of(field_name, index)))
                 continue
             if target in file_set:
                 kustomization.files.append(target)
-            elif (root / target).is_dir():
-                kustomization.includes.append(target)
-    for path in _referenced_files(data):
+            elif (root / target).is_dir() and not (root / target).is_symlink():
+                if target not in kustomization.include_lines:
+                    kustomization.includes.append(target)
+                    kustomization.include_lines[target] = line_of(field_name, index)
+    for path, where in _referenced_files(data):
+        if _REMOTE.search(path):
+            kustomization.remote.append((path, line_of(*where)))
+            continue
         target = _join(directory, path)
-        if target is not None and target in file_set:
+        if target is None:
+            kustomization.outside.append((path, line_of(*where)))
+        elif target in file_set:
             kustomization.files.append(target)
     return kustomization
 
 
-def _referenced_files(data: dict[str, Any]) -> Iterator[str]:
-    """Files a kustomization reads besides its resources: patches, generator sources, configs."""
-    for entry in _list(data.get("patches")) + _list(data.get("patchesJson6902")):
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            yield entry["path"]
-    for entry in _list(data.get("patchesStrategicMerge")):
+def _referenced_files(data: dict[str, Any]) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    """Files a kustomization reads besides its resources (patches, generator sources, configs,
+    Helm charts and values), each with the path of the field that names it."""
+    for name in ("patches", "patchesJson6902", "replacements"):
+        for index, entry in enumerate(_list(data.get(name))):
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield entry["path"], (name, index, "path")
+    for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
         if isinstance(entry, str) and "\n" not in entry:
-            yield entry
-    for generator in _list(data.get("configMapGenerator")) + _list(data.get("secretGenerator")):
-        if not isinstance(generator, dict):
-            continue
-        for source in _list(generator.get("files")):
-            if isinstance(source, str):
-                yield source.split("=", 1)[-1]
-        for source in _list(generator.get("envs")) + ([generator["env"]] if isinstance(generator.get("env"), str) else []):
-            if isinstance(source, str):
-                yield source
+            yield entry, ("patchesStrategicMerge", index)
+    for name in ("configMapGenerator", "secretGenerator"):
+        for index, generator in enumerate(_list(data.get(name))):
+            if not isinstance(generator, dict):
+                continue
+            for number, source in enumerate(_list(generator.get("files"))):
+                if isinstance(source, str):
+                    yield source.split("=", 1)[-1], (name, index, "files", number)
+            for number, source in enumerate(_list(generator.get("envs"))):
+                if isinstance(source, str):
+                    yield source, (name, index, "envs", number)
+            if isinstance(generator.get("env"), str):
+                yield generator["env"], (name, index, "env")
     for name in ("crds", "configurations", "generators", "transformers", "validators"):
-        for entry in _list(data.get(name)):
-            if isinstance(entry, str):
-                yield entry
-    for entry in _list(data.get("replacements")):
-        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-            yield entry["path"]
+        for index, entry in enumerate(_list(data.get(name))):
+            if isinstance(entry, str) and "\n" not in entry:
+                yield entry, (name, index)
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        yield openapi["path"], ("openapi", "path")
+    helm_globals = data.get("helmGlobals")
+    if isinstance(helm_globals, dict):
+        for name in ("chartHome", "configHome"):
+            if isinstance(helm_globals.get(name), str):
+                yield helm_globals[name], ("helmGlobals", name)
+    for index, chart in enumerate(_list(data.get("helmCharts"))):
+        if not isinstance(chart, dict):
+            continue
+        if isinstance(chart.get("valuesFile"), str):
+            yield chart["valuesFile"], ("helmCharts", index, "valuesFile")
+        for number, values in enumerate(_list(chart.get("additionalValuesFiles"))):
+            if isinstance(values, str):
+                yield values, ("helmCharts", index, "additionalValuesFiles", number)
 
 
 def _list(value: Any) -> list[Any]:
@@ -256,17 +390,57 @@ def _list(value: Any) -> list[Any]:
 
 
 def _closure(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
-    seen_dirs: set[str] = set()
     files: set[str] = set()
+    for current in _closure_dirs(directory, kustomizations):
+        files.update(kustomizations[current].files)
+    return files
+
+
+def _closure_dirs(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
+    """``directory`` and every kustomization directory it includes, directly or not."""
+    seen_dirs: set[str] = set()
     pending = [directory]
     while pending:
         current = pending.pop()
         if current in seen_dirs or current not in kustomizations:
             continue
         seen_dirs.add(current)
-        files.update(kustomizations[current].files)
         pending.extend(kustomizations[current].includes)
-    return files
+    return seen_dirs
+
+
+def _cycles(kustomizations: dict[str, Kustomization]) -> Iterator[Finding]:
+    """A finding at each include that closes a cycle (kustomize refuses to build any of it).
+
+    Members of a cycle include each other, so none of them is a leaf and nothing would render
+    them: without this finding a cycle would pass silently.
+    """
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(kustomizations):
+        if start in state:
+            continue
+        path: list[tuple[str, Iterator[str]]] = [(start, iter(list(kustomizations[start].includes)))]
+        state[start] = 1
+        while path:
+            current, children = path[-1]
+            child = next(children, None)
+            if child is None:
+                state[current] = 2
+                path.pop()
+                continue
+            if child not in kustomizations:
+                continue
+            if state.get(child) == 1:
+                owner = kustomizations[current]
+                names = [d for d, _ in path]
+                members = names[names.index(child):]
+                message = ("the kustomization includes itself" if child == current else
+                           "include cycle " + " -> ".join([*members, child]))
+                yield Finding("discover-include-cycle", f"{message}: kustomize refuses to build it", owner.file,
+                              owner.include_lines.get(child))
+            elif child not in state:
+                state[child] = 1
+                path.append((child, iter(list(kustomizations[child].includes))))
 
 
 # --- Argo CD ---------------------------------------------------------------------------------
@@ -326,19 +500,59 @@ def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("
                 yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+class GlobPattern:
+    """A compiled directory pattern; ``match`` mirrors ``re.Pattern.match`` (truthy or None).
+
+    Matching simulates the pattern as an automaton, in time linear in pattern x text: a
+    backtracking regular expression (``.*/.*/.*...``) takes exponential time on deep paths, and
+    both patterns and directory names come from the repository.
+    """
+
+    def __init__(self, pattern: str):
+        self.pattern = pattern
+        tokens: list[str] = []
+        index = 0
+        while index < len(pattern):
+            if pattern.startswith("**", index):
+                if not tokens or tokens[-1] != "**":
+                    tokens.append("**")
+                index += 2
+                continue
+            tokens.append(pattern[index])
+            index += 1
+        self._tokens = tokens
+
+    def _closure(self, states: set[int]) -> set[int]:
+        pending = list(states)
+        while pending:
+            state = pending.pop()
+            if state < len(self._tokens) and self._tokens[state] in ("*", "**") and state + 1 not in states:
+                states.add(state + 1)
+                pending.append(state + 1)
+        return states
+
+    def match(self, text: str) -> bool | None:
+        tokens = self._tokens
+        states = self._closure({0})
+        for char in text:
+            following: set[int] = set()
+            for state in states:
+                if state >= len(tokens):
+                    continue
+                token = tokens[state]
+                if token == "**" or (token == "*" and char != "/"):
+                    following.add(state)
+                elif (token == "?" and char != "/") or token == char:
+                    following.add(state + 1)
+            if not following:
+                return None
+            states = self._closure(following)
+        return True if len(tokens) in states else None
+
+
+def glob_regex(pattern: str) -> GlobPattern:
     """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments."""
-    out = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
-        index += 1
-    return re.compile("^" + "".join(out) + "$")
+    return GlobPattern(pattern)
 
 
 def match_directories(directories: list[str], includes: list[str], excludes: list[str]) -> list[str]:

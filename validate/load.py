@@ -15,6 +15,8 @@ line that holds ``image:``.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +105,10 @@ class _Abort(Exception):
 def load_file(path: Path, rel: str, limits: Limits = Limits()) -> LoadedFile:
     """Read and parse one file; every problem is a finding on ``rel``."""
     try:
-        size = path.stat().st_size
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):  # a FIFO would block the read forever, a device never end
+            return _fail(rel, "load-unreadable", "not a regular file (a named pipe, socket or device)", None)
+        size = status.st_size
         if size > limits.max_file_bytes:
             return _fail(rel, "load-oversize", f"file is {size:,} bytes, over the {limits.max_file_bytes:,}"
                          " byte limit (raise max_file_bytes in the config if it is really a manifest)", None)
@@ -146,8 +151,22 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}", rel, line, column)])
-    except yaml.YAMLError as error:  # reader errors (control characters) have no problem_mark
-        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {error}", rel, None)])
+    except yaml.reader.ReaderError as error:  # control characters: a position, no mark
+        position = error.position if isinstance(error.position, int) else 0
+        if _Parser is not None:  # libyaml counts bytes of the UTF-8 text, pure Python characters
+            encoded = text.encode("utf-8", "surrogatepass")
+            line_start = encoded.rfind(b"\n", 0, position) + 1
+            line = encoded.count(b"\n", 0, position) + 1
+            column = len(encoded[line_start:position].decode("utf-8", "replace")) + 1
+        else:
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+        character = error.character if isinstance(error.character, int) else ord(str(error.character)[:1] or "\0")
+        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: unacceptable character"
+                                                      f" #x{character:04x}: {error.reason}", rel, line, column)])
+    except yaml.YAMLError as error:
+        message = " ".join(str(error).split())
+        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel, None)])
     return LoadedFile(rel, documents, builder.findings)
 
 
@@ -157,6 +176,11 @@ def _fail(rel: str, rule: str, message: str, line: int | None, column: int | Non
 
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
+
+
+# Python refuses to convert longer digit strings; base-60 integers (1:2:3) of that length would
+# cost quadratic time instead. No Kubernetes field holds such a number.
+_MAX_INT_CHARS = 4300
 
 
 def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:
@@ -169,12 +193,21 @@ def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     if tag == "tag:yaml.org,2002:null":
         return None, tag
-    if tag == "tag:yaml.org,2002:bool":
-        return _constructor.construct_yaml_bool(node), tag
-    if tag == "tag:yaml.org,2002:int":
-        return _constructor.construct_yaml_int(node), tag
-    if tag == "tag:yaml.org,2002:float":
-        return _constructor.construct_yaml_float(node), tag
+    try:
+        if tag == "tag:yaml.org,2002:bool":
+            return _constructor.construct_yaml_bool(node), tag
+        if tag == "tag:yaml.org,2002:int":
+            if len(event.value) > _MAX_INT_CHARS:
+                raise ValueError("too long")
+            return _constructor.construct_yaml_int(node), tag
+        if tag == "tag:yaml.org,2002:float":
+            return _constructor.construct_yaml_float(node), tag
+    except (ValueError, KeyError, IndexError, OverflowError, TypeError):  # e.g. `!!int abc`, `!!bool maybe`
+        shown = event.value if len(event.value) <= 40 else event.value[:40] + "…"
+        kind = tag.rsplit(":", 1)[-1]
+        raise _Abort("load-invalid-scalar", f"{shown!r} is not a valid {kind}"
+                     + (f" ({len(event.value):,} characters)" if len(event.value) > 40 else ""),
+                     event.start_mark.line + 1, event.start_mark.column + 1) from None
     return event.value, tag
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from validate.cache import RenderCache
-from validate.discover import Inventory, Kustomization
+from validate.discover import Inventory, Kustomization, render_inputs
 from validate.findings import Finding, ToolError
 from validate.load import LoadedFile
 
@@ -222,20 +222,37 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
         if directory not in cache_only:
             to_build.append(directory)
     if to_build:
-        with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
-            workers = jobs or max(1, min(len(to_build), (os.cpu_count() or 2) * 2))
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d], kubectl,
-                                          build_options, timeout) for d in to_build}
-                for directory, future in futures.items():
-                    started, outcome = future.result()
-                    ok, stdout, message, cacheable = outcome
-                    if cache is not None and cacheable:
-                        cache.put(keys[directory], ok, stdout, message)
-                    results[directory] = _result(inventory.kustomizations[directory], ok, stdout, message, started)
-                    if on_done:
-                        on_done(results[directory])
+        # First from a mirror of just the files these renders can read (cheap for one path of a large
+        # repository); a render that fails there is retried from a full mirror before it is believed.
+        needed: set[str] = set()
+        for directory in to_build:
+            needed |= render_inputs(inventory, directory)
+        all_files = list(files)
+        partial = len(needed) < len(all_files)
+        outcomes = _build(inventory, loaded, kubectl, build_options, timeout, sorted(needed) if partial else all_files,
+                          to_build, jobs)
+        retry = [d for d in to_build if partial and not outcomes[d][1][0] and outcomes[d][1][3]]
+        if retry:
+            outcomes.update(_build(inventory, loaded, kubectl, build_options, timeout, all_files, retry, jobs))
+        for directory in to_build:
+            started, (ok, stdout, message, cacheable) = outcomes[directory]
+            if cache is not None and cacheable:
+                cache.put(keys[directory], ok, stdout, message)
+            results[directory] = _result(inventory.kustomizations[directory], ok, stdout, message, started)
+            if on_done:
+                on_done(results[directory])
     return [results[d] for d in inventory.rendered if d in results]
+
+
+def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
+           timeout: float, files: list[str], directories: list[str], jobs: int | None
+           ) -> dict[str, tuple[float, _Outcome]]:
+    with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
+        workers = jobs or max(1, min(len(directories), (os.cpu_count() or 2) * 2))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d], kubectl, build_options,
+                                      timeout) for d in directories}
+            return {d: future.result() for d, future in futures.items()}
 
 
 def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:

@@ -16,6 +16,7 @@ jsonschema-rs, which reports exact instance paths.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Iterable
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
-import kubernetes_validate
 
 from validate.crd import GVK, crd_schemas
 from validate.findings import ToolError
@@ -53,9 +53,19 @@ class Verdict:
     missing: tuple[str, ...]  # versions with no schema for the kind
 
 
+@cache
+def schema_data() -> Path:
+    """kubernetes-validate's schema folder, found without importing the package (its import pulls in
+    python-jsonschema and costs a third of a second we never use)."""
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ToolError("kubernetes-validate is not installed: run `make validate` to set up .venv")
+    return Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
+
+
 def available_versions() -> list[str]:
     """Kubernetes minor versions whose strict schemas kubernetes-validate ships, oldest first."""
-    base = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    base = schema_data()
     found = []
     for entry in base.iterdir():
         match = re.fullmatch(r"v(\d+)\.(\d+)\.\d+-local-strict", entry.name)
@@ -82,8 +92,7 @@ def resolve_versions(requested: Iterable[str]) -> list[str]:
 
 @cache
 def _definitions(version: str) -> dict[str, Any]:
-    path = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-            / f"v{version}.0-local-strict" / "_definitions.json")
+    path = schema_data() / f"v{version}.0-local-strict" / "_definitions.json"
     data: dict[str, Any] = json.loads(path.read_text())
     # kubernetes-validate accepts any string as a quantity; the API server parses it. Checking
     # the grammar here catches `cpu: 1 core` or `memory: 1GB` before a sync fails.

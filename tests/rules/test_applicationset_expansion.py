@@ -1,4 +1,4 @@
-"""The offline ApplicationSet expansion (validate.rules._argocd) and Argo CD's matching rules."""
+"""The offline ApplicationSet expansion (validate.argocd) and Argo CD's matching rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from validate import pipeline
-from validate.rules import Context, _argocd
+from validate import argocd as _argocd
+from validate.rules import Context
 from validate.rules.argocd_project import destination_permitted, source_permitted
 
 REPO = "https://github.com/example/seldon-gitops.git"

@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import describe, destination_namespaces, directory_of, object_key
+from validate.argocd import describe, destination_namespaces, directory_of, object_key
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import destination_namespaces, directory_of, namespaced
+from validate.argocd import destination_namespaces, directory_of, namespaced
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import App, applications, templated
+from validate.argocd import App, applications, templated
 
 if TYPE_CHECKING:
     from validate.rules import Context

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import expand
+from validate.argocd import expand
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

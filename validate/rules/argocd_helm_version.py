@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import APP_KINDS, apps_of, is_chart, templated
+from validate.argocd import APP_KINDS, apps_of, is_chart, templated
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 from validate.discover import glob_regex
 from validate.rules import Violation
-from validate.rules._argocd import (APP_KINDS, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, apps_of, mapping,
+from validate.argocd import (APP_KINDS, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, apps_of, mapping,
                                     normalize_git_url, projects, templated, text)
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from validate.rules import Violation
-from validate.rules._argocd import (Path_, applications, home_repository, is_chart, is_kind, mapping, repo_key,
+from validate.argocd import (Path_, applications, home_repository, is_chart, is_kind, mapping, repo_key,
                                     repository, templated, text)
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import App, applications, deployed_objects, describe, object_key, synced_directories
+from validate.argocd import App, applications, deployed_objects, describe, object_key, synced_directories
 
 if TYPE_CHECKING:
     from validate.rules import Context

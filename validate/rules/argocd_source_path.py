@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import APP_KINDS, apps_of, points_here, relative, repository, templated
+from validate.argocd import APP_KINDS, apps_of, points_here, relative, repository, templated
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

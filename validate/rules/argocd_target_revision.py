@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import APP_KINDS, apps_of, is_chart, points_here, templated, text
+from validate.argocd import APP_KINDS, apps_of, is_chart, points_here, templated, text
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.rules import Violation
-from validate.rules._argocd import repository
+from validate.argocd import repository
 
 if TYPE_CHECKING:
     from validate.rules import Context
