@@ -22,6 +22,7 @@ conformance: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/schema_throughput.py
+	$(BIN)/python benchmarks/scale.py --apps 100 --envs 4
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -9,6 +9,7 @@ a symbolic link that points outside it is a finding and is not read.
 from __future__ import annotations
 
 import errno
+import bisect
 import fnmatch
 import os
 import re
@@ -234,6 +235,7 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
     """
     files = set(inventory.inputs.get(directory, ()))
     known = set(inventory.files)
+    ordered = inventory.files  # sorted: the files under a folder are one contiguous range
     seen: set[str] = set()
     pending = [directory]
     while pending:
@@ -254,7 +256,7 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
                 files.add(target)
             else:
                 prefix = target + "/"
-                files.update(rel for rel in known if rel.startswith(prefix))
+                files.update(ordered[bisect.bisect_left(ordered, prefix):bisect.bisect_left(ordered, prefix + "\U0010ffff")])
     return files
 
 

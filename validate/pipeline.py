@@ -126,7 +126,7 @@ def run(options: Options) -> Result:
         if inventory.rendered:
             kubectl = render.find_kubectl()
             if checked_dirs:
-                render.check_kubectl(kubectl)
+                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
                                         [d for d in inventory.rendered if d not in set(checked_dirs)])

