@@ -192,3 +192,22 @@ def test_renders_run_with_the_network_closed(write_tree, tmp_path: Path, monkeyp
     env = dict(line.split("=", 1) for line in seen.read_text().splitlines() if "=" in line)
     assert env["HTTPS_PROXY"] == "http://127.0.0.1:9" and env["GIT_ALLOW_PROTOCOL"] == "file"
     assert "GITHUB_TOKEN" not in env and os.environ.get("HOME") != env.get("HOME")
+
+
+def test_batched_renders_are_exactly_the_path_by_path_renders() -> None:
+    from tests.conftest import REPO
+    from validate import render as render_module
+
+    context = validate_tree(REPO, use_cache=False).context
+    assert context is not None
+    inventory, loaded = context.inventory, context.loaded
+    kubectl = find_kubectl()
+
+    def by_path(batch: bool) -> dict[str, list[tuple[str, ...]]]:
+        results = render_module.render_all(inventory, loaded, kubectl, [], 60.0, inventory.files, batch=batch)
+        return {r.directory: sorted(repr((o.data, o.source_file, o.generated_in, o.generator, o.transformed_in))
+                                    for o in r.objects) for r in results}
+
+    batches = render_module._batches(inventory, inventory.rendered, 2, loaded)
+    assert len(batches) < len(inventory.rendered), "the repository's overlays should batch"
+    assert by_path(True) == by_path(False)

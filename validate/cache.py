@@ -22,7 +22,7 @@ from typing import Any
 from validate.discover import Inventory, render_inputs
 
 MAX_ENTRIES = 4000
-_FORMAT = 1
+_FORMAT = 2
 
 
 def default_dir() -> Path:
@@ -68,22 +68,24 @@ class RenderCache:
         except (OSError, ValueError):
             self.misses += 1
             return None
-        if not isinstance(entry, dict) or not isinstance(entry.get("stdout"), str) or \
-                not isinstance(entry.get("ok"), bool):
+        if not isinstance(entry, dict) or not isinstance(entry.get("ok"), bool) or \
+                not isinstance(entry.get("objects"), list) or \
+                not all(isinstance(o, dict) and isinstance(o.get("data"), dict) for o in entry["objects"]):
             self.misses += 1
             return None
         self.hits += 1
         return entry
 
-    def put(self, key: str, ok: bool, stdout: str, message: str) -> None:
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        """Store a render: whether it worked, its failure message, its objects with their provenance."""
         target = self.folder / key[:2] / f"{key}.json"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump({"ok": ok, "stdout": stdout, "message": message}, out)
+                json.dump(entry, out)
             os.replace(temporary, target)
-        except OSError:
+        except (OSError, TypeError, ValueError):
             return  # a cache that cannot be written is only slower
         self._prune()
 
