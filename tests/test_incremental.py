@@ -128,3 +128,15 @@ def test_changed_since_a_bad_revision_is_a_tool_error(write_tree) -> None:
         validate_tree(repo, changed_since="nope")
     with pytest.raises(ToolError, match="not a git revision"):
         validate_tree(repo, changed_since="--output=/tmp/x")
+
+
+def test_parsed_files_are_remembered_by_content_never_by_name(write_tree, private_render_cache: Path) -> None:
+    repo = two_apps(write_tree)
+    assert validate_tree(repo).exit_code == 0
+    assert list(private_render_cache.glob("loads-*/*.marshal"))
+    (repo / "apps/b/service.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: b\n  name: c\n")
+    [finding] = findings_of(validate_tree(repo), "load-duplicate-key")
+    assert (finding.file, finding.line) == ("apps/b/service.yaml", 5)
+    for memo in private_render_cache.glob("loads-*/*.marshal"):
+        memo.write_bytes(b"\x00not marshal")
+    assert findings_of(validate_tree(repo), "load-duplicate-key")

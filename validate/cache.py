@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from validate.discover import Inventory, render_inputs
+from validate.load import LoadedFile, from_plain, to_plain
 
 MAX_ENTRIES = 4000
 _FORMAT = 2
@@ -98,4 +100,54 @@ class RenderCache:
             for old in entries[: len(entries) - MAX_ENTRIES]:
                 old.unlink(missing_ok=True)
         except OSError:
+            return
+
+
+class LoadMemo:
+    """Parsed YAML files by content, so a run does not re-parse what an earlier run parsed.
+
+    One marshal file per repository (marshal: plain data only, nothing to execute), read once at
+    the start and rewritten at the end when anything changed. Keyed by the bytes of each file
+    and the loader's limits; an unreadable or foreign memo is simply empty.
+    """
+
+    def __init__(self, folder: Path, root: Path, salt: str):
+        name = hashlib.sha256(f"{root.resolve()}\0{salt}".encode()).hexdigest()[:32]
+        self.path = folder / f"loads-v{_FORMAT}" / f"{name}.marshal"
+        self.old: dict[str, tuple[str, Any]] = {}
+        self.new: dict[str, tuple[str, Any]] = {}
+        self.changed = False
+        try:
+            data = marshal.loads(self.path.read_bytes())
+            if isinstance(data, dict):
+                self.old = data
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+
+    def get(self, rel: str, raw: bytes) -> LoadedFile | None:
+        digest = hashlib.sha1(raw).hexdigest()
+        entry = self.old.get(rel)
+        if not isinstance(entry, tuple) or len(entry) != 2 or entry[0] != digest:
+            return None
+        try:
+            loaded = from_plain(rel, entry[1])
+        except (TypeError, ValueError):
+            return None
+        self.new[rel] = entry
+        return loaded
+
+    def put(self, rel: str, raw: bytes, loaded: LoadedFile) -> None:
+        self.new[rel] = (hashlib.sha1(raw).hexdigest(), to_plain(loaded))
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed and self.new.keys() == self.old.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(marshal.dumps(self.new))
+            os.replace(temporary, self.path)
+        except (OSError, ValueError):
             return

@@ -523,6 +523,13 @@ class GlobPattern:
             tokens.append(pattern[index])
             index += 1
         self._tokens = tokens
+        literal = []
+        for token in tokens:  # the part before the first wildcard: most directories fail on it at once
+            if token in ("*", "**", "?"):
+                break
+            literal.append(token)
+        self._prefix = "".join(literal)
+        self._exact = len(literal) == len(tokens)
 
     def _closure(self, states: set[int]) -> set[int]:
         pending = list(states)
@@ -534,6 +541,10 @@ class GlobPattern:
         return states
 
     def match(self, text: str) -> bool | None:
+        if self._exact:
+            return True if text == self._prefix else None
+        if not text.startswith(self._prefix):
+            return None
         tokens = self._tokens
         states = self._closure({0})
         for char in text:

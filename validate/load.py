@@ -20,11 +20,11 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from validate.findings import Finding
+from validate.findings import Finding, Severity
 
 Path_ = tuple[str | int, ...]
 
@@ -102,7 +102,15 @@ class _Abort(Exception):
         self.rule, self.message, self.line, self.column = rule, message, line, column
 
 
-def load_file(path: Path, rel: str, limits: Limits = Limits()) -> LoadedFile:
+class Memo(Protocol):
+    """Remembers parses by content (see :class:`validate.cache.LoadMemo`)."""
+
+    def get(self, rel: str, raw: bytes) -> LoadedFile | None: ...
+
+    def put(self, rel: str, raw: bytes, loaded: LoadedFile) -> None: ...
+
+
+def load_file(path: Path, rel: str, limits: Limits = Limits(), memo: Memo | None = None) -> LoadedFile:
     """Read and parse one file; every problem is a finding on ``rel``."""
     try:
         status = os.stat(path)
@@ -115,7 +123,29 @@ def load_file(path: Path, rel: str, limits: Limits = Limits()) -> LoadedFile:
         raw = path.read_bytes()
     except OSError as error:
         return _fail(rel, "load-unreadable", f"cannot read file: {error.strerror or error}", None)
-    return load_bytes(raw, rel, limits)
+    if memo is not None:
+        remembered = memo.get(rel, raw)
+        if remembered is not None:
+            return remembered
+    loaded = load_bytes(raw, rel, limits)
+    if memo is not None:
+        memo.put(rel, raw, loaded)
+    return loaded
+
+
+def to_plain(loaded: LoadedFile) -> tuple[Any, ...]:
+    """A LoadedFile as plain tuples, lists and dicts (what marshal stores)."""
+    return (loaded.text,
+            [(d.index, d.data, d.line, d.column, d.positions) for d in loaded.documents],
+            [(f.rule, f.message, f.line, f.column, int(f.severity)) for f in loaded.findings])
+
+
+def from_plain(rel: str, plain: tuple[Any, ...]) -> LoadedFile:
+    text, documents, findings = plain
+    return LoadedFile(rel, [Document(rel, index, data, line, column, positions)
+                            for index, data, line, column, positions in documents],
+                      [Finding(rule, message, rel, line, column, Severity(severity))
+                       for rule, message, line, column, severity in findings], text)
 
 
 def load_bytes(raw: bytes, rel: str, limits: Limits = Limits()) -> LoadedFile:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validate import discover, lint, load, render, rules, schema
-from validate.cache import RenderCache
+from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
 from validate.findings import Finding, ObjectRef, Severity, ToolError
@@ -104,8 +104,12 @@ def run(options: Options) -> Result:
         scope = _Scope.of_changes(root, changed_files(root, options.changed_since))
 
     files, findings = discover.walk(root, config.ignore)
-    loaded = {rel: load.load_file(root / rel, rel, config.limits)
+    cache_dir = options.cache_dir or default_cache_dir()
+    memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
+    loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
               for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
+    if memo is not None:
+        memo.save()
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
@@ -119,7 +123,7 @@ def run(options: Options) -> Result:
     renders: list[render.RenderResult] = []
     cache = None
     if options.use_cache and inventory.rendered:
-        cache = RenderCache(options.cache_dir or default_cache_dir(), root, inventory,
+        cache = RenderCache(cache_dir, root, inventory,
                             f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}")
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = None
