@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,14 @@ def test_an_unevaluable_name_falls_back_to_the_overlay_path(write_tree, template
     model = graph.build(graph.read_repository(repo))
     names = sorted(n.lines[0] for n in model.nodes.values() if n.kind == "application")
     assert names == ["overlays/live/web", "overlays/test/web"]
+
+
+def test_the_readme_embeds_the_current_graph() -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("```mermaid\n", readme.index("<!-- graph:start")) + len("```mermaid\n")
+    end = readme.index("```\n<!-- graph:end -->")
+    rendered = subprocess.run([sys.executable, "-m", "validate", "graph", "--format", "mermaid", str(REPO)],
+                              capture_output=True, text=True, check=True).stdout
+    assert readme[start:end] == rendered, "README.md's graph is stale: paste `gitops-validate graph` output"

@@ -211,3 +211,13 @@ def test_batched_renders_are_exactly_the_path_by_path_renders() -> None:
     batches = render_module._batches(inventory, inventory.rendered, 2, loaded)
     assert len(batches) < len(inventory.rendered), "the repository's overlays should batch"
     assert by_path(True) == by_path(False)
+
+
+def test_a_json6902_patch_value_lands_on_its_value_line_even_when_the_base_has_the_field(write_tree) -> None:
+    repo = tree(write_tree, {"overlay/kustomization.yaml": OVERLAY + "  - path: ports.yaml\n    target:\n"
+                                                           "      kind: Deployment\n      name: web\n",
+                             "overlay/ports.yaml": "- op: replace\n  path: /spec/template/spec/containers/0/image\n"
+                                                   "  value: 1234\n"})
+    result = validate_tree(repo)
+    [finding] = [f for f in findings_of(result, "schema-type") if "image" in f.message]
+    assert (finding.file, finding.line) == ("overlay/ports.yaml", 3)

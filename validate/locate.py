@@ -45,13 +45,13 @@ class Locator:
     def locate(self, obj: RenderedObject, path: Path_) -> Location:
         path = tuple(path)
         document = self.source_document(obj)
+        patched = self._in_patch(obj, path)  # a patch that sets the field wins over the base
+        if patched is not None:
+            return patched
         if document is not None:
             exact = document.position(path)
             if exact is not None:
                 return Location(document.file, exact[0], exact[1])
-        patched = self._in_patch(obj, path)
-        if patched is not None:
-            return patched
         if document is not None:
             nearest_path, (line, column) = document.nearest(path)
             note = "" if not path else " (the value is not in this file: a kustomize transformer set it)"
@@ -88,6 +88,7 @@ class Locator:
         """The patch file and line that set ``path`` on ``obj``, if a patch did."""
         if not path:
             return None
+        found: Location | None = None  # the last patch applied is the one whose value stands
         for kustomization_file, transformer in obj.transformed_in:
             if transformer not in ("PatchTransformer", "PatchStrategicMergeTransformer", "PatchJson6902Transformer"):
                 continue
@@ -97,11 +98,11 @@ class Locator:
             directory = PurePosixPath(kustomization_file).parent
             for patch_file, target in _patch_files(loaded.documents[0].data):
                 rel = (directory / patch_file).as_posix()
-                found = self._patch_position(_normalise(rel), obj.data, target, path)
-                if found is not None:
-                    return Location(found[0], found[1], found[2],
-                                    f" (set by patch {found[0]}, applied in {kustomization_file})")
-        return None
+                position = self._patch_position(_normalise(rel), obj.data, target, path)
+                if position is not None:
+                    found = Location(position[0], position[1], position[2],
+                                     f" (set by patch {position[0]}, applied in {kustomization_file})")
+        return found
 
     def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
                         path: Path_) -> tuple[str, int, int] | None:
@@ -123,9 +124,9 @@ class Locator:
             pointer = "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
             document = loaded.documents[0]
             for index, op in enumerate(document.data):
-                if isinstance(op, dict) and isinstance(op.get("path"), str) and (
+                if isinstance(op, dict) and isinstance(op.get("path"), str) and op.get("op") != "remove" and (
                         pointer == op["path"] or pointer.startswith(op["path"].rstrip("/") + "/")):
-                    position = document.position((index,))
+                    position = document.position((index, "value")) or document.position((index,))
                     if position is not None:
                         return rel, position[0], position[1]
         return None
