@@ -11,7 +11,7 @@ import copy
 import functools
 import json
 from pathlib import Path
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin
 
 import jsonschema
 import jsonschema_rs

@@ -546,7 +546,7 @@ class _Expander:
             self.issue("unresolved", path + ("repoURL",), f"the git generator reads {url or 'no repository'},"
                        " not this repository: its Applications are not checked offline")
             return None
-        prefix = spec.get("pathParamPrefix") if isinstance(spec.get("pathParamPrefix"), str) else ""
+        prefix: str = spec["pathParamPrefix"] if isinstance(spec.get("pathParamPrefix"), str) else ""
         tree = repository(self.ctx)
         results: list[dict[str, Any]] = []
         if isinstance(spec.get("directories"), list):

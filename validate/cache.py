@@ -16,7 +16,6 @@ import json
 import marshal
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 

@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
-    options = Options(paths=args.paths, on_render=progress.tick if progress else None, kubernetes_versions=args.kubernetes_version, crd_files=args.crd,
-                      schema_dirs=args.schema_dir, jobs=args.jobs, changed_since=args.changed_since,
-                      use_cache=not args.no_cache)
+    options = Options(paths=args.paths, on_render=progress.tick if progress else None,
+                      kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
+                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache)
     try:
         try:
             result = run(options)
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 2
-    except Exception as error:  # noqa: BLE001 - the contract is one line and exit 2, never a traceback
+    except Exception as error:
         if args.debug:
             raise
         print(f"gitops-validate: internal error: {type(error).__name__}: {error} (rerun with --debug)",

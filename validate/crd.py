@@ -28,7 +28,7 @@ def crd_schemas(crd: dict[str, Any]) -> Iterator[tuple[GVK, dict[str, Any]]]:
     if not isinstance(group, str) or not isinstance(kind, str):
         return
     shared = spec.get("validation", {}).get("openAPIV3Schema") if isinstance(spec.get("validation"), dict) else None
-    versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
+    versions: list[Any] = spec["versions"] if isinstance(spec.get("versions"), list) else []
     if not versions and isinstance(spec.get("version"), str):
         versions = [{"name": spec["version"]}]
     for entry in versions:

@@ -24,10 +24,10 @@ from typing import Any
 
 import yaml
 
+from validate.argocd import applications, deployed_objects, is_chart, synced_directories
 from validate.findings import ToolError
 from validate.pipeline import Options, find_root, run
 from validate.rules import Context
-from validate.argocd import applications, deployed_objects, is_chart, synced_directories
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
@@ -58,7 +58,7 @@ def rendered_applications(ctx: Context) -> dict[str, str]:
 def _identity(data: Any) -> tuple[str, ...]:
     if not isinstance(data, dict):
         return ("",)
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
     return (str(data.get("apiVersion", "")), str(data.get("kind", "")), str(metadata.get("namespace", "")),
             str(metadata.get("name", "")))
 

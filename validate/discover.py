@@ -8,8 +8,8 @@ a symbolic link that points outside it is a finding and is not read.
 
 from __future__ import annotations
 
-import errno
 import bisect
+import errno
 import fnmatch
 import os
 import re

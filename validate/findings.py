@@ -40,7 +40,7 @@ class ObjectRef:
     def of(cls, obj: Any) -> ObjectRef | None:
         if not isinstance(obj, dict):
             return None
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
         return cls(
             api_version=_text(obj.get("apiVersion")),
             kind=_text(obj.get("kind")),

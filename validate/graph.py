@@ -169,7 +169,7 @@ def build(repo: Repository) -> Graph:
 
     # Kustomize: app bases, overlays by environment, overlay -> bases it includes.
     graph.group("apps", "Kustomize bases: apps/")
-    for directory, kustomization in sorted(kustomizations.items()):
+    for directory in sorted(kustomizations):
         base = app_base_of(directory)
         if base is not None and base in kustomizations:
             graph.add(Node(f"app:{base}", (base,), "app", "apps"))
@@ -562,7 +562,7 @@ def main(argv: list[str]) -> int:
     except OSError as error:
         print(f"gitops-validate graph: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # noqa: BLE001 - one line and exit 2, never a traceback
+    except Exception as error:
         print(f"gitops-validate graph: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     return 0

@@ -213,7 +213,7 @@ _constructor = yaml.constructor.SafeConstructor()
 _MAX_INT_CHARS = 4300
 
 
-def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:
+def _scalar(event: Any) -> tuple[Any, str]:
     """Resolve a scalar as YAML 1.1 does (what Kubernetes' decoder does too), timestamps as strings."""
     tag = event.tag
     if tag is None or tag == "!":
@@ -242,7 +242,7 @@ def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:
 
 
 class _Frame:
-    __slots__ = ("container", "path", "anchor", "weight", "pending_key", "key_mark", "merges", "keys_seen")
+    __slots__ = ("anchor", "container", "key_mark", "keys_seen", "merges", "path", "pending_key", "weight")
 
     def __init__(self, container: Any, path: Path_, anchor: str | None):
         self.container = container
@@ -278,16 +278,18 @@ class _Builder:
         index = -1
         try:
             while True:
-                event = parser.get_event()
+                event: Any = parser.get_event()
                 if event is None or isinstance(event, yaml.StreamEndEvent):
                     break
+                start: Any = event.start_mark  # libyaml's marks and PyYAML's differ in type only
+                end: Any = event.end_mark
                 if isinstance(event, yaml.DocumentStartEvent):
                     index += 1
                     if index >= self.limits.max_documents:
                         raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
-                                     " documents in one file", event.start_mark.line + 1)
+                                     " documents in one file", start.line + 1)
                     anchors, open_anchors, positions, root = {}, set(), {}, None
-                    root_mark = (event.end_mark.line + 1, event.end_mark.column + 1)
+                    root_mark = (end.line + 1, end.column + 1)
                     continue
                 if isinstance(event, yaml.DocumentEndEvent):
                     if root is not None:
@@ -297,7 +299,7 @@ class _Builder:
                     continue
                 if isinstance(event, yaml.StreamStartEvent):
                     continue
-                mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+                mark = (start.line + 1, start.column + 1)
                 if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                     frame = stack.pop()
                     if isinstance(event, yaml.MappingEndEvent) and frame.merges:

@@ -21,6 +21,7 @@ from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
 from validate.findings import Finding, ObjectRef, Severity, ToolError
 from validate.locate import Location, Locator
+from validate.render import RenderedObject
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -50,7 +51,7 @@ class Checked:
     file: str | None
     line: int | None
     render: str | None  # the rendered directory, None for a stand-alone manifest
-    rendered: render.RenderedObject | None = None
+    rendered: RenderedObject | None = None
     document: load.Document | None = None
 
 

@@ -201,7 +201,7 @@ def _with_build_metadata(loaded: LoadedFile) -> str:
     if simple_block:
         return text.rstrip("\n") + "\nbuildMetadata: [" + ", ".join(_BUILD_METADATA) + "]\n"
     merged = dict(data)
-    existing = merged.get("buildMetadata") if isinstance(merged.get("buildMetadata"), list) else []
+    existing: list[Any] = merged["buildMetadata"] if isinstance(merged.get("buildMetadata"), list) else []
     merged["buildMetadata"] = list(dict.fromkeys([*existing, *_BUILD_METADATA]))
     return yaml.safe_dump(merged, sort_keys=False)
 
@@ -473,9 +473,9 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
     started = time.perf_counter()
     batch_dir = f"{WORK_DIR_PREFIX}batch-{number}"
     owner: dict[str, str] = {}
-    for member in members:
-        for rel in emitting_files(inventory, member, loaded) or ():
-            owner[rel] = member
+    for name in members:
+        for rel in emitting_files(inventory, name, loaded) or ():
+            owner[rel] = name
     (mirror.tree / batch_dir).mkdir(exist_ok=True)
     (mirror.tree / batch_dir / "kustomization.yaml").write_text(yaml.safe_dump({
         "resources": [f"../{m}" for m in members], "buildMetadata": _BUILD_METADATA}))
@@ -490,7 +490,7 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
         return None
     for data in documents:
         obj = _provenance(data, batch_dir, 0)
-        member = owner.get(obj.source_file or obj.generated_in or "")
+        member: str | None = owner.get(obj.source_file or obj.generated_in or "")
         if member is None:
             return None
         obj.render = member
@@ -524,7 +524,7 @@ def _provenance(data: dict[str, Any], directory: str, index: int) -> RenderedObj
         return rendered
     origin = _yaml_annotation(annotations.pop(ORIGIN, None))
     transformations = _yaml_annotation(annotations.pop(TRANSFORMATIONS, None))
-    if not annotations:
+    if not annotations and isinstance(metadata, dict):
         del metadata["annotations"]
     if isinstance(origin, dict):
         if isinstance(origin.get("path"), str):

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from validate import pipeline
 from validate import argocd as _argocd
+from validate import pipeline
 from validate.rules import Context
 from validate.rules.argocd_project import destination_permitted, source_permitted
 

@@ -42,8 +42,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import describe, destination_namespaces, directory_of, object_key
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -35,8 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import expand
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

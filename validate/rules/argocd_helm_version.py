@@ -35,8 +35,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import APP_KINDS, apps_of, is_chart, templated
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

@@ -48,10 +48,19 @@ import fnmatch
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from validate.argocd import (
+    APP_KINDS,
+    IN_CLUSTER_NAME,
+    IN_CLUSTER_SERVER,
+    apps_of,
+    mapping,
+    normalize_git_url,
+    projects,
+    templated,
+    text,
+)
 from validate.discover import glob_regex
 from validate.rules import Violation
-from validate.argocd import (APP_KINDS, IN_CLUSTER_NAME, IN_CLUSTER_SERVER, apps_of, mapping,
-                                    normalize_git_url, projects, templated, text)
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked

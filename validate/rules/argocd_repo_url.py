@@ -38,9 +38,19 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from validate.argocd import (
+    Path_,
+    applications,
+    home_repository,
+    is_chart,
+    is_kind,
+    mapping,
+    repo_key,
+    repository,
+    templated,
+    text,
+)
 from validate.rules import Violation
-from validate.argocd import (Path_, applications, home_repository, is_chart, is_kind, mapping, repo_key,
-                                    repository, templated, text)
 
 if TYPE_CHECKING:
     from validate.rules import Context

@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import App, applications, deployed_objects, describe, object_key, synced_directories
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.rules import Context

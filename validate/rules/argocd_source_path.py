@@ -43,8 +43,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import APP_KINDS, apps_of, points_here, relative, repository, templated
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked
@@ -61,7 +61,7 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     for app in apps_of(obj, ctx):
         for where, source in app.sources():
             path = source.get("path")
-            if not points_here(source, ctx) or templated(path) or source.get("ref") and path is None:
+            if not points_here(source, ctx) or templated(path) or (source.get("ref") and path is None):
                 continue
             if path is None:
                 path = "."  # Argo CD renders the repository root

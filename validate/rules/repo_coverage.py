@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
 from validate.argocd import repository
+from validate.rules import Violation
 
 if TYPE_CHECKING:
     from validate.rules import Context
