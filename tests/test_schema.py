@@ -101,3 +101,17 @@ def test_skip_kinds_from_the_config(write_tree) -> None:
     repo = write_tree({"w.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n",
                        ".gitops-validate.yaml": "skipKinds: [example.com/v1/Widget]\n"})
     assert findings_of(validate_tree(repo), "schema-unknown-kind") == []
+
+
+@pytest.mark.parametrize("spec_schema, reason", [
+    ({"$ref": "http://127.0.0.1:9/remote.json"}, "uses $ref"),
+    ({"type": 42}, "cannot be used"),
+    ({"type": "string", "pattern": "(a+"}, "cannot be used"),
+])
+def test_an_unusable_crd_schema_is_rejected_not_fetched_or_crashed(spec_schema: dict, reason: str) -> None:
+    crd = json.loads(json.dumps(CRD))
+    crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"] = spec_schema
+    store = SchemaStore(["1.37"], crds=[crd])
+    [(rejected, message)] = store.rejected
+    assert rejected is crd and reason in message
+    assert store.check(WIDGET).missing == ("1.37",)

@@ -47,7 +47,7 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "maxFileBytes": {"type": "integer", "minimum": 1},
                 "maxDocuments": {"type": "integer", "minimum": 1},
-                "maxDepth": {"type": "integer", "minimum": 1},
+                "maxDepth": {"type": "integer", "minimum": 1, "maximum": 1000},
             },
         },
         "rules": {
@@ -126,6 +126,11 @@ def load_config(root: Path) -> Config:
 
 
 def _parse(root: Path, path: Path) -> Config:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        raise ToolError(f"{path.name} is a link that leaves the repository; the configuration must live in it"
+                        ) from None
     loaded = load_file(path, path.name)
     if loaded.findings:
         first = loaded.findings[0]

@@ -152,6 +152,11 @@ def run(options: Options) -> Result:
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
     locator = Locator(loaded)
+    for crd, problem in store.rejected:
+        owner = next((c for c in candidates if c.data is crd), None)
+        where = locate_in(owner, locator, ("spec",)) if owner else Location(None, None, None)
+        findings.append(Finding("schema-crd", problem, where.file, where.line, where.column,
+                                object=ObjectRef.of(crd), render=owner.render if owner else None))
     objects: list[Checked] = []
     for candidate in candidates:
         checked = _check_object(candidate, store, locator, versions, findings)

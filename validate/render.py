@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -111,16 +112,23 @@ def check_kubectl(kubectl: Path, timeout: float = 30.0, remember_in: Path | None
 
 def _ask_version(kubectl: Path, timeout: float, fix: str) -> str:
     try:
-        completed = subprocess.run([str(kubectl), "version", "--client", "-o", "json"], capture_output=True,
-                                   timeout=timeout, env=_child_env(None), stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{kubectl} did not answer `kubectl version` within {timeout:.0f}s: {fix}") from None
+        process = subprocess.Popen([str(kubectl), "version", "--client", "-o", "json"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=_child_env(None), stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
     except OSError as error:
         raise ToolError(f"cannot run {kubectl}: {error.strerror or error}: {fix}") from None
-    if completed.returncode != 0:
-        raise ToolError(f"{kubectl} version failed with exit code {completed.returncode}: {fix}")
+    outputs = _Outputs(process, 1 << 20)
     try:
-        version = json.loads(completed.stdout).get("kustomizeVersion", "")
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        outputs.join()
+        raise ToolError(f"{kubectl} did not answer `kubectl version` within {timeout:.0f}s: {fix}") from None
+    stdout, _ = outputs.join()
+    if process.returncode != 0 or outputs.overflow:
+        raise ToolError(f"{kubectl} version failed with exit code {process.returncode}: {fix}")
+    try:
+        version = json.loads(stdout).get("kustomizeVersion", "")
     except (ValueError, AttributeError):
         raise ToolError(f"{kubectl} printed no version information: {fix}") from None
     if version != KUSTOMIZE_VERSION:
@@ -435,12 +443,18 @@ def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: l
                                    cwd=mirror.tree, env=_child_env(mirror.home), start_new_session=True)
     except OSError as error:
         raise ToolError(f"cannot run {kubectl}: {error.strerror or error}") from None
+    outputs = _Outputs(process, MAX_OUTPUT_BYTES)
     try:
-        stdout, stderr = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(process)
+        outputs.join()
         return False, "", (f"kustomize build did not finish within {timeout:g}s (raise kustomize.timeoutSeconds"
                            " in the config if the build is really that slow)"), False
+    stdout, stderr = outputs.join()
+    if outputs.overflow:
+        return False, "", (f"kustomize printed more than {MAX_OUTPUT_BYTES // 2**20} MiB; no repository of"
+                           " manifests renders to that much"), False
     if process.returncode != 0:
         message = mirror.scrub(stderr.decode("utf-8", "replace")).strip()
         message = message.removeprefix("Error: ").replace("\n", " ")
@@ -449,6 +463,39 @@ def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: l
             return False, "", message, False
         return False, "", f"kustomize build failed: {message or f'exit code {process.returncode}'}", True
     return True, stdout.decode("utf-8", "replace"), "", True
+
+
+MAX_OUTPUT_BYTES = 64 * 2**20
+
+
+class _Outputs:
+    """Reads a child's stdout and stderr as they come, killing it once either passes ``cap``."""
+
+    def __init__(self, process: subprocess.Popen[bytes], cap: int):
+        self.process = process
+        self.cap = cap
+        self.overflow = False
+        self._chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+        self._threads = [threading.Thread(target=self._pump, args=(stream, self._chunks[name]), daemon=True)
+                         for name, stream in (("out", process.stdout), ("err", process.stderr))]
+        for thread in self._threads:
+            thread.start()
+
+    def _pump(self, stream: Any, sink: list[bytes]) -> None:
+        size = 0
+        while chunk := stream.read(1 << 16):
+            size += len(chunk)
+            if size > self.cap:
+                self.overflow = True
+                _kill(self.process)
+                break
+            sink.append(chunk)
+        stream.close()
+
+    def join(self) -> tuple[bytes, bytes]:
+        for thread in self._threads:
+            thread.join()
+        return b"".join(self._chunks["out"]), b"".join(self._chunks["err"])
 
 
 def _render_one(mirror: Mirror, directory: str, kubectl: Path, build_options: list[str],
@@ -511,8 +558,11 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
-        process.kill()
-    process.communicate()
+        try:
+            process.kill()
+        except OSError:
+            pass
+    process.wait()
 
 
 def _provenance(data: dict[str, Any], directory: str, index: int) -> RenderedObject:

@@ -133,8 +133,13 @@ class SchemaStore:
         self.schema_dirs = list(schema_dirs)
         self.skip_kinds = set(skip_kinds)
         self._extra: dict[GVK, dict[str, Any]] = {}  # from CRDs, most specific source first
+        self.rejected: list[tuple[dict[str, Any], str]] = []  # CRDs whose schema cannot be used, and why
         for crd in crds:
             for gvk, schema in crd_schemas(crd):
+                problem = self._unusable(schema)
+                if problem is not None:
+                    self.rejected.append((crd, f"the schema of {gvk[2]} {gvk[0]}/{gvk[1]} cannot be used: {problem}"))
+                    continue
                 self._extra.setdefault(gvk, schema)
         self._own: dict[GVK, str] = {}
         for schema_id, schema in own_schemas().items():
@@ -143,6 +148,18 @@ class SchemaStore:
         self._registries: dict[str, jsonschema_rs.Registry] = {}
         self._k8s: dict[str, dict[GVK, str]] = {}
         self._validators: dict[tuple[str, GVK], Any] = {}
+
+    def _unusable(self, schema: dict[str, Any]) -> str | None:
+        """Why a CRD-derived schema cannot be compiled, or None. The API server forbids ``$ref`` in
+        CRD schemas, and following one could reach the network, so it is refused outright."""
+        if _has_ref(schema):
+            return "it uses $ref, which CustomResourceDefinition schemas may not"
+        try:
+            base = jsonschema_rs.Registry([(K8S_DEFINITIONS, _definitions(self.versions[-1]))], retriever=_refuse)
+            jsonschema_rs.validator_for(schema, registry=base, retriever=_refuse)
+        except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError) as error:
+            return " ".join(str(error).split())[:_MAX_MESSAGE]
+        return None
 
     # -- lookup -------------------------------------------------------------------------------
 
@@ -156,7 +173,7 @@ class SchemaStore:
             documents = [(K8S_DEFINITIONS, definitions)]
             documents += list(own_schemas().items())
             documents += [(schema["$id"], schema) for schema in self._extra.values()]
-            self._registries[version] = jsonschema_rs.Registry(documents)
+            self._registries[version] = jsonschema_rs.Registry(documents, retriever=_refuse)
             self._k8s[version] = {gvk: f"{K8S_DEFINITIONS}#/$defs/{name}"
                                   for name, schema in definitions["$defs"].items() for gvk in _gvks(schema)}
         return self._registries[version]
@@ -224,6 +241,25 @@ class SchemaStore:
             self._validators[key] = jsonschema_rs.validator_for({"$schema": _DRAFT, "$ref": schema_id},
                                                                 registry=registry)
         return list(issues(self._validators[key], data))
+
+
+def _refuse(uri: str) -> Any:
+    raise ValueError(f"{uri}: the validator never downloads schemas")
+
+
+def _has_ref(schema: dict[str, Any]) -> bool:
+    """A ``$ref`` anywhere but the ObjectMeta reference we put on ``metadata`` ourselves."""
+    pending: list[Any] = [v for k, v in schema.get("properties", {}).items() if k != "metadata"]
+    pending += [v for k, v in schema.items() if k != "properties"]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
 
 
 def _local_only(uri: str) -> Any:
