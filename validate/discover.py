@@ -214,12 +214,12 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
     # A render that reaches outside the repository would read (and could print) files that are not
     # the repository's: never run it. The reference itself is the finding above.
     rendered = {d for d in rendered if not any(kustomizations[k].outside
-                                               for k in _closure_dirs(d, kustomizations))}
+                                               for k in closure_dirs(d, kustomizations))}
 
-    inputs = {directory: _closure(directory, kustomizations) for directory in sorted(rendered)}
+    inputs = {directory: closure_files(directory, kustomizations) for directory in sorted(rendered)}
     read_by_any: set[str] = set()
     for directory in kustomizations:
-        read_by_any |= _closure(directory, kustomizations)
+        read_by_any |= closure_files(directory, kustomizations)
     standalone = [rel for rel in files if is_yaml(rel) and rel not in read_by_any and not is_kustomization_file(rel)]
     return Inventory(root, [f for f in files if is_yaml(f)], kustomizations, sorted(rendered), argo_sources,
                      inputs, standalone, findings, files, directories)
@@ -236,15 +236,8 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
     files = set(inventory.inputs.get(directory, ()))
     known = set(inventory.files)
     ordered = inventory.files  # sorted: the files under a folder are one contiguous range
-    seen: set[str] = set()
-    pending = [directory]
-    while pending:
-        current = pending.pop()
-        if current in seen or current not in inventory.kustomizations:
-            continue
-        seen.add(current)
+    for current in closure_dirs(directory, inventory.kustomizations):
         kustomization = inventory.kustomizations[current]
-        pending.extend(kustomization.includes)
         data = kustomization.document.data if kustomization.document else None
         for value in _strings(data):
             if not value or "\n" in value or len(value) > 1024 or "://" in value:
@@ -391,14 +384,15 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _closure(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
+def closure_files(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
+    """Every file the kustomizations of ``directory``'s closure read directly."""
     files: set[str] = set()
-    for current in _closure_dirs(directory, kustomizations):
+    for current in closure_dirs(directory, kustomizations):
         files.update(kustomizations[current].files)
     return files
 
 
-def _closure_dirs(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
+def closure_dirs(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:
     """``directory`` and every kustomization directory it includes, directly or not."""
     seen_dirs: set[str] = set()
     pending = [directory]

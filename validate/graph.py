@@ -179,7 +179,7 @@ def build(repo: Repository) -> Graph:
             continue
         group = graph.group(f"env:{env}", f"environment {env}: overlays/{env}")
         overlay = graph.add(Node(f"overlay:{directory}", (directory,), "overlay", group))
-        for included in sorted(_included_directories(directory, kustomizations)):
+        for included in sorted(discover.closure_dirs(directory, kustomizations) - {directory}):
             base = app_base_of(included)
             if base is not None and f"app:{base}" in graph.nodes:
                 graph.connect(overlay, f"app:{base}")
@@ -216,7 +216,7 @@ def build(repo: Repository) -> Graph:
         if node.kind not in ("directory", "overlay"):
             continue
         directory = node.key.split(":", 1)[1]
-        holds = _closure_files(directory, kustomizations) if directory in kustomizations else \
+        holds = discover.closure_files(directory, kustomizations) if directory in kustomizations else \
             {f for f in repo.files if PurePosixPath(f).parent.as_posix() == directory}
         for obj in ctx.objects:
             if obj.file in holds:
@@ -235,27 +235,6 @@ def _first_path(app: Any) -> str:
         if isinstance(path, str):
             return path
     return ""
-
-
-def _included_directories(directory: str, kustomizations: dict[str, discover.Kustomization]) -> set[str]:
-    seen: set[str] = set()
-    pending = list(kustomizations[directory].includes)
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if current in kustomizations:
-            pending.extend(kustomizations[current].includes)
-    return seen
-
-
-def _closure_files(directory: str, kustomizations: dict[str, discover.Kustomization]) -> set[str]:
-    files = set(kustomizations[directory].files)
-    for included in _included_directories(directory, kustomizations):
-        if included in kustomizations:
-            files.update(kustomizations[included].files)
-    return files
 
 
 def _object_key(data: dict[str, Any]) -> str | None:

@@ -37,7 +37,7 @@ from typing import Any
 import yaml
 
 from validate.cache import RenderCache
-from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
+from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, closure_dirs, render_inputs
 from validate.findings import Finding, ToolError
 from validate.load import LoadedFile
 
@@ -391,21 +391,14 @@ def emitting_files(inventory: Inventory, directory: str, loaded: dict[str, Loade
     namespace). None when a kustomization of the closure could not be read."""
     known = set(inventory.files)
     found: set[str] = set()
-    seen: set[str] = set()
-    pending = [directory]
     root = inventory.kustomizations.get(directory)
     root_data = root.document.data if root is not None and root.document is not None else None
     namespace = root_data.get("namespace") if isinstance(root_data, dict) else None
-    while pending:
-        current = pending.pop()
-        if current in seen or current not in inventory.kustomizations:
-            continue
-        seen.add(current)
+    for current in closure_dirs(directory, inventory.kustomizations):
         kustomization = inventory.kustomizations[current]
         data = kustomization.document.data if kustomization.document else None
         if not isinstance(data, dict):
             return None
-        pending.extend(kustomization.includes)
         if any(data.get(name) for name in _GENERATING):
             found.add(kustomization.file)
         for name in ("resources", "bases"):
