@@ -120,6 +120,7 @@ def run(options: Options) -> Result:
     argo_files = {rel for rel, f in loaded.items() if any(_is_argo(d.data) for d in f.documents)}
     checked_dirs = [d for d in inventory.rendered
                     if scope.covers_render(d, inventory.inputs[d]) or inventory.inputs[d] & argo_files]
+    checked = set(checked_dirs)
 
     renders: list[render.RenderResult] = []
     cache = None
@@ -134,14 +135,14 @@ def run(options: Options) -> Result:
                 render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
-                                        [d for d in inventory.rendered if d not in set(checked_dirs)])
+                                        [d for d in inventory.rendered if d not in checked])
         yamllint_config = lint.lint_config(root)
         for rel, loaded_file in loaded.items():
             if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
                 findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
         if pending is not None:
             renders = pending.result()
-    checked_renders = [r for r in renders if r.directory in set(checked_dirs)]
+    checked_renders = [r for r in renders if r.directory in checked]
 
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
     for result in checked_renders:
@@ -159,9 +160,8 @@ def run(options: Options) -> Result:
                                 object=ObjectRef.of(crd), render=owner.render if owner else None))
     objects: list[Checked] = []
     for candidate in candidates:
-        checked = _check_object(candidate, store, locator, versions, findings)
-        if checked is not None:
-            objects.append(checked)
+        if _check_object(candidate, store, locator, versions, findings) is not None:
+            objects.append(candidate)
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
