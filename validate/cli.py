@@ -28,7 +28,14 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gitops-validate", description="Validate a Seldon Core + Argo CD GitOps repository"
-                     " offline: render as Argo CD does, check every object strictly, report at file:line.")
+                     " offline: render as Argo CD does, check every object strictly, report at file:line.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog="other commands (each with --help):\n"
+                     "  gitops-validate rules                       the domain rules\n"
+                     "  gitops-validate diff --base REF             rendered changes per Argo CD Application\n"
+                     "  gitops-validate graph                       apps, environments, Applications, projects\n"
+                     "  gitops-validate new-env NAME --from ENV     fork an environment\n\n"
+                     "exit codes: 0 no error, 1 errors found, 2 the tool could not run")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
                         " the current directory is in)")
     parser.add_argument("--format", choices=sorted(REPORTERS), default=None,
