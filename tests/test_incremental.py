@@ -121,6 +121,12 @@ def test_changed_since_checks_what_changed(write_tree) -> None:
     assert validate_tree(repo, changed_since="HEAD").rendered == ["overlays/dev/a", "overlays/dev/b"]
 
 
+def test_changed_since_head_before_the_first_commit_checks_everything(write_tree) -> None:
+    repo = two_apps(write_tree)
+    git(repo, "init", "-q")
+    assert validate_tree(repo, changed_since="HEAD").rendered == ["overlays/dev/a", "overlays/dev/b"]
+
+
 def test_changed_since_a_bad_revision_is_a_tool_error(write_tree) -> None:
     repo = two_apps(write_tree)
     git(repo, "init", "-q")

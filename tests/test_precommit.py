@@ -52,6 +52,14 @@ def test_a_broken_manifest_cannot_be_committed_and_a_good_one_can(clone: tuple[P
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
+def test_deleting_a_file_a_kustomization_still_lists_cannot_be_committed(clone: tuple[Path, dict[str, str]]) -> None:
+    target, env = clone
+    run(target, "git", "rm", "-q", "apps/04-kubernetes-api/role.yaml", env=env)
+    refused = run(target, "git", "commit", "-q", "-m", "drop the role", env=env)
+    assert refused.returncode != 0
+    assert "render-failed" in refused.stdout + refused.stderr and "role.yaml" in refused.stdout + refused.stderr
+
+
 def test_the_hook_manifest_for_other_repositories_is_valid() -> None:
     if not PRE_COMMIT.exists():
         pytest.skip("pre-commit is not installed in this environment")

@@ -102,7 +102,9 @@ def run(options: Options) -> Result:
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
     if options.changed_since is not None:
-        scope = _Scope.of_changes(root, changed_files(root, options.changed_since))
+        changed = changed_files(root, options.changed_since)
+        if changed is not None:  # None: no commit yet, so everything is new
+            scope = _Scope.of_changes(root, changed)
 
     files, findings = discover.walk(root, config.ignore)
     cache_dir = options.cache_dir or default_cache_dir()
@@ -176,8 +178,9 @@ def _is_argo(data: Any) -> bool:
     return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("argoproj.io/")
 
 
-def changed_files(root: Path, ref: str) -> list[str]:
-    """Files changed since ``ref`` (committed, staged, unstaged and untracked), repository-relative."""
+def changed_files(root: Path, ref: str) -> list[str] | None:
+    """Files changed since ``ref`` (committed, staged, unstaged and untracked, deleted ones included),
+    repository-relative; None for ``HEAD`` in a repository without commits (everything is new)."""
     def git(*args: str) -> str:
         try:
             completed = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
@@ -191,6 +194,10 @@ def changed_files(root: Path, ref: str) -> list[str]:
 
     if ref.startswith("-"):
         raise ToolError(f"--changed-since {ref}: not a git revision")
+    if ref == "HEAD" and subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"],
+                                        capture_output=True, stdin=subprocess.DEVNULL, check=False).returncode != 0:
+        git("rev-parse", "--git-dir")  # a repository, but no commit yet
+        return None
     git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     changed = git("diff", "--name-only", "-z", ref, "--").split("\0")
     changed += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
