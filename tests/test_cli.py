@@ -194,3 +194,20 @@ def test_progress_is_drawn_only_on_an_interactive_terminal_outside_ci() -> None:
     progress.tick(None)
     progress.close()
     assert terminal.getvalue() == "\rrendering: 1 paths done\rrendering: 2 paths done\r\x1b[K"
+
+
+def test_subcommand_internal_errors_are_one_line_exit_2(monkeypatch, capsys) -> None:
+    import validate.diff
+
+    def explode(_root: Path, _ref: str) -> None:
+        raise RuntimeError("boom")
+
+    from tests.conftest import REPO
+
+    monkeypatch.setattr(validate.diff, "render_both", explode)
+    monkeypatch.chdir(REPO)
+    assert main(["diff", "--base", "HEAD"]) == 2
+    err = capsys.readouterr().err
+    assert "gitops-validate diff: internal error: RuntimeError: boom" in err and "Traceback" not in err
+    assert main(["graph", "--format", "svg"]) == 2
+    assert "gitops-validate graph: argument --format" in capsys.readouterr().err

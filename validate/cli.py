@@ -16,18 +16,14 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from validate import __version__
+from validate.command import Parser
 from validate.findings import ToolError
 from validate.pipeline import Options, run
 from validate.report import REPORTERS, default_format
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"gitops-validate: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gitops-validate", description="Validate a Seldon Core + Argo CD GitOps repository"
+    parser = Parser(prog="gitops-validate", description="Validate a Seldon Core + Argo CD GitOps repository"
                      " offline: render as Argo CD does, check every object strictly, report at file:line.",
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="other commands (each with --help):\n"
@@ -87,7 +83,7 @@ class Progress:
 def rules_main(argv: list[str]) -> int:
     from validate.rules import _docs
 
-    parser = _Parser(prog="gitops-validate rules", description="List the domain rules.")
+    parser = Parser(prog="gitops-validate rules", description="List the domain rules.")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     args = parser.parse_args(argv)
     sys.stdout.write(_docs.markdown() if args.format == "markdown" else _docs.listing())
@@ -113,7 +109,18 @@ def _subcommand(name: str) -> Callable[[list[str]], int]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] and argv[0] in SUBCOMMANDS:
-        return _subcommand(argv[0])(argv[1:])
+        try:
+            return _subcommand(argv[0])(argv[1:])
+        except SystemExit as exit_:
+            return exit_.code if isinstance(exit_.code, int) else 2
+        except KeyboardInterrupt:
+            print(f"gitops-validate {argv[0]}: interrupted", file=sys.stderr)
+            return 2
+        except Exception as error:  # noqa: BLE001 - the contract is one line and exit 2, never a traceback
+            if "--debug" in argv:
+                raise
+            print(f"gitops-validate {argv[0]}: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+            return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:

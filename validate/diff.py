@@ -26,7 +26,7 @@ import yaml
 
 from validate.argocd import applications, deployed_objects, is_chart, synced_directories
 from validate.findings import ToolError
-from validate.pipeline import Options, find_root, run
+from validate.pipeline import Options, run
 from validate.rules import Context
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
@@ -133,22 +133,24 @@ def _summary(diffs: list[AppDiff], ref: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from validate.cli import _Parser
+    from validate.command import Parser, parse, repository_root
 
-    parser = _Parser(prog="gitops-validate diff", description="Render every Argo CD Application at a git"
+    parser = Parser(prog="gitops-validate diff", description="Render every Argo CD Application at a git"
                      " revision and in the working tree, and show what would change.")
     parser.add_argument("--base", required=True, metavar="REF", help="the git revision to compare with")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when any Application changes")
     parser.add_argument("path", nargs="?", type=Path, default=None, help="a folder of the repository")
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
+    if isinstance(args, int):
+        return args
     try:
-        root = find_root(args.path or Path.cwd())
+        root = repository_root(args.path)
         if not (root / ".git").exists():
             raise ToolError(f"{root} is not in a git repository: diff compares with a git revision")
         diffs = render_both(root, args.base)
     except ToolError as error:
-        print(f"gitops-validate: {error}", file=sys.stderr)
+        print(f"gitops-validate diff: {error}", file=sys.stderr)
         return 2
     report = markdown_report(diffs, args.base) if args.format == "markdown" else text_report(diffs, args.base)
     sys.stdout.write(report)

@@ -15,7 +15,6 @@ repository always gives the same text (``docs/graph.md`` is generated and checke
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 from validate import discover, load, rules
 from validate.config import Config, load_config
 from validate.findings import ToolError
-from validate.pipeline import Checked, find_root
+from validate.pipeline import Checked
 
 FORMATS = ("mermaid", "dot", "markdown")
 MARKDOWN_FILE = "docs/graph.md"
@@ -507,13 +506,10 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"gitops-validate graph: {message} (see --help)\n")
-
-
 def main(argv: list[str]) -> int:
-    parser = _Parser(prog="gitops-validate graph", description="Draw apps, environments, Argo CD"
+    from validate.command import Parser, parse, repository_root
+
+    parser = Parser(prog="gitops-validate graph", description="Draw apps, environments, Argo CD"
                      " Applications and projects of the repository, offline.")
     parser.add_argument("path", nargs="?", type=Path, help="the repository (default: the one the current"
                         " directory is in)")
@@ -521,27 +517,17 @@ def main(argv: list[str]) -> int:
                         f" or markdown (the whole {MARKDOWN_FILE})")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (atomically) instead of"
                         " standard output")
+    args = parse(parser, argv)
+    if isinstance(args, int):
+        return args
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # usage errors and --help: an exit code, as every subcommand returns
-        return exit_.code if isinstance(exit_.code, int) else 2
-    try:
-        start = args.path if args.path is not None else Path.cwd()
-        if not start.exists():
-            raise ToolError(f"{start}: no such file or directory")
-        text = render(find_root(start), args.format)
+        text = render(repository_root(args.path), args.format)
         if args.output is not None:
             write_atomically(args.output, text)
         else:
             sys.stdout.write(text)
             sys.stdout.flush()
-    except ToolError as error:
+    except (ToolError, OSError) as error:
         print(f"gitops-validate graph: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"gitops-validate graph: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:
-        print(f"gitops-validate graph: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     return 0

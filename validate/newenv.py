@@ -14,7 +14,6 @@ done. The repository is then validated; findings in the new environment make the
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import os
 import re
@@ -29,7 +28,7 @@ from typing import Any
 from validate import discover, load
 from validate.findings import Severity, ToolError
 from validate.graph import Repository, read_repository
-from validate.pipeline import Options, Result, find_root, run
+from validate.pipeline import Options, Result, run
 
 OVERLAYS = "overlays"
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -590,13 +589,10 @@ def new_environment_findings(result: Result, plan: Plan) -> tuple[list[Any], int
     return ours, others
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"gitops-validate new-env: {message} (see --help)\n")
-
-
 def main(argv: list[str]) -> int:
-    parser = _Parser(prog="gitops-validate new-env", description="Fork an environment: copy overlays/ENV to"
+    from validate.command import Parser, parse, repository_root
+
+    parser = Parser(prog="gitops-validate new-env", description="Fork an environment: copy overlays/ENV to"
                      " overlays/NAME with its namespaces and environment labels renamed, add the namespace to"
                      " the AppProjects, then validate the repository.")
     parser.add_argument("name", metavar="NAME", help="the new environment (a DNS-1123 label)")
@@ -605,15 +601,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("path", nargs="?", type=Path, metavar="PATH",
                         help="the repository (default: the one the current directory is in)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
+    args = parse(parser, argv, intermixed=True)
+    if isinstance(args, int):
+        return args
     try:
-        args = parser.parse_intermixed_args(argv)
-    except SystemExit as exit_:  # usage errors and --help: an exit code, as every subcommand returns
-        return exit_.code if isinstance(exit_.code, int) else 2
-    try:
-        start = args.path if args.path is not None else Path.cwd()
-        if not start.exists():
-            raise ToolError(f"{start}: no such file or directory")
-        root = find_root(start)
+        root = repository_root(args.path)
         plan = make_plan(root, args.name, args.source)
         if args.dry_run:
             print("\n".join(describe(plan, dry_run=True)))
