@@ -150,11 +150,11 @@ def run(options: Options) -> Result:
     for result in checked_renders:
         findings.extend(result.findings)
 
-    candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files))
+    locator = Locator(loaded)
+    candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
-    locator = Locator(loaded)
     for crd, problem in store.rejected:
         owner = next((c for c in candidates if c.data is crd), None)
         where = locate_in(owner, locator, ("spec",)) if owner else Location(None, None, None)
@@ -232,8 +232,8 @@ class _Scope:
 
 
 def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile],
-                renders: list[render.RenderResult], scope: _Scope, always: set[str]) -> Iterator[Checked]:
-    locator = Locator(loaded)
+                renders: list[render.RenderResult], scope: _Scope, always: set[str],
+                locator: Locator) -> Iterator[Checked]:
     for result in renders:
         for obj in result.objects:
             location = locator.locate_object(obj)
