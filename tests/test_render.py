@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import findings_of, validate_tree
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.render import check_kubectl, find_kubectl
 
 DEPLOYMENT = """\

@@ -17,7 +17,7 @@ from typing import TextIO, cast
 
 from validate import __version__
 from validate.command import Parser
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.pipeline import Options, run
 from validate.report import REPORTERS, default_format
 

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.pipeline import find_root
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import jsonschema_rs
 
-from validate.findings import Severity, ToolError
 from validate.load import Limits, load_file
+from validate.model import Severity, ToolError
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
 

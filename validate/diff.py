@@ -24,10 +24,10 @@ from typing import Any
 
 import yaml
 
-from validate.argocd import applications, deployed_objects, is_chart, synced_directories
-from validate.findings import ToolError
+from validate.argocd import is_chart
+from validate.context import Context
+from validate.model import ToolError
 from validate.pipeline import Options, run
-from validate.rules import Context
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
@@ -42,10 +42,10 @@ class AppDiff:
 def rendered_applications(ctx: Context) -> dict[str, str]:
     """Application name -> the YAML of everything it deploys (sorted, stable)."""
     out: dict[str, str] = {}
-    for app in applications(ctx):
+    for app in ctx.applications:
         documents: list[Any] = []
-        for _, directory, recurse in synced_directories(app, ctx):
-            documents += deployed_objects(directory, recurse, ctx)
+        for _, directory, recurse in ctx.synced_directories(app):
+            documents += ctx.deployed_objects(directory, recurse)
         for _, source in app.sources():
             if is_chart(source):
                 documents.append({"# helm chart source (rendered by Argo CD, not offline)": source})

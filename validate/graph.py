@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from validate import discover, load, rules
+from validate import discover, environments, load
 from validate.config import Config, load_config
-from validate.findings import ToolError
-from validate.pipeline import Checked
+from validate.context import Context
+from validate.model import Checked, ToolError
 
 FORMATS = ("mermaid", "dot", "markdown")
 MARKDOWN_FILE = "docs/graph.md"
@@ -118,7 +118,7 @@ class Repository:
     files: list[str]
     loaded: dict[str, load.LoadedFile]
     inventory: discover.Inventory
-    context: rules.Context
+    context: Context
 
 
 def read_repository(root: Path) -> Repository:
@@ -132,7 +132,7 @@ def read_repository(root: Path) -> Repository:
         for document in loaded[rel].documents:
             if isinstance(document.data, dict) and str(document.data.get("apiVersion", "")).startswith("argoproj.io/"):
                 objects.append(Checked(document.data, rel, document.line, None, document=document))
-    context = rules.Context(config, inventory, loaded, objects, [], [])
+    context = Context(config, inventory, loaded, objects, [], [])
     return Repository(root, config, files, loaded, inventory, context)
 
 
@@ -149,9 +149,10 @@ def _templated(value: Any) -> bool:
     return isinstance(value, str) and "{{" in value
 
 
-def environment_of(directory: str) -> str | None:
-    parts = directory.split("/")
-    return parts[1] if len(parts) >= 3 and parts[0] == "overlays" else None
+def _overlay_environment(config: Config, directory: str) -> str | None:
+    """The environment of an app's overlay (:mod:`validate.environments`); None for any other folder."""
+    return environments.environment_of(config.environments, directory) if environments.is_app_overlay(directory) \
+        else None
 
 
 def app_base_of(directory: str) -> str | None:
@@ -173,7 +174,7 @@ def build(repo: Repository) -> Graph:
         if base is not None and base in kustomizations:
             graph.add(Node(f"app:{base}", (base,), "app", "apps"))
     for directory, kustomization in sorted(kustomizations.items()):
-        env = environment_of(directory)
+        env = _overlay_environment(repo.config, directory)
         if env is None or kustomization.kind == "Component":
             continue
         group = graph.group(f"env:{env}", f"environment {env}: overlays/{env}")
@@ -184,7 +185,7 @@ def build(repo: Repository) -> Graph:
                 graph.connect(overlay, f"app:{base}")
 
     # Argo CD: projects, Applications (written and generated), ApplicationSets.
-    for name in sorted(_argocd.projects(ctx)):
+    for name in sorted(ctx.projects):
         graph.add(Node(f"project:{name}", (f"AppProject {name}",), "project"))
     generated: dict[str, list[tuple[str, str | None, str | None]]] = defaultdict(list)  # appset -> apps
     # Each ApplicationSet expanded on its own, not through _argocd.applications(): generated
@@ -194,7 +195,7 @@ def build(repo: Repository) -> Graph:
         if _argocd.is_kind(obj.data, "Application"):
             apps.append(_argocd.App(obj.data, obj))
         elif _argocd.is_kind(obj.data, "ApplicationSet"):
-            apps.extend(_argocd.expand(obj, ctx).apps)
+            apps.extend(ctx.expansion(obj).apps)
     for app in sorted(apps, key=lambda a: (a.generated, _name(a.obj.data), a.name, _first_path(a))):
         if app.generated:
             appset = _name(app.obj.data)
@@ -247,7 +248,7 @@ def _object_key(data: dict[str, Any]) -> str | None:
     return None
 
 
-def _targets(graph: Graph, app: Any, repo: Repository, ctx: rules.Context) -> list[tuple[str, str]]:
+def _targets(graph: Graph, app: Any, repo: Repository, ctx: Context) -> list[tuple[str, str]]:
     """(node key, edge label) of what an Application syncs; adds the nodes."""
     from validate import argocd as _argocd
 
@@ -265,7 +266,7 @@ def _targets(graph: Graph, app: Any, repo: Repository, ctx: rules.Context) -> li
             continue
         path = source.get("path")
         path = path if isinstance(path, str) else "."
-        if _argocd.points_here(source, ctx) and not _templated(path):
+        if ctx.points_here(source) and not _templated(path):
             directory = _argocd.relative(path)
             if directory is not None:
                 if f"overlay:{directory}" in graph.nodes:
@@ -289,7 +290,7 @@ def _project(app: Any) -> str | None:
     return project if isinstance(project, str) and project and not _templated(project) else None
 
 
-def _written_application(graph: Graph, app: Any, repo: Repository, ctx: rules.Context) -> None:
+def _written_application(graph: Graph, app: Any, repo: Repository, ctx: Context) -> None:
     key = graph.add(Node(f"application:{app.name}", (f"Application {app.name}",), "application"))
     targets = _targets(graph, app, repo, ctx)
     if targets and all(graph.nodes[t].kind in ("chart", "remote") for t, _ in targets):
@@ -307,7 +308,7 @@ def _written_application(graph: Graph, app: Any, repo: Repository, ctx: rules.Co
         graph.connect(key, f"project:{project}", "project")
 
 
-def _generated_application(graph: Graph, app: Any, appset: str, repo: Repository, ctx: rules.Context
+def _generated_application(graph: Graph, app: Any, appset: str, repo: Repository, ctx: Context
                            ) -> tuple[str, str | None, str | None]:
     targets = _targets(graph, app, repo, ctx)
     directories = [t.split(":", 1)[1] for t, _ in targets if graph.nodes[t].kind in ("overlay", "directory")]
@@ -315,9 +316,9 @@ def _generated_application(graph: Graph, app: Any, appset: str, repo: Repository
     if _templated(name) or not name.strip() or name == "?":
         # The name could not be evaluated offline: the overlay path tells the Applications apart.
         name = directories[0] if directories else name
-    environments = {environment_of(d) for d in directories} - {None}
-    if len(environments) == 1:
-        env = environments.pop()
+    envs = {_overlay_environment(repo.config, d) for d in directories} - {None}
+    if len(envs) == 1:
+        env = envs.pop()
         assert env is not None
         group = graph.group(f"env:{env}", f"environment {env}: overlays/{env}")
     else:

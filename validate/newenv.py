@@ -26,11 +26,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from validate import discover, load
-from validate.findings import Severity, ToolError
+from validate.environments import OVERLAYS
 from validate.graph import Repository, read_repository
-from validate.pipeline import Options, Result, run
+from validate.model import Severity, ToolError
+from validate.pipeline import Options, Run, run
 
-OVERLAYS = "overlays"
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Keys whose value names the environment itself.
 _ENVIRONMENT_KEYS = r"(?:[\w.-]+/)?(?:environment|env)"
@@ -407,14 +407,14 @@ def _coverage(repo: Repository, plan: Plan) -> None:
         appset = _name_of(data)
         template = _mapping(spec.get("template"))
         go = spec.get("goTemplate") is True
-        for where, includes, excludes in discover.git_directory_generators(spec.get("generators")):
+        for where, includes, excludes in _argocd.git_directory_generators(spec.get("generators")):
             generator = _at(data, where[:-2]) if len(where) >= 2 else {}
             prefix = generator.get("pathParamPrefix") if isinstance(generator, dict) else None
             for pattern in includes:
                 segments = pattern.strip("/").split("/")
                 if plan.source in segments:
                     explicit.append(f"ApplicationSet {appset} ({rel}) lists {pattern} explicitly")
-                matched = discover.match_directories(new_dirs, [pattern], excludes)
+                matched = _argocd.match_directories(new_dirs, [pattern], excludes)
                 if not matched:
                     continue
                 covering.append(f"ApplicationSet {appset} ({pattern})")
@@ -425,7 +425,7 @@ def _coverage(repo: Repository, plan: Plan) -> None:
                                                                 f"ApplicationSet {appset} ({pattern})"))
     for rel, document in _documents(repo, "Application"):
         spec = document.data.get("spec")
-        for _, source in discover.application_sources(spec if isinstance(spec, dict) else {}):
+        for _, source in _argocd.application_sources(spec if isinstance(spec, dict) else {}):
             path = source.get("path")
             synced = _argocd.relative(path) if isinstance(path, str) else None
             if synced and (synced == plan.source_dir or synced.startswith(plan.source_dir + "/")):
@@ -570,7 +570,7 @@ def describe(plan: Plan, dry_run: bool) -> list[str]:
     return out
 
 
-def new_environment_findings(result: Result, plan: Plan) -> tuple[list[Any], int]:
+def new_environment_findings(result: Run, plan: Plan) -> tuple[list[Any], int]:
     """Error findings about the new environment, and how many other errors the repository has."""
     names = [app.name for app in plan.applications]
     prefix = plan.target + "/"

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,25 +38,14 @@ import yaml
 
 from validate.cache import RenderCache
 from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, closure_dirs, render_inputs
-from validate.findings import Finding, ToolError
 from validate.load import LoadedFile
+from validate.model import Finding, RenderedObject, ToolError
 
 KUSTOMIZE_VERSION = "v5.8.1"
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
-
-
-@dataclass
-class RenderedObject:
-    data: dict[str, Any]
-    render: str  # the rendered directory, repository-relative
-    index: int  # position in the render's output
-    source_file: str | None = None  # the resource file it came from, repository-relative
-    generated_in: str | None = None  # the kustomization file of the generator that made it
-    generator: str | None = None  # e.g. "ConfigMapGenerator"
-    transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
 
 
 @dataclass

@@ -15,8 +15,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from validate import __version__, rules
-from validate.findings import Finding, Severity
-from validate.pipeline import Result
+from validate.model import Finding, Result, Severity
 
 
 class Reporter:

@@ -22,69 +22,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from validate.config import Config
-    from validate.discover import Inventory
-    from validate.load import LoadedFile
-    from validate.pipeline import Checked
-    from validate.render import RenderResult
+from validate.context import Context
+from validate.model import Checked, Violation
 
 SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
 SUPPRESS_PREFIX = "ignore-check.gitops-validate.io/"
-
-
-@dataclass(frozen=True)
-class Violation:
-    """What a rule found. ``obj`` and ``path`` place it on an object's field; ``file`` and
-    ``line`` place it directly (repository-wide rules)."""
-
-    message: str
-    path: tuple[str | int, ...] = ()
-    obj: Checked | None = None
-    file: str | None = None
-    line: int | None = None
-
-
-@dataclass
-class Context:
-    config: Config
-    inventory: Inventory
-    loaded: dict[str, LoadedFile]
-    objects: list[Checked]
-    renders: list[RenderResult]
-    versions: list[str]
-    cache: dict[str, Any] = field(default_factory=dict)  # for rules that share expensive derived data
-
-    @property
-    def root(self) -> Any:
-        return self.config.root
-
-    def environment(self, obj: Checked) -> str | None:
-        """The environment an object belongs to, from the configuration or ``overlays/<env>/``."""
-        return environment_of(self.config, obj.render or obj.file or "")
-
-    def documents(self, rel: str) -> list[Any]:
-        loaded = self.loaded.get(rel)
-        return list(loaded.documents) if loaded else []
-
-
-def environment_of(config: Config, rel: str) -> str | None:
-    import fnmatch
-
-    for name, settings in config.environments.items():
-        for pattern in settings.get("paths", []):
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel + "/", pattern) or rel.startswith(
-                    pattern.rstrip("*").rstrip("/") + "/"):
-                return name
-    parts = rel.split("/")
-    if len(parts) >= 2 and parts[0] == "overlays":
-        return parts[1]
-    return None
 
 
 @cache
