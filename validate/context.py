@@ -21,9 +21,9 @@ from validate.model import Checked, Document, FieldPath
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from validate.config import Config
     from validate.discover import Inventory
     from validate.load import LoadedFile
+    from validate.model import Config
     from validate.render import RenderResult
 
 

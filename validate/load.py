@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from validate.model import Document, FieldPath, Finding, Severity
+from validate.model import Document, FieldPath, Finding, Limits, Severity
 
 Path_ = FieldPath  # the name stage code has used
 
@@ -43,16 +43,6 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:merge",
 }
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what one file may cost. The defaults are far above any real manifest."""
-
-    max_file_bytes: int = 8 * 1024 * 1024
-    max_documents: int = 10_000
-    max_depth: int = 200
-    max_nodes_per_document: int = 1_000_000  # after alias expansion
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 FieldPath = tuple[str | int, ...]
 """A path to a field of a YAML or JSON document: mapping keys and sequence indices."""
@@ -153,6 +153,59 @@ class RenderedObject:
     transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
 
 
+# --- settings -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost. The defaults are far above any real manifest."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_documents: int = 10_000
+    max_depth: int = 200
+    max_nodes_per_document: int = 1_000_000  # after alias expansion
+
+
+@dataclass
+class Config:
+    root: Path
+    kubernetes_versions: list[str] = field(default_factory=list)  # empty: oldest and newest shipped
+    repo_url: str | None = None
+    ignore: list[str] = field(default_factory=list)
+    skip_kinds: list[str] = field(default_factory=list)
+    build_options: list[str] = field(default_factory=list)
+    render_timeout: float = 60.0
+    limits: Limits = field(default_factory=Limits)
+    rules: dict[str, str] = field(default_factory=dict)
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
+    source: str | None = None  # the config file, repository-relative
+
+    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
+        """The configured severity of ``rule`` (None when turned off).
+
+        The environment's profile is consulted first, then the top-level ``rules``. A setting
+        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
+        setting wins.
+        """
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        profile = self.profiles.get(profile_name or "", {})
+        for settings in (profile, self.rules):
+            chosen = _most_specific(settings, rule)
+            if chosen is not None:
+                return None if chosen == "off" else Severity.parse(chosen)
+        return default
+
+
+def _most_specific(settings: dict[str, str], rule: str) -> str | None:
+    if rule in settings:
+        return settings[rule]
+    best: tuple[int, str] | None = None
+    for name, value in settings.items():
+        if name.endswith("*") and rule.startswith(name[:-1]) and (best is None or len(name) > best[0]):
+            best = (len(name), value)
+    return best[1] if best else None
+
+
 # --- what the stages produce -----------------------------------------------------------------
 
 @dataclass
@@ -179,22 +232,12 @@ class Violation:
     line: int | None = None
 
 
-class ReportSettings(Protocol):
-    """What reporters read from the configuration."""
-
-    @property
-    def repo_url(self) -> str | None: ...
-
-    @property
-    def source(self) -> str | None: ...  # the configuration file, repository-relative
-
-
 @dataclass
 class Result:
     """One run of the checks: what every reporter prints."""
 
     root: Path
-    config: ReportSettings
+    config: Config
     versions: list[str]
     findings: list[Finding]
     rendered: list[str]

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, environments, lint, load, render, rules, schema
+from validate import discover, environments, lint, load, registry, render, rules, schema
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
-from validate.config import Config, load_config
+from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
-from validate.model import Checked, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.model import Checked, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -342,6 +342,8 @@ def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
     """Severity from the configuration, rules turned off dropped, one finding per place."""
     merged: dict[tuple[Any, ...], Finding] = {}
     for finding in findings:
+        if not registry.is_known(finding.rule):
+            raise RuntimeError(f"finding id {finding.rule!r} is not registered (validate/registry.py)")
         environment = environments.environment_of(config.environments, finding.render or finding.file or "")
         severity = config.severity(finding.rule, finding.severity, environment)
         if severity is None:
