@@ -179,21 +179,27 @@ class Config:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
+    overrides: dict[str, str] = field(default_factory=dict)  # from the command line: --rule ID=LEVEL
 
     def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
-        """The configured severity of ``rule`` (None when turned off).
+        """The severity of a finding of ``rule`` in ``environment`` (None: turned off).
 
-        The environment's profile is consulted first, then the top-level ``rules``. A setting
-        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
-        setting wins.
+        The one precedence, used for every finding: the command line (``--rule``), then the
+        top-level ``rules:``, then the environment's profile, then ``default`` (the rule's
+        ``DEFAULT``, or the stage's). The first of them that names the rule decides. A setting
+        names a rule id or a prefix of one ending in ``*`` (``schema-*``); within one of them
+        the most specific setting wins.
         """
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        profile = self.profiles.get(profile_name or "", {})
-        for settings in (profile, self.rules):
+        for settings in (self.overrides, self.rules, self.profile(environment)):
             chosen = _most_specific(settings, rule)
             if chosen is not None:
                 return None if chosen == "off" else Severity.parse(chosen)
         return default
+
+    def profile(self, environment: str | None) -> dict[str, str]:
+        """The severity profile of an environment: the one it names, else the profile named like it."""
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        return self.profiles.get(profile_name or "", {})
 
 
 def _most_specific(settings: dict[str, str], rule: str) -> str | None:

@@ -7,6 +7,7 @@ the configuration.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ class Options:
     changed_since: str | None = None  # a git revision: check what changed since it
     use_cache: bool = True
     cache_dir: Path | None = None
+    severities: dict[str, str] = field(default_factory=dict)  # --rule ID=LEVEL: beats the configuration
 
 
 @dataclass
@@ -72,6 +74,8 @@ def run(options: Options) -> Run:
         raise ToolError("the paths belong to different repositories; run once per repository")
     root = roots.pop()
     config = load_config(root)
+    if options.severities:
+        config = dataclasses.replace(config, overrides=dict(options.severities))
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
     if options.changed_since is not None:
@@ -140,6 +144,7 @@ def run(options: Options) -> Run:
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
+    findings.extend(_unknown_suppressions(objects, locator))
 
     final = _apply_config(findings, config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
@@ -325,6 +330,26 @@ def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
         yield Finding(module.ID, violation.message + location.note, violation.file or location.file,
                       violation.line or location.line, location.column if violation.line is None else None,
                       severity=default, object=ObjectRef.of(obj.data), render=obj.render)
+
+
+def _unknown_suppressions(objects: list[Checked], locator: Locator) -> Iterator[Finding]:
+    """A finding at every suppression annotation that names no domain rule: it suppresses nothing
+    (stage findings cannot be suppressed, and a misspelt id would otherwise pass silently)."""
+    for obj in objects:
+        metadata = obj.data.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        for key in annotations if isinstance(annotations, dict) else {}:
+            if not isinstance(key, str) or not key.startswith(rules.SUPPRESS_PREFIX):
+                continue
+            rule_id = key[len(rules.SUPPRESS_PREFIX):]
+            if registry.is_rule(rule_id):
+                continue
+            why = "a stage finding, which cannot be suppressed" if registry.is_known(rule_id) else \
+                f"no rule{registry.did_you_mean(rule_id, sorted(rules.RULES))}"
+            location = locate_in(obj, locator, ("metadata", "annotations", key))
+            yield Finding("suppression-unknown-rule", f"annotation {key} names {why}: it suppresses nothing",
+                          location.file, location.line, location.column, object=ObjectRef.of(obj.data),
+                          render=obj.render)
 
 
 def _suppression(obj: Checked, rule_id: str) -> str | None:

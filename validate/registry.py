@@ -58,6 +58,30 @@ STAGES: dict[str, str] = {
     # suppressions
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation names no rule of the validator",
+    # Ids of work in progress on other branches (issues 10-15), registered ahead so that merging
+    # them does not stop the validator; a stage that reports an id missing here fails loudly.
+    "discover-nested-repository": "A nested git repository is not walked",
+    "discover-no-git": "The folder is not a git work tree; every file is walked",
+    "render-unsafe-input": "A file a render would read is unsafe; the path is not rendered",
+    "cache-unwritable": "The render cache cannot be written; every path is rendered afresh",
+    "schema-not-kubernetes": "The object is not a Kubernetes API object",
+    "apivalidation-invalid": "The API server would refuse the object",
+    "apivalidation-warning": "The API server would warn about the object",
+    "apivalidation-seldon-pod": "The Seldon operator would create a pod the API server refuses",
+    "kustomize-deprecated": "A kustomization uses a deprecated field",
+    "kustomize-duplicate-object": "Kustomize would refuse two objects with one identity",
+    "kustomize-json-patch-path": "A JSON patch path does not exist in its target",
+    "kustomize-namespace-mismatch": "A patch names a namespace its target does not have",
+    "kustomize-overridden": "A kustomization value is overridden before it takes effect",
+    "kustomize-patch-target": "A patch matches no object",
+    "kustomize-replacement-source": "A replacement's source does not exist",
+    "kustomize-load-restrictor": "A reference leaves the kustomization's folder",
+    "kustomize-missing-path": "A referenced file or folder does not exist",
+    "kustomize-noop-image": "An images entry changes no image",
+    "kustomize-noop-metadata": "A labels or annotations entry changes nothing",
+    "kustomize-noop-patch": "A patch changes nothing",
+    "kustomize-noop-replacement": "A replacement changes nothing",
+    "kustomize-wrong-kind": "A kustomization includes a file of the wrong kind",
 }
 
 
@@ -69,6 +93,7 @@ FAMILIES = {
     "render-": "The path does not render with kustomize as Argo CD would render it",
     "schema-": "The object does not match its strict schema",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
+    "suppression-unknown-rule": "A suppression annotation must name a rule of the validator",
 }
 
 

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from validate import __version__
 from validate.commands import Parser
+from validate.config import check_overrides
 from validate.pipeline import Options, run
 from validate.report import REPORTERS, default_format
 
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--rule", action="append", default=[], metavar="ID=LEVEL",
+                        help="set a rule's severity (error, warning, info or off) for this run, over the"
+                        " configuration; ID may end in * (repeatable)")
     parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
@@ -87,7 +91,8 @@ def main(argv: list[str]) -> int:
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
-                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache)
+                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
+                      severities=check_overrides(args.rule))
     try:
         result = run(options)
     finally:
