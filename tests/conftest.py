@@ -43,6 +43,18 @@ def private_render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     return folder
 
 
+# The slow tier, by file: `make test` runs it, `make test-fast` (-m "not slow") leaves it out.
+SLOW = ("tests/hostile/", "tests/test_properties.py", "tests/test_fuzz_properties.py", "tests/test_diff.py",
+        "tests/test_newenv.py", "tests/test_precommit.py", "tests/test_repository_content.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if rel.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 MARK = re.compile(r"#\s*<-\s*([a-z0-9*-]+)\s*$")
 
 

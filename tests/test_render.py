@@ -222,3 +222,13 @@ def test_a_json6902_patch_value_lands_on_its_value_line_even_when_the_base_has_t
     result = validate_tree(repo)
     [finding] = [f for f in findings_of(result, "schema-type") if "image" in f.message]
     assert (finding.file, finding.line) == ("overlay/ports.yaml", 3)
+
+
+def test_the_kubectl_version_time_out_is_injectable() -> None:
+    from validate.pipeline import KUBECTL_TIMEOUT, kubectl_timeout
+
+    assert kubectl_timeout({}) == 30.0
+    assert kubectl_timeout({KUBECTL_TIMEOUT: "2.5"}) == 2.5
+    for bad in ("0", "-1", "soon", "99999"):
+        with pytest.raises(ToolError, match=KUBECTL_TIMEOUT):
+            kubectl_timeout({KUBECTL_TIMEOUT: bad})

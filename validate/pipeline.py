@@ -8,9 +8,10 @@ the configuration.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,7 @@ def run(options: Options) -> Run:
         if inventory.rendered:
             kubectl = render.find_kubectl()
             if checked_dirs:
-                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
+                render.check_kubectl(kubectl, kubectl_timeout(), remember_in=cache.folder.parent if cache else None)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
                                         [d for d in inventory.rendered if d not in checked])
@@ -150,6 +151,24 @@ def run(options: Options) -> Run:
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+
+
+KUBECTL_TIMEOUT = "GITOPS_VALIDATE_KUBECTL_TIMEOUT"
+
+
+def kubectl_timeout(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds ``kubectl version`` may take before kubectl counts as broken (default 30; the
+    environment variable overrides, so tests of a hanging kubectl need not wait that long)."""
+    text = environ.get(KUBECTL_TIMEOUT, "").strip()
+    if not text:
+        return 30.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ToolError(f"{KUBECTL_TIMEOUT}={text}: give seconds, more than 0 and at most 3600")
+    return seconds
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:

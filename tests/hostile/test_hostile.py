@@ -274,7 +274,8 @@ def kubectl(script: str, render_dir: bool = True):
 
 
 def kubectl_env(world: World) -> dict[str, str]:
-    return {"GITOPS_VALIDATE_KUBECTL": str(world.tools / "kubectl")}
+    # A short version-check time-out (injected): kubectl-hangs-on-version need not wait 30 s.
+    return {"GITOPS_VALIDATE_KUBECTL": str(world.tools / "kubectl"), "GITOPS_VALIDATE_KUBECTL_TIMEOUT": "5"}
 
 
 VERSION_OK = """#!/bin/sh
