@@ -404,3 +404,44 @@ def test_every_image_is_pinned(renders: dict[str, Render]) -> None:
                 assert "@sha256:" in image or (":" in last and not last.endswith(":latest")), (
                     f"{path}: {where} image {image} is not pinned"
                 )
+
+
+# --- bootstrap -------------------------------------------------------------------------
+
+BOOTSTRAP_HEALTH = ARGOCD / "bootstrap" / "argocd-cm-health.yaml"
+HEALTH_PREFIX = "resource.customizations.health."
+
+
+def _self_managed_argocd_cm_data() -> dict[str, str]:
+    """argocd-cm data that the Application syncing Argo CD itself patches in."""
+    data: dict[str, str] = {}
+    for doc in _argocd_documents():
+        if doc.get("kind") != "Application":
+            continue
+        kustomize = (doc["spec"].get("source") or {}).get("kustomize") or {}
+        for patch in kustomize.get("patches") or []:
+            body = yaml.safe_load(patch.get("patch") or "") or {}
+            if body.get("kind") == "ConfigMap" and (body.get("metadata") or {}).get("name") == "argocd-cm":
+                data.update(body.get("data") or {})
+    return data
+
+
+def test_bootstrap_health_checks_equal_the_self_managed_ones() -> None:
+    bootstrap = yaml.safe_load(BOOTSTRAP_HEALTH.read_text(encoding="utf-8"))
+    installed = {k: v for k, v in (bootstrap.get("data") or {}).items() if k.startswith(HEALTH_PREFIX)}
+    managed = {k: v for k, v in _self_managed_argocd_cm_data().items() if k.startswith(HEALTH_PREFIX)}
+    assert installed, f"{_relative(BOOTSTRAP_HEALTH)} holds no health customization"
+    assert installed == managed, (
+        "the health checks merged at bootstrap and the ones the self-managed argo-cd Application keeps differ:"
+        f" only at bootstrap {sorted(set(installed) - set(managed))},"
+        f" only self-managed {sorted(set(managed) - set(installed))},"
+        f" different {sorted(k for k in installed.keys() & managed.keys() if installed[k] != managed[k])}"
+    )
+
+
+def test_readme_bootstrap_merges_the_health_checks() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Bootstrap"):]
+    root_step = section.index("argocd/root-application.yaml")
+    patch_step = section.find(f"--patch-file {_relative(BOOTSTRAP_HEALTH)}")
+    assert 0 <= patch_step < root_step, "README's bootstrap must merge the health checks before applying the root"
