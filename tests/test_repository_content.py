@@ -445,3 +445,29 @@ def test_readme_bootstrap_merges_the_health_checks() -> None:
     root_step = section.index("argocd/root-application.yaml")
     patch_step = section.find(f"--patch-file {_relative(BOOTSTRAP_HEALTH)}")
     assert 0 <= patch_step < root_step, "README's bootstrap must merge the health checks before applying the root"
+
+
+# --- sync policies ----------------------------------------------------------------------
+
+
+def _application_specs() -> Iterator[tuple[str, Manifest]]:
+    """(name, Application spec) for every Application and ApplicationSet template in argocd/."""
+    for doc in _argocd_documents():
+        name = f"{doc.get('kind')}/{(doc.get('metadata') or {}).get('name')}"
+        if doc.get("kind") == "Application":
+            yield name, doc.get("spec") or {}
+        elif doc.get("kind") == "ApplicationSet":
+            yield name, ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
+
+
+def test_every_automated_sync_retries_with_backoff() -> None:
+    automated = 0
+    for name, spec in _application_specs():
+        policy = spec.get("syncPolicy") or {}
+        if "automated" not in policy:
+            continue
+        automated += 1
+        retry = policy.get("retry") or {}
+        assert retry.get("limit", 0) != 0, f"{name}: automated sync without retry"
+        assert (retry.get("backoff") or {}).get("duration"), f"{name}: retry without backoff"
+    assert automated, "no automated sync in argocd/"
