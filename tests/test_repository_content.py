@@ -8,6 +8,7 @@ tests then read the rendered objects.
 from __future__ import annotations
 
 import fnmatch
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -471,3 +472,19 @@ def test_every_automated_sync_retries_with_backoff() -> None:
         assert retry.get("limit", 0) != 0, f"{name}: automated sync without retry"
         assert (retry.get("backoff") or {}).get("duration"), f"{name}: retry without backoff"
     assert automated, "no automated sync in argocd/"
+
+
+PRE_RELEASE_TAG = re.compile(r"[-.+_](dev|rc|snapshot|alpha|beta|nightly)(\b|[-.+_0-9])", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", _prod_paths())
+def test_prod_runs_release_images(renders: dict[str, Render], path: str) -> None:
+    found = []
+    for obj in _rendered(renders, path).objects:
+        for where, pod_spec in _pod_specs(obj):
+            for container in _containers(pod_spec):
+                image = str(container.get("image", ""))
+                tag = image.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+                if PRE_RELEASE_TAG.search(tag):
+                    found.append(f"{where} container {container.get('name')}: {image}")
+    assert not found, f"{path} runs pre-release images:\n" + "\n".join(found)
