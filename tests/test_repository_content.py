@@ -488,3 +488,24 @@ def test_prod_runs_release_images(renders: dict[str, Render], path: str) -> None
                 if PRE_RELEASE_TAG.search(tag):
                     found.append(f"{where} container {container.get('name')}: {image}")
     assert not found, f"{path} runs pre-release images:\n" + "\n".join(found)
+
+
+RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io"
+
+
+def test_deleting_an_application_set_never_cascades() -> None:
+    """All Applications of an environment share its namespace: deleting one ApplicationSet must not empty it."""
+    application_sets = [d for d in _argocd_documents() if d.get("kind") == "ApplicationSet"]
+    assert application_sets, "no ApplicationSet in argocd/"
+    for doc in application_sets:
+        name = doc["metadata"]["name"]
+        spec = doc["spec"]
+        assert (spec.get("syncPolicy") or {}).get("preserveResourcesOnDeletion") is True, (
+            f"ApplicationSet {name}: deleting it deletes every generated Application's resources"
+            " (set spec.syncPolicy.preserveResourcesOnDeletion: true)"
+        )
+        finalizers = ((spec.get("template") or {}).get("metadata") or {}).get("finalizers") or []
+        assert RESOURCES_FINALIZER not in finalizers, (
+            f"ApplicationSet {name}: the template's {RESOURCES_FINALIZER} cascades deletes"
+            " even with preserveResourcesOnDeletion"
+        )
