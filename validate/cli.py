@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO, cast
 
-from validate import __version__
+from validate import __version__, children
 from validate.command import Parser
 from validate.findings import ToolError
 from validate.pipeline import Options, run
@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
+    parser.add_argument("--child-memory-limit", type=int, default=None, metavar="MIB",
+                        help="memory cap of every kustomize process (default: kustomize.memoryLimitMiB of the"
+                        " config, else 2048)")
+    parser.add_argument("--child-cpu-limit", type=int, default=None, metavar="SECONDS",
+                        help="CPU-time cap of every kustomize process (default: kustomize.cpuLimitSeconds of the"
+                        " config, else 120)")
     parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
@@ -107,7 +113,15 @@ def _subcommand(name: str) -> Callable[[list[str]], int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    # Ctrl-C and SIGTERM end every child process group first, then unwind (cleaning up as they go).
+    restore = children.install_signal_handlers()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        restore()
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] and argv[0] in SUBCOMMANDS:
         try:
             return _subcommand(argv[0])(argv[1:])
@@ -125,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.child_memory_limit is not None and args.child_memory_limit < 64:
+        parser.error("--child-memory-limit must be at least 64 (MiB)")
+    if args.child_cpu_limit is not None and args.child_cpu_limit < 1:
+        parser.error("--child-cpu-limit must be at least 1 (second)")
     for folder in args.schema_dir:
         if not folder.is_dir():
             parser.error(f"--schema-dir {folder}: not a directory")
@@ -134,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
-                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache)
+                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
+                      child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit)
     try:
         try:
             result = run(options)

@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema_rs
 
+from validate.children import ChildLimits
+from validate.discover import WalkLimits
 from validate.findings import Severity, ToolError
 from validate.load import Limits, load_file
 
@@ -40,6 +42,8 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "buildOptions": {"type": "string"},
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+                "memoryLimitMiB": {"type": "integer", "minimum": 64, "maximum": 1048576},
+                "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
         "limits": {
@@ -48,6 +52,8 @@ _SCHEMA: dict[str, Any] = {
                 "maxFileBytes": {"type": "integer", "minimum": 1},
                 "maxDocuments": {"type": "integer", "minimum": 1},
                 "maxDepth": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "maxWalkFiles": {"type": "integer", "minimum": 1},
+                "maxWalkBytes": {"type": "integer", "minimum": 1},
             },
         },
         "rules": {
@@ -85,7 +91,9 @@ class Config:
     skip_kinds: list[str] = field(default_factory=list)
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
+    child_limits: ChildLimits = field(default_factory=ChildLimits)  # every kustomize (or git) process
     limits: Limits = field(default_factory=Limits)
+    walk_limits: WalkLimits = field(default_factory=WalkLimits)
     rules: dict[str, str] = field(default_factory=dict)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -152,11 +160,15 @@ def _parse(root: Path, path: Path) -> Config:
         skip_kinds=list(data.get("skipKinds", [])),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
+        child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),
+                                 cpu_seconds=kustomize.get("cpuLimitSeconds", ChildLimits.cpu_seconds)),
         limits=Limits(
             max_file_bytes=limits.get("maxFileBytes", Limits.max_file_bytes),
             max_documents=limits.get("maxDocuments", Limits.max_documents),
             max_depth=limits.get("maxDepth", Limits.max_depth),
         ),
+        walk_limits=WalkLimits(files=limits.get("maxWalkFiles", WalkLimits.files),
+                               bytes=limits.get("maxWalkBytes", WalkLimits.bytes)),
         rules=dict(data.get("rules", {})),
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),
