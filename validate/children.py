@@ -3,7 +3,7 @@
 Whatever a child reads comes from a pull request, so whatever it costs is bounded:
 
 * memory: ``RLIMIT_DATA`` (what Go's heap and every private writable mapping count against)
-  at the configured cap, and ``RLIMIT_AS`` at twice that as a backstop. ``RLIMIT_AS`` alone does
+  at the configured cap, and ``RLIMIT_AS`` 4 GiB above it as a backstop. ``RLIMIT_AS`` alone does
   not suit Go, whose runtime reserves several hundred MiB of address space before it allocates
   anything; ``RLIMIT_DATA`` bounds what it really uses. Core dumps are off.
 * CPU: ``RLIMIT_CPU``; the kernel sends SIGXCPU at the soft limit and SIGKILL a little later.
@@ -162,13 +162,18 @@ except (OSError, AttributeError):  # not Linux: no parent-death signal, the hand
 
 def _limit_child(limits: ChildLimits, parent: int) -> Callable[[], None]:
     """The function the child runs between fork and exec (it must not allocate much or lock)."""
-    memory = limits.memory_bytes
-    cpu = max(1, int(limits.cpu_seconds))
+    # Never above what the validator itself may use (a CI job's ulimit): raising a hard limit fails.
+    memory = _within(resource.RLIMIT_DATA, limits.memory_bytes)
+    # Go reserves several hundred MiB of address space before it allocates anything: the address-space
+    # limit is a backstop far above the data limit, which is the cap that counts.
+    address_space = _within(resource.RLIMIT_AS, limits.memory_bytes + 4 * 2**30)
+    cpu = _within(resource.RLIMIT_CPU, max(1, int(limits.cpu_seconds)))
+    cpu_hard = _within(resource.RLIMIT_CPU, cpu + 5)
 
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_AS, (2 * memory, 2 * memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu_hard))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if _prctl is not None:
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -176,6 +181,11 @@ def _limit_child(limits: ChildLimits, parent: int) -> Callable[[], None]:
             os._exit(125)
 
     return apply
+
+
+def _within(which: int, wanted: int) -> int:
+    _, hard = resource.getrlimit(which)
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
 
 
 def run(command: list[str], *, limits: ChildLimits, timeout: float, output_cap: int,
@@ -194,6 +204,8 @@ def run(command: list[str], *, limits: ChildLimits, timeout: float, output_cap: 
                                        preexec_fn=_limit_child(limits, os.getpid()))
         except OSError as error:
             raise ToolError(f"cannot run {command[0]}: {error.strerror or error}") from None
+        except subprocess.SubprocessError as error:  # the limits could not be set in the child
+            raise ToolError(f"cannot run {command[0]} under its limits: {error}") from None
         _running.add(process.pid)
     try:
         return _wait(process, timeout, output_cap, limits)

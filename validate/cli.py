@@ -139,8 +139,8 @@ def _main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    if args.child_memory_limit is not None and args.child_memory_limit < 64:
-        parser.error("--child-memory-limit must be at least 64 (MiB)")
+    if args.child_memory_limit is not None and args.child_memory_limit < 128:
+        parser.error("--child-memory-limit must be at least 128 (MiB): kustomize cannot start with less")
     if args.child_cpu_limit is not None and args.child_cpu_limit < 1:
         parser.error("--child-cpu-limit must be at least 1 (second)")
     for folder in args.schema_dir:

@@ -42,7 +42,7 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "buildOptions": {"type": "string"},
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
-                "memoryLimitMiB": {"type": "integer", "minimum": 64, "maximum": 1048576},
+                "memoryLimitMiB": {"type": "integer", "minimum": 128, "maximum": 1048576},
                 "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },

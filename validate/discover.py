@@ -406,32 +406,45 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
 
 def where_named(inventory: Inventory, directory: str, target: str) -> tuple[str, int | None]:
     """The kustomization file and line that make the render of ``directory`` read ``target``
-    (see :func:`render_inputs`); the rendered kustomization itself when nothing closer is known."""
+    (see :func:`render_inputs`): where it is named exactly, else where a kustomization including
+    it is, else where a folder holding it is named; the rendered kustomization when nothing is."""
     kustomizations = inventory.kustomizations
     closure = sorted(closure_dirs(directory, kustomizations))
+    by_folder: tuple[str, int | None] | None = None
     for current in closure:
         kustomization = kustomizations[current]
-        if target == kustomization.file:
+        document = kustomization.document
+        for value, path in _strings_with_paths(document.data if document else None):
+            if not value or "\n" in value or len(value) > 1024:
+                continue
+            named = _join(current, value.split("=", 1)[-1])
+            if named is None or named == ".":
+                continue
+            if target == named or (by_folder is None and target.startswith(named + "/")):
+                position = document.position(path) if document else None
+                found = (kustomization.file, position[0] if position else None)
+                if target == named:
+                    return found
+                by_folder = found
+    for current in closure:
+        if target == kustomizations[current].file:
             for parent in closure:
                 if current in kustomizations[parent].includes:
                     return kustomizations[parent].file, kustomizations[parent].include_lines.get(current)
-            return kustomization.file, 1
-        document = kustomization.document
-        data = document.data if document else None
-        pending: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-        while pending:
-            value, path = pending.pop()
-            if isinstance(value, dict):
-                pending.extend((item, (*path, str(key))) for key, item in value.items())
-            elif isinstance(value, list):
-                pending.extend((item, (*path, index)) for index, item in enumerate(value))
-            elif isinstance(value, str) and value and "\n" not in value and len(value) <= 1024:
-                named = _join(current, value.split("=", 1)[-1])
-                if named is not None and named != "." and (target == named or target.startswith(named + "/")):
-                    position = document.position(path) if document else None
-                    return kustomization.file, position[0] if position else None
-    root = kustomizations[directory]
-    return root.file, 1
+            return kustomizations[current].file, 1
+    return by_folder or (kustomizations[directory].file, 1)
+
+
+def _strings_with_paths(value: Any) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, str):
+            yield current, path
+        elif isinstance(current, dict):
+            pending.extend((item, (*path, str(key))) for key, item in current.items())
+        elif isinstance(current, list):
+            pending.extend((item, (*path, index)) for index, item in enumerate(current))
 
 
 def _strings(value: Any) -> Iterator[str]:

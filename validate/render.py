@@ -18,6 +18,7 @@ kustomization file, carrying kustomize's own message.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -158,7 +159,24 @@ class Mirror:
     def __init__(self, root: Path, files: Iterable[str], kustomizations: dict[str, Kustomization],
                  loaded: dict[str, LoadedFile]):
         self.root = root
-        self.base = Path(tempfile.mkdtemp(prefix="gitops-validate-"))
+        _sweep_stale_mirrors()
+        try:
+            self.base = Path(tempfile.mkdtemp(prefix=f"{MIRROR_PREFIX}{os.getpid()}-"))
+        except OSError as error:
+            raise ToolError(f"cannot create a folder for the renders in {tempfile.gettempdir()}:"
+                            f" {error.strerror or error}") from None
+        try:
+            self._fill(root, files, kustomizations, loaded)
+        except OSError as error:
+            self.close()
+            raise ToolError(f"cannot prepare the renders in {tempfile.gettempdir()}: {error.strerror or error}"
+                            " (is the disk full?)") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _fill(self, root: Path, files: Iterable[str], kustomizations: dict[str, Kustomization],
+              loaded: dict[str, LoadedFile]) -> None:
         self.tree = self.base / "repo"
         self.home = str(self.base / "home")
         os.mkdir(self.home)
@@ -176,7 +194,9 @@ class Mirror:
             except OSError:
                 try:
                     shutil.copyfile(source, target)
-                except OSError:
+                except OSError as error:
+                    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                        raise
                     continue  # unreadable: kustomize will say the file is missing
 
     def close(self) -> None:
@@ -191,6 +211,31 @@ class Mirror:
     def scrub(self, text: str) -> str:
         """Kustomize's messages name mirror paths; users need repository paths."""
         return text.replace(str(self.tree) + "/", "").replace(str(self.tree), ".")
+
+
+MIRROR_PREFIX = "gitops-validate-"
+
+
+def _sweep_stale_mirrors() -> None:
+    """Remove mirrors that a validator killed with SIGKILL left behind (no handler runs then):
+    folders of our prefix and owner whose process no longer exists."""
+    folder = Path(tempfile.gettempdir())
+    try:
+        candidates = list(folder.glob(f"{MIRROR_PREFIX}*-*"))
+    except OSError:
+        return
+    for candidate in candidates:
+        pid_text = candidate.name[len(MIRROR_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            if candidate.lstat().st_uid != os.getuid() or not candidate.is_dir() or candidate.is_symlink():
+                continue
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(candidate, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _with_build_metadata(loaded: LoadedFile) -> str:
