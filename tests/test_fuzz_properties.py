@@ -1,7 +1,7 @@
 """Property tests of the loader and the kustomization reader (issue 13), over the invariants in
 :mod:`tests.fuzzing.targets` that ``make fuzz`` also runs under atheris.
 
-Bounded for ``make test``: derandomized, no example database, no deadline, a few hundred
+Bounded for ``make test``: derandomized, no example database, no deadline, 150
 examples each (``GITOPS_VALIDATE_HYPOTHESIS_EXAMPLES`` raises the count for a longer run).
 """
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.fuzzing.targets import check_kustomization, check_loader
 
-EXAMPLES = int(os.environ.get("GITOPS_VALIDATE_HYPOTHESIS_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("GITOPS_VALIDATE_HYPOTHESIS_EXAMPLES", "150"))
 PROFILE = dict(deadline=None, derandomize=True, database=None, max_examples=EXAMPLES,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

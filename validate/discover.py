@@ -90,7 +90,7 @@ class WalkLimits:
     """How much of a folder the walk looks at before it stops with an error: a repository of
     manifests is far smaller; a home folder, a temporary folder or ``/`` is far larger."""
 
-    files: int = 100_000  # files and folders
+    files: int = 50_000  # files and folders
     bytes: int = 2 * 2**30  # their total size
 
 

@@ -414,7 +414,7 @@ spec:
                ("discover-outside-reference", "app/kustomization.yaml", 8)])),
     Case("exponential-render", exponential_render, E(1, [("render-failed", "l0/kustomization.yaml", 1)], memory_mb=1500)),
     Case("10000-object-render", ten_thousand_objects, E(1, [("render-failed", "app/kustomization.yaml", 1)],
-                                                         cpu_seconds=20, memory_mb=1000), slow=True),
+                                                         cpu_seconds=60, memory_mb=1000), slow=True),
     Case("10000-objects-checked", ten_thousand_standalone_objects, E(1, [("schema-type", "cms-1.yaml", 40_000)],
                                                                      cpu_seconds=45), slow=True),
     # links, special files
