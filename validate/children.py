@@ -75,7 +75,9 @@ class Interrupted(ToolError):
 
 # --- every running group, so that an interrupt can end them all ------------------------------
 
-_lock = threading.Lock()
+# Re-entrant: the signal handler runs kill_all() in the main thread, which may hold the lock already
+# (starting a child) when the signal arrives.
+_lock = threading.RLock()
 _running: set[int] = set()
 _closing = False
 
