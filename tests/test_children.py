@@ -14,8 +14,10 @@ from validate import children
 from validate.children import ChildLimits
 
 
-def _python(code: str, limits: ChildLimits = ChildLimits(memory_mib=256, cpu_seconds=7), timeout: float = 300.0,
-            ) -> children.Completed:
+SMALL = ChildLimits(memory_mib=256, cpu_seconds=7)
+
+
+def _python(code: str, limits: ChildLimits = SMALL, timeout: float = 300.0) -> children.Completed:
     return children.run([sys.executable, "-c", code], limits=limits, timeout=timeout, output_cap=1 << 20)
 
 
