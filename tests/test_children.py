@@ -13,7 +13,6 @@ import pytest
 from validate import children
 from validate.children import ChildLimits
 
-
 SMALL = ChildLimits(memory_mib=256, cpu_seconds=7)
 
 
