@@ -101,7 +101,7 @@ def test_a_known_bomb_is_blocked() -> None:
     """The invariant is not vacuous: a kustomization listing the tree's bomb gets blocked."""
     check_kustomization(b"resources: [cm.yaml, bomb.yaml]\n")
     from tests.fuzzing import targets
-    from validate import discover, render
+    from validate import discover, safety
     root = targets._root()
     files = sorted([*targets._TREE, "app/kustomization.yaml"])
     loaded = {rel: targets.load_bytes(content, rel, targets.LIMITS) for rel, content in targets._TREE.items()
@@ -109,6 +109,6 @@ def test_a_known_bomb_is_blocked() -> None:
     loaded["app/kustomization.yaml"] = targets.load_bytes(b"resources: [cm.yaml, bomb.yaml]\n",
                                                           "app/kustomization.yaml", targets.LIMITS)
     inventory = discover.inventory(root, files, loaded, [])
-    blocked = render._unsafe_blocked(inventory, render.unsafe_inputs(inventory, loaded, targets.LIMITS))
+    blocked = safety.blocked_renders(inventory, safety.unsafe_inputs(inventory, loaded, targets.LIMITS))
     assert [(f.rule, f.file, f.line) for f in blocked["app"] if f.rule == "render-unsafe-input"] == \
         [("render-unsafe-input", "app/kustomization.yaml", 1)]

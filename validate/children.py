@@ -31,25 +31,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from validate.findings import ToolError
+from validate.model import ChildLimits, ToolError
 
 _PR_SET_PDEATHSIG = 1
 _GO_OUT_OF_MEMORY = (b"fatal error: runtime: out of memory", b"fatal error: out of memory",
                      b"runtime: out of memory", b"failed to reserve page summary memory", b"MemoryError",
                      b"cannot allocate memory")
-
-
-@dataclass(frozen=True)
-class ChildLimits:
-    """What one child process may use. The defaults are far above any real render and far below
-    a build machine: four parallel renders at the cap fit in 8 GiB."""
-
-    memory_mib: int = 2048
-    cpu_seconds: int = 120
-
-    @property
-    def memory_bytes(self) -> int:
-        return self.memory_mib * 2**20
 
 
 @dataclass

@@ -9,32 +9,25 @@ a symbolic link that points outside it is a finding and is not read.
 from __future__ import annotations
 
 import bisect
-import errno
-import fnmatch
 import os
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from validate import children
-from validate.children import ChildLimits
-from validate.findings import Finding, Severity, ToolError
-from validate.load import Document, LoadedFile
+from validate.argocd import sources as argocd_sources
+from validate.argocd.sources import ArgoSource
+from validate.load import LoadedFile
+from validate.model import Document, Finding
+
+# Discovery's first step, in a module of its own; re-exported for the callers of discover.walk.
+from validate.walk import SKIPPED_DIRS as SKIPPED_DIRS
+from validate.walk import WORK_DIR_PREFIX as WORK_DIR_PREFIX
+from validate.walk import walk as walk
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
-# Never walked: version control, virtual environments, caches, dependencies. Besides these names,
-# any folder holding pyvenv.cfg (a virtual environment) or CACHEDIR.TAG (a cache, by the standard
-# cache-folder tag) is skipped, and any folder holding .git is a nested repository.
-SKIPPED_DIRS = {".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", ".venv", "venv", "node_modules",
-                "bower_components", "__pycache__", "__pypackages__", ".tox", ".nox", ".eggs", ".mypy_cache",
-                ".ruff_cache", ".pytest_cache", ".hypothesis", ".cache", ".direnv", ".terraform", ".gradle",
-                ".m2", ".npm", ".yarn", ".pnpm-store"}
-# Folders the validator's own commands build before moving them into place (new-env).
-WORK_DIR_PREFIX = ".gitops-validate-"
 # Kustomization fields that name other kustomizations (directories) or resource files.
 _INCLUDE_FIELDS = ("resources", "bases", "components")
 # What kustomize fetches instead of reading from disk: URLs (any field that names a file, not only
@@ -59,16 +52,6 @@ class Kustomization:
 
 
 @dataclass
-class ArgoSource:
-    """A directory in this repository that Argo CD renders (from an Application or ApplicationSet)."""
-
-    path: str  # repository-relative directory
-    file: str  # the manifest that points at it
-    line: int | None
-    owner: str  # "Application name" or "ApplicationSet name"
-
-
-@dataclass
 class Inventory:
     root: Path
     yaml_files: list[str]
@@ -83,242 +66,6 @@ class Inventory:
 
     def kustomization_files(self) -> set[str]:
         return {kustomization.file for kustomization in self.kustomizations.values()}
-
-
-@dataclass(frozen=True)
-class WalkLimits:
-    """How much of a folder the walk looks at before it stops with an error: a repository of
-    manifests is far smaller; a home folder, a temporary folder or ``/`` is far larger."""
-
-    files: int = 50_000  # files and folders
-    bytes: int = 2 * 2**30  # their total size
-
-
-class _Budget:
-    def __init__(self, root: Path, limits: WalkLimits):
-        self.root, self.limits = root, limits
-        self.entries = 0
-        self.bytes = 0
-
-    def count(self, size: int = 0) -> None:
-        self.entries += 1
-        self.bytes += size
-        if self.entries > self.limits.files:
-            raise ToolError(f"{self.root} holds more than {self.limits.files:,} files and folders: is it really a"
-                            " repository of manifests? Give the folder to check, list what to skip under `ignore:`,"
-                            " or raise limits.maxWalkFiles in .gitops-validate.yaml")
-        if self.bytes > self.limits.bytes:
-            raise ToolError(f"{self.root} holds more than {self.limits.bytes:,} bytes of files: is it really a"
-                            " repository of manifests? Give the folder to check, list what to skip under `ignore:`,"
-                            " or raise limits.maxWalkBytes in .gitops-validate.yaml")
-
-
-def walk(root: Path, ignore: Iterable[str] = (), limits: WalkLimits = WalkLimits(),
-         child_limits: ChildLimits | None = None) -> tuple[list[str], list[Finding]]:
-    """Every file of the repository (repository-relative, sorted), and findings about what is not read.
-
-    In a git work tree, git says which files there are (tracked and untracked, without what
-    .gitignore excludes); elsewhere (a folder given explicitly) the folder is walked. Either way
-    the walk never enters version-control folders, virtual environments, caches, node_modules or
-    nested repositories (each is its own root: an info finding says so), never follows a link
-    out of the repository, never opens special files, and stops with an error past ``limits``.
-    """
-    patterns = list(ignore)
-    budget = _Budget(root, limits)
-    findings: list[Finding] = []
-    listed = _git_listing(root, child_limits or ChildLimits(), limits, findings) if (root / ".git").exists() else None
-    if listed is None:
-        candidates = _walk_folder(root, patterns, budget, findings)
-    else:
-        candidates = _from_listing(root, listed, patterns, findings)
-    real_root = root.resolve()
-    files: list[str] = []
-    for rel in candidates:
-        full = root / rel
-        info: os.stat_result | None
-        try:
-            info = full.lstat()
-        except OSError:
-            continue  # deleted since git listed it
-        if stat.S_ISLNK(info.st_mode):
-            if _is_loop(full):
-                findings.append(Finding("discover-symlink-loop", f"link {rel} is a loop of symbolic links;"
-                                        " it is not followed", rel, None))
-                continue
-            if not _inside(full, real_root):
-                findings.append(Finding("discover-symlink-escape", f"link {rel} points outside the repository;"
-                                        " it is not followed", rel, None))
-                continue
-            if full.is_dir():
-                continue  # a folder seen twice: its own files are listed under their real path
-            try:
-                info = full.stat()
-            except OSError:
-                info = None
-        if info is not None and stat.S_ISDIR(info.st_mode):
-            continue
-        special = _special(full)
-        if special:
-            # Opening a FIFO blocks forever and a device can be endless: such entries are never read.
-            findings.append(Finding("discover-special-file", f"{rel} is a {special}, not a regular file;"
-                                    " it is not read", rel, None))
-            continue
-        if listed is not None:
-            budget.count(info.st_size if info is not None else 0)
-        files.append(rel)
-    return sorted(files), findings
-
-
-# Folders that are never walked: version control, virtual environments, caches, dependencies.
-def _skipped(full: Path, name: str) -> bool:
-    return (name in SKIPPED_DIRS or name.startswith(WORK_DIR_PREFIX) or (full / "pyvenv.cfg").exists()
-            or (full / "CACHEDIR.TAG").exists())
-
-
-def _nested_repository(rel: str) -> Finding:
-    return Finding("discover-nested-repository", f"{rel} is a git repository of its own: it is not checked"
-                   " as part of this one (run the validator in it)", rel, None, severity=Severity.INFO)
-
-
-def _walk_folder(root: Path, patterns: list[str], budget: _Budget, findings: list[Finding]) -> Iterator[str]:
-    """Files below ``root`` by walking it (outside git), within the budget."""
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(current).relative_to(root).as_posix()
-        kept = []
-        for name in sorted(dirnames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            full = Path(current, name)
-            if _skipped(full, name) or _ignored(rel, patterns):
-                continue
-            budget.count()
-            if full.is_symlink():
-                yield rel  # reported (loop, escape) or dropped by the caller, never followed
-                continue
-            if (full / ".git").exists():
-                findings.append(_nested_repository(rel))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if _ignored(rel, patterns):
-                continue
-            try:
-                size = os.lstat(os.path.join(current, name)).st_size
-            except OSError:
-                size = 0
-            budget.count(size)
-            yield rel
-
-
-def _from_listing(root: Path, listed: list[str], patterns: list[str], findings: list[Finding]) -> Iterator[str]:
-    """git's list of files, without what the walk never enters; folders in it are nested repositories."""
-    excluded: set[str] = set()  # folders found to be skipped, and their verdicts
-    kept: set[str] = set()
-    for rel in listed:
-        rel = rel.rstrip("/")
-        if not rel or _ignored(rel, patterns):
-            continue
-        parts = rel.split("/")
-        skip = False
-        for depth in range(1, len(parts)):
-            folder = "/".join(parts[:depth])
-            if folder in kept:
-                continue
-            if folder in excluded or _skipped(root / folder, parts[depth - 1]):
-                excluded.add(folder)
-                skip = True
-                break
-            kept.add(folder)
-        if skip:
-            continue
-        full = root / rel
-        if full.is_dir() and not full.is_symlink():
-            if (full / ".git").exists():
-                findings.append(_nested_repository(rel))
-            continue
-        yield rel
-
-
-def _git_listing(root: Path, child_limits: ChildLimits, limits: WalkLimits,
-                 findings: list[Finding]) -> list[str] | None:
-    """The files git sees in the work tree at ``root`` (tracked and untracked, .gitignore applied),
-    or None when git cannot say (not installed, not a valid repository, owned by someone else).
-
-    The repository's own git configuration is untrusted input: options that make git run programs
-    (fsmonitor, hooks) are switched off on the command line, which overrides it.
-    """
-    command = ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.hooksPath=/dev/null",
-               "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
-    for name in ("GIT_DIR", "GIT_WORK_TREE"):
-        env.pop(name, None)
-    try:
-        completed = children.run(command, limits=child_limits, timeout=120, env=env,
-                                 output_cap=min(limits.files * 512, 1 << 30))
-    except children.Interrupted:
-        raise
-    except ToolError as error:
-        findings.append(Finding("discover-no-git", f"git could not list the files ({error}); the folder was walked"
-                                " instead, without .gitignore", None, None, severity=Severity.INFO))
-        return None
-    if completed.overflow:
-        raise ToolError(f"{root}: git lists more than {limits.files:,} files; is it really a repository of manifests?"
-                        " (raise limits.maxWalkFiles in .gitops-validate.yaml)")
-    if completed.returncode != 0:
-        reason = (completed.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]
-        findings.append(Finding("discover-no-git", f"git could not list the files ({reason.removeprefix('fatal: ')});"
-                                " the folder was walked instead, without .gitignore", None, None,
-                                severity=Severity.INFO))
-        return None
-    listed = sorted({entry for entry in completed.stdout.decode("utf-8", "surrogateescape").split("\0") if entry})
-    if len(listed) > limits.files:
-        raise ToolError(f"{root}: git lists {len(listed):,} files, more than {limits.files:,}: is it really a"
-                        " repository of manifests? (raise limits.maxWalkFiles in .gitops-validate.yaml)")
-    return listed
-
-
-def _is_loop(path: Path) -> bool:
-    try:
-        path.resolve(strict=True)
-    except RuntimeError:  # Python 3.11 reports a loop this way
-        return True
-    except OSError as error:
-        return error.errno == errno.ELOOP
-    return False
-
-
-def _special(path: Path) -> str | None:
-    """What a non-regular entry is (None for regular files and dangling links, reported when read)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        path.resolve().relative_to(real_root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
-def _ignored(rel: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/"):
-            return True
-    return False
 
 
 def is_yaml(rel: str) -> bool:
@@ -357,7 +104,7 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
                                     " this kustomization are not rendered", kustomization.file, line))
 
     directories = directories_of(files)
-    argo_sources = list(_argo_sources(directories, loaded))
+    argo_sources = list(argocd_sources.argo_sources(directories, loaded))
     rendered = set(leaves)
     for source in argo_sources:
         if source.path in kustomizations and kustomizations[source.path].kind != "Component":
@@ -631,133 +378,3 @@ def _cycles(kustomizations: dict[str, Kustomization]) -> Iterator[Finding]:
             elif child not in state:
                 state[child] = 1
                 path.append((child, iter(list(kustomizations[child].includes))))
-
-
-# --- Argo CD ---------------------------------------------------------------------------------
-
-def _argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Iterator[ArgoSource]:
-    for rel, loaded_file in sorted(loaded.items()):
-        for document in loaded_file.documents:
-            data = document.data
-            if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith("argoproj.io/"):
-                continue
-            kind, spec = data.get("kind"), data.get("spec")
-            name = str((data.get("metadata") or {}).get("name", "?")) if isinstance(data.get("metadata"), dict) else "?"
-            if not isinstance(spec, dict):
-                continue
-            if kind == "Application":
-                for index, source in application_sources(spec):
-                    path = source.get("path")
-                    if isinstance(path, str) and not source.get("chart"):
-                        target = _join(".", path)
-                        where = ("spec", "source", "path") if index is None else ("spec", "sources", index, "path")
-                        position = document.position(where)
-                        if target is not None:
-                            yield ArgoSource(target, rel, position[0] if position else document.line,
-                                             f"Application {name}")
-            elif kind == "ApplicationSet":
-                for pattern_path, patterns, excludes in git_directory_generators(spec.get("generators")):
-                    position = document.position(pattern_path)
-                    for directory in match_directories(directories, patterns, excludes):
-                        yield ArgoSource(directory, rel, position[0] if position else document.line,
-                                         f"ApplicationSet {name}")
-
-
-def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict[str, Any]]]:
-    if isinstance(spec.get("source"), dict):
-        yield None, spec["source"]
-    for index, source in enumerate(_list(spec.get("sources"))):
-        if isinstance(source, dict):
-            yield index, source
-
-
-def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
-                             ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
-    """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
-    for index, generator in enumerate(_list(generators)):
-        if not isinstance(generator, dict):
-            continue
-        git = generator.get("git")
-        if isinstance(git, dict) and isinstance(git.get("directories"), list):
-            includes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and not d.get("exclude")]
-            excludes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and d.get("exclude")]
-            yield prefix + (index, "git", "directories"), includes, excludes
-        for combinator in ("matrix", "merge"):
-            nested = generator.get(combinator)
-            if isinstance(nested, dict):
-                yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
-
-
-class GlobPattern:
-    """A compiled directory pattern; ``match`` mirrors ``re.Pattern.match`` (truthy or None).
-
-    Matching simulates the pattern as an automaton, in time linear in pattern x text: a
-    backtracking regular expression (``.*/.*/.*...``) takes exponential time on deep paths, and
-    both patterns and directory names come from the repository.
-    """
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        tokens: list[str] = []
-        index = 0
-        while index < len(pattern):
-            if pattern.startswith("**", index):
-                if not tokens or tokens[-1] != "**":
-                    tokens.append("**")
-                index += 2
-                continue
-            tokens.append(pattern[index])
-            index += 1
-        self._tokens = tokens
-        literal = []
-        for token in tokens:  # the part before the first wildcard: most directories fail on it at once
-            if token in ("*", "**", "?"):
-                break
-            literal.append(token)
-        self._prefix = "".join(literal)
-        self._exact = len(literal) == len(tokens)
-
-    def _closure(self, states: set[int]) -> set[int]:
-        pending = list(states)
-        while pending:
-            state = pending.pop()
-            if state < len(self._tokens) and self._tokens[state] in ("*", "**") and state + 1 not in states:
-                states.add(state + 1)
-                pending.append(state + 1)
-        return states
-
-    def match(self, text: str) -> bool | None:
-        if self._exact:
-            return True if text == self._prefix else None
-        if not text.startswith(self._prefix):
-            return None
-        tokens = self._tokens
-        states = self._closure({0})
-        for char in text:
-            following: set[int] = set()
-            for state in states:
-                if state >= len(tokens):
-                    continue
-                token = tokens[state]
-                if token == "**" or (token == "*" and char != "/"):
-                    following.add(state)
-                elif (token == "?" and char != "/") or token == char:
-                    following.add(state + 1)
-            if not following:
-                return None
-            states = self._closure(following)
-        return True if len(tokens) in states else None
-
-
-def glob_regex(pattern: str) -> GlobPattern:
-    """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments."""
-    return GlobPattern(pattern)
-
-
-def match_directories(directories: list[str], includes: list[str], excludes: list[str]) -> list[str]:
-    include_res = [glob_regex(p.strip("/")) for p in includes]
-    exclude_res = [glob_regex(p.strip("/")) for p in excludes]
-    return [d for d in directories
-            if any(r.match(d) for r in include_res) and not any(r.match(d) for r in exclude_res)]

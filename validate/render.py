@@ -28,35 +28,23 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from validate import children
+from validate import children, safety
+from validate.batching import batches, emitting_files
 from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
-from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, closure_dirs, render_inputs, where_named
-from validate.findings import Finding, ToolError
-from validate.load import Limits, LoadedFile, load_bytes
+from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
+from validate.load import LoadedFile
+from validate.model import Finding, Limits, RenderedObject, ToolError
+from validate.provenance import RenderedLoader, provenance
 
 KUSTOMIZE_VERSION = "v5.8.1"
-ORIGIN = "config.kubernetes.io/origin"
-TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-LOCAL_CONFIG = "config.kubernetes.io/local-config"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
-
-
-@dataclass
-class RenderedObject:
-    data: dict[str, Any]
-    render: str  # the rendered directory, repository-relative
-    index: int  # position in the render's output
-    source_file: str | None = None  # the resource file it came from, repository-relative
-    generated_in: str | None = None  # the kustomization file of the generator that made it
-    generator: str | None = None  # e.g. "ConfigMapGenerator"
-    transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
 
 
 @dataclass
@@ -256,16 +244,6 @@ def _with_build_metadata(loaded: LoadedFile) -> str:
 
 # --- rendering -------------------------------------------------------------------------------
 
-class _RenderedLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Kustomize output, read as the API server reads it, except that timestamps stay strings."""
-
-
-_RenderedLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
                timeout: float, files: Iterable[str], jobs: int | None = None,
                on_done: Callable[[RenderResult], None] | None = None,
@@ -278,17 +256,17 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     rendered, and the mirror is only built when something is left to render. Paths in
     ``cache_only`` are never rendered: they are returned when the cache has them, else left out.
     With ``batch``, paths whose objects can be told apart are built several per kustomize process
-    (see :func:`_batches`), which saves most of kustomize's start-up time.
+    (see :func:`validate.batching.batches`), which saves most of kustomize's start-up time.
 
     A path is never rendered when its inputs include a remote reference, or a file that failed
-    the loader's safety checks (see :func:`unsafe_inputs`); such files are not even copied into
+    the loader's safety checks (see :mod:`validate.safety`); such files are not even copied into
     the mirror kustomize reads.
     """
     cache_only = set(cache_only)
     limits = limits or ChildLimits()
     blocked = _remote_blocked(inventory)
-    unsafe = unsafe_inputs(inventory, loaded, load_limits or Limits())
-    for directory, findings in _unsafe_blocked(inventory, unsafe).items():
+    unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
+    for directory, findings in safety.blocked_renders(inventory, unsafe).items():
         blocked[directory] = blocked.get(directory, []) + findings
     results: dict[str, RenderResult] = {}
     keys: dict[str, str] = {}
@@ -350,70 +328,6 @@ def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
     return blocked
 
 
-# What kustomize must never read: it parses YAML with its own limits, or none (an alias bomb of ten
-# lines grew three kustomize processes past 11 GB each).
-UNSAFE_RULES = ("load-alias-bomb", "load-recursive-alias", "load-too-deep", "load-too-many-documents",
-                "load-oversize", "load-binary")
-# For files the validator does not read as YAML (any name kustomize accepts, generator sources):
-# binary content is legitimate there (a ConfigMap's binaryData), so only what bombs a parser counts.
-_UNSAFE_ELSEWHERE = ("load-alias-bomb", "load-recursive-alias", "load-too-deep", "load-too-many-documents",
-                     "load-oversize")
-
-
-def unsafe_inputs(inventory: Inventory, loaded: dict[str, LoadedFile], limits: Limits) -> dict[str, Finding]:
-    """Every file some render could read that failed the loader's safety checks, with the finding.
-
-    Files loaded as YAML already carry their findings (reported by the load stage). Any other
-    file a render could read (``bomb.txt`` listed under ``resources:`` is parsed all the same) is
-    checked here, and its finding is new: it goes with the renders it blocks.
-    """
-    candidates: set[str] = set()
-    for directory in inventory.rendered:
-        candidates |= render_inputs(inventory, directory)
-    unsafe: dict[str, Finding] = {}
-    for rel in sorted(candidates):
-        if rel in loaded:
-            finding = next((f for f in loaded[rel].findings if f.rule in UNSAFE_RULES), None)
-            if finding is not None:
-                unsafe[rel] = finding
-            continue
-        path = inventory.root / rel
-        try:
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
-                unsafe[rel] = Finding("load-oversize", f"file is {size:,} bytes, over the {limits.max_file_bytes:,}"
-                                      " byte limit (raise limits.maxFileBytes in the config if a render really"
-                                      " reads it)", rel, None)
-                continue
-            raw = path.read_bytes()
-        except OSError:
-            continue  # kustomize will say it cannot read it
-        finding = next((f for f in load_bytes(raw, rel, limits).findings if f.rule in _UNSAFE_ELSEWHERE), None)
-        if finding is not None:
-            unsafe[rel] = finding
-    return unsafe
-
-
-def _unsafe_blocked(inventory: Inventory, unsafe: dict[str, Finding]) -> dict[str, list[Finding]]:
-    """Rendered paths that could read an unsafe file: each a finding where the file is named."""
-    blocked: dict[str, list[Finding]] = {}
-    if not unsafe:
-        return blocked
-    for directory in inventory.rendered:
-        bad = sorted(set(unsafe) & render_inputs(inventory, directory))
-        findings: list[Finding] = []
-        for rel in bad:
-            problem = unsafe[rel]
-            where = f"line {problem.line}" if problem.line else "the file"
-            file, line = where_named(inventory, directory, rel)
-            findings.append(Finding("render-unsafe-input", f"not rendered: it reads {rel}, which failed the loader's"
-                                    f" safety checks ({problem.rule} at {where}); kustomize, like Argo CD's"
-                                    " repo-server, would parse it without limits", file, line, render=directory))
-            findings.append(problem)  # for YAML files the same finding as the load stage's: merged
-        blocked[directory] = findings
-    return blocked
-
-
 @dataclass
 class _Outcome:
     ok: bool
@@ -445,7 +359,7 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
            timeout: float, files: list[str], directories: list[str], jobs: int | None, batch: bool,
            limits: ChildLimits) -> dict[str, _Outcome]:
     workers = jobs or (os.cpu_count() or 2)
-    groups = _batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
+    groups = batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
     outcomes: dict[str, _Outcome] = {}
     with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
         with ThreadPoolExecutor(max_workers=max(1, min(len(groups), workers * 2))) as pool:
@@ -462,83 +376,6 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
                                       timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
     return outcomes
-
-
-BATCH_SIZE = 25
-
-
-def _batches(inventory: Inventory, directories: list[str], workers: int,
-             loaded: dict[str, LoadedFile]) -> list[list[str]]:
-    """Groups of paths one kustomize process can build together and we can split apart again.
-
-    Every object kustomize emits names the file it was read from (or the kustomization whose
-    generator made it). Paths go into one batch only when no such file is shared between them,
-    so each object of the batch's output belongs to exactly one path. A batch that still fails
-    (two paths emitting the same object, say) is built path by path instead.
-    """
-    if len(directories) < 4:
-        return [[d] for d in directories]
-    size = max(2, min(BATCH_SIZE, -(-len(directories) // workers)))
-    batches: list[tuple[list[str], set[str]]] = []
-    singles = []
-    for directory in directories:
-        emitting = emitting_files(inventory, directory, loaded)
-        if emitting is None:
-            singles.append([directory])
-            continue
-        for members, used in batches:
-            if len(members) < size and not (used & emitting):
-                members.append(directory)
-                used |= emitting
-                break
-        else:
-            batches.append(([directory], set(emitting)))
-    return [members for members, _ in batches] + singles
-
-
-_GENERATING = ("configMapGenerator", "secretGenerator", "generators", "helmCharts", "helmChartInflationGenerator")
-
-
-def emitting_files(inventory: Inventory, directory: str, loaded: dict[str, LoadedFile]) -> set[str] | None:
-    """The files whose objects a render of ``directory`` emits: resource files, and kustomizations
-    with generators (a file of local-config objects only, which kustomize drops, counts once per
-    namespace). None when a kustomization of the closure could not be read."""
-    known = set(inventory.files)
-    found: set[str] = set()
-    root = inventory.kustomizations.get(directory)
-    root_data = root.document.data if root is not None and root.document is not None else None
-    namespace = root_data.get("namespace") if isinstance(root_data, dict) else None
-    for current in closure_dirs(directory, inventory.kustomizations):
-        kustomization = inventory.kustomizations[current]
-        data = kustomization.document.data if kustomization.document else None
-        if not isinstance(data, dict):
-            return None
-        if any(data.get(name) for name in _GENERATING):
-            found.add(kustomization.file)
-        for name in ("resources", "bases"):
-            for entry in data.get(name) or []:
-                target = os.path.normpath(os.path.join(current, entry)).replace(os.sep, "/") \
-                    if isinstance(entry, str) else None
-                if target not in known:
-                    continue
-                if isinstance(namespace, str) and namespace and _local_config_only(loaded.get(target)):
-                    # kustomize drops local-config objects from the output, but they still collide
-                    # while it accumulates: shared only between paths of different namespaces.
-                    found.add(f"{target}@{namespace}")
-                else:
-                    found.add(target)
-    return found
-
-
-def _local_config_only(loaded: LoadedFile | None) -> bool:
-    if loaded is None or not loaded.documents:
-        return False
-    for document in loaded.documents:
-        metadata = document.data.get("metadata") if isinstance(document.data, dict) else None
-        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-        if not isinstance(annotations, dict) or str(annotations.get(LOCAL_CONFIG, "")).lower() != "true":
-            return False
-    return True
 
 
 @dataclass
@@ -582,7 +419,7 @@ def _render_one(mirror: Mirror, directory: str, kubectl: Path, build_options: li
     if not run.ok:
         return _Outcome(False, [], run.message, run.cacheable, time.perf_counter() - started)
     try:
-        objects = [_provenance(data, directory, index) for index, data in enumerate(_documents(run.stdout))]
+        objects = [provenance(data, directory, index) for index, data in enumerate(_documents(run.stdout))]
     except yaml.YAMLError as error:
         return _Outcome(False, [], f"kustomize output is not YAML: {error}", True, time.perf_counter() - started)
     return _Outcome(True, objects, "", True, time.perf_counter() - started)
@@ -622,7 +459,7 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
     except yaml.YAMLError:
         return None
     for data in documents:
-        obj = _provenance(data, batch_dir, 0)
+        obj = provenance(data, batch_dir, 0)
         member: str | None = owner.get(obj.source_file or obj.generated_in or "")
         if member is None:
             return None
@@ -635,46 +472,8 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
 
 
 def _documents(stdout: str) -> Iterator[dict[str, Any]]:
-    for data in yaml.load_all(stdout, Loader=_RenderedLoader):
+    for data in yaml.load_all(stdout, Loader=RenderedLoader):
         if isinstance(data, dict):
             yield data
 
 
-def _provenance(data: dict[str, Any], directory: str, index: int) -> RenderedObject:
-    """Pop our build annotations off the object and turn them into repository paths."""
-    rendered = RenderedObject(data, directory, index)
-    metadata = data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if not isinstance(annotations, dict):
-        return rendered
-    origin = _yaml_annotation(annotations.pop(ORIGIN, None))
-    transformations = _yaml_annotation(annotations.pop(TRANSFORMATIONS, None))
-    if not annotations and isinstance(metadata, dict):
-        del metadata["annotations"]
-    if isinstance(origin, dict):
-        if isinstance(origin.get("path"), str):
-            rendered.source_file = _repo_path(directory, origin["path"])
-        elif isinstance(origin.get("configuredIn"), str):
-            rendered.generated_in = _repo_path(directory, origin["configuredIn"])
-            by = origin.get("configuredBy")
-            rendered.generator = by.get("kind") if isinstance(by, dict) else None
-    if isinstance(transformations, list):
-        for entry in transformations:
-            if isinstance(entry, dict) and isinstance(entry.get("configuredIn"), str):
-                by = entry.get("configuredBy")
-                rendered.transformed_in.append((_repo_path(directory, entry["configuredIn"]),
-                                                str(by.get("kind", "")) if isinstance(by, dict) else ""))
-    return rendered
-
-
-def _yaml_annotation(value: Any) -> Any:
-    if not isinstance(value, str):
-        return None
-    try:
-        return yaml.load(value, Loader=_RenderedLoader)
-    except yaml.YAMLError:
-        return None
-
-
-def _repo_path(directory: str, relative: str) -> str:
-    return os.path.normpath(os.path.join(directory, relative)).replace(os.sep, "/")

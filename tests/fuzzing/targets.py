@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from validate import discover, render
-from validate.findings import Finding
+from validate import batching, discover, render, safety
 from validate.load import Limits, LoadedFile, load_bytes
+from validate.model import Finding
 
 LIMITS = Limits(max_file_bytes=1 << 20, max_documents=50, max_depth=30, max_nodes_per_document=5_000)
 
@@ -103,8 +103,8 @@ def check_kustomization(raw: bytes) -> None:
             assert rel in known, rel
         for included in kustomization.includes:
             assert not included.startswith("../") and included != "..", included
-    unsafe = render.unsafe_inputs(inventory, loaded, LIMITS)
-    blocked = render._unsafe_blocked(inventory, unsafe)
+    unsafe = safety.unsafe_inputs(inventory, loaded, LIMITS)
+    blocked = safety.blocked_renders(inventory, unsafe)
     render._remote_blocked(inventory)
     for directory in inventory.rendered:
         inputs = discover.render_inputs(inventory, directory)
@@ -113,7 +113,7 @@ def check_kustomization(raw: bytes) -> None:
             file, line = discover.where_named(inventory, directory, rel)
             assert file in {k.file for k in inventory.kustomizations.values()}, file
             assert line is None or line >= 1
-        render.emitting_files(inventory, directory, loaded)
+        batching.emitting_files(inventory, directory, loaded)
         if inputs & set(unsafe):
             assert any(f.rule == "render-unsafe-input" for f in blocked.get(directory, [])), directory
         _assert_findings(blocked.get(directory, []))
