@@ -27,6 +27,8 @@ STAGES: dict[str, str] = {
     "discover-kustomization-ambiguous": "A folder has more than one kustomization file",
     "discover-include-cycle": "Kustomizations include each other in a cycle",
     "discover-outside-reference": "A kustomization refers to a file outside the repository",
+    "discover-nested-repository": "A folder is a git repository of its own and is checked on its own",
+    "discover-no-git": "git could not list the files; the folder was walked without .gitignore",
     # load: reading YAML safely
     "load-unreadable": "The file cannot be read",
     "load-oversize": "The file is over the size limit",
@@ -44,6 +46,9 @@ STAGES: dict[str, str] = {
     # render: kustomize as Argo CD runs it
     "render-failed": "The path does not render with kustomize as Argo CD would render it",
     "render-remote": "A remote reference cannot be rendered offline",
+    "render-unsafe-input": "The path reads a file that failed the loader's safety checks and is not rendered",
+    # cache
+    "cache-unwritable": "The render cache cannot be written; the run goes on without storing renders",
     # schema: strict JSON schemas
     "schema-identity": "The object has no valid apiVersion or kind",
     "schema-unknown-kind": "No schema is known for the object's kind",
@@ -68,6 +73,7 @@ FAMILIES = {
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
     "schema-": "The object does not match its strict schema",
+    "cache-": "The validator's render cache cannot be used",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
 }
 
