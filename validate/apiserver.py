@@ -182,7 +182,7 @@ class Client:
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return Verdict(False, "Object 'Kind' is missing or apiVersion is not a string", "BadRequest")
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        metadata: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
         namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else None
         located = self.collection_path(api_version, kind, namespace or default_namespace)
         if located is None:
@@ -199,7 +199,7 @@ class Client:
 
     def create(self, obj: dict[str, Any]) -> Verdict:
         """A real create (throw-away control planes only); an existing object counts as created."""
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        metadata: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
         located = self.collection_path(str(obj.get("apiVersion")), str(obj.get("kind")), metadata.get("namespace"))
         if located is None:
             return Verdict(False, f"unknown kind {obj.get('kind')} {obj.get('apiVersion')}", "NotFound")
@@ -259,7 +259,7 @@ def _verdict(code: int, body: Any, warnings: list[str]) -> Verdict:
     if 200 <= code < 300:
         return Verdict(True, warnings=warnings, code=code)
     if isinstance(body, dict):
-        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        details: dict[str, Any] = body["details"] if isinstance(body.get("details"), dict) else {}
         causes = [(str(c.get("field", "")), str(c.get("message", ""))) for c in details.get("causes") or []
                   if isinstance(c, dict)]
         return Verdict(False, str(body.get("message", "")), str(body.get("reason", "")), causes, warnings, code)

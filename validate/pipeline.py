@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, lint, load, render, rules, schema
+from validate import apivalidation, discover, lint, load, render, rules, schema
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
@@ -164,6 +164,7 @@ def run(options: Options) -> Result:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
+    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))

@@ -8,6 +8,7 @@ plane and prints the agreement per split and per family, and the disagreements o
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tempfile
@@ -32,8 +33,15 @@ PODMONITOR_CRD = UPSTREAM / "crds" / "monitoring.coreos.com_podmonitors.v0.93.0.
 NOT_API_OBJECTS = {("kind.x-k8s.io/v1alpha4", "Cluster")}  # a kind cluster's config file, never applied
 
 
+SELDON_POD = "apivalidation-seldon-pod"
+
+
 @dataclass
 class Outcome:
+    """One case: the server's verdict and the validator's. For a SeldonDeployment also the verdict on the
+    Deployments the operator makes of its componentSpecs, compared with the ``apivalidation-seldon-pod``
+    findings (the server itself checks a SeldonDeployment against its CRD only)."""
+
     case: Case
     server_accepts: bool
     server_message: str
@@ -41,10 +49,13 @@ class Outcome:
     validator_messages: list[str] = field(default_factory=list)
     server_warnings: list[str] = field(default_factory=list)
     validator_warnings: list[str] = field(default_factory=list)
+    operator_accepts: bool = True
+    operator_message: str = ""
+    validator_pods_accept: bool = True
 
     @property
     def agrees(self) -> bool:
-        return self.server_accepts == self.validator_accepts
+        return self.server_accepts == self.validator_accepts and self.operator_accepts == self.validator_pods_accept
 
 
 def repository_bases() -> list[tuple[str, dict[str, Any]]]:
@@ -92,13 +103,50 @@ def validator_verdicts(cases: list[Case], work: Path) -> dict[str, tuple[list[st
     return dict(verdicts)
 
 
+def operator_deployments(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Deployments the Seldon operator makes of a SeldonDeployment's componentSpecs, as far as pod-spec
+    validation sees them: the pod spec copied into a template, an empty image filled (the operator does that
+    for prepackaged servers), the restart policy left as written."""
+    if obj.get("kind") != "SeldonDeployment" or not isinstance(obj.get("spec"), dict):
+        return []
+    made = []
+    namespace = (obj.get("metadata") or {}).get("namespace") or "default"
+    for predictor in obj["spec"].get("predictors") or []:
+        for index, component in enumerate((predictor or {}).get("componentSpecs") or []):
+            pod = (component or {}).get("spec")
+            if not isinstance(pod, dict):
+                continue
+            pod = json.loads(json.dumps(pod))
+            for container in pod.get("containers") or []:
+                if isinstance(container, dict) and not container.get("image"):
+                    container["image"] = "seldonio/prepackaged-server:filled-by-operator"
+            made.append({"apiVersion": "apps/v1", "kind": "Deployment",
+                         "metadata": {"name": f"operator-made-{index}", "namespace": namespace},
+                         "spec": {"replicas": (predictor or {}).get("replicas", 1)
+                                  if isinstance((predictor or {}).get("replicas", 1), int) else 1,
+                                  "selector": {"matchLabels": {"seldon-deployment-id": "x"}},
+                                  "template": {"metadata": {"labels": {"seldon-deployment-id": "x"}}, "spec": pod}}})
+    return made
+
+
 def measure(oracle: Any, cases: list[Case], work: Path) -> list[Outcome]:
     offline = validator_verdicts(cases, work)
     outcomes = []
     for case in cases:
         verdict = oracle.dry_run(case.obj)
         errors, warnings = offline.get(case.id, ([], []))
-        outcomes.append(Outcome(case, verdict.accepted, verdict.message, not errors, errors, verdict.warnings, warnings))
+        object_errors = [e for e in errors if not e.startswith(SELDON_POD)]
+        outcome = Outcome(case, verdict.accepted, verdict.message, not object_errors, errors, verdict.warnings, warnings,
+                          validator_pods_accept=len(object_errors) == len(errors))
+        if not verdict.accepted:  # the operator never sees a SeldonDeployment the server refused
+            outcome.validator_pods_accept = True
+        for deployment in operator_deployments(case.obj) if verdict.accepted else []:
+            made = oracle.dry_run(deployment)
+            if not made.accepted:
+                outcome.operator_accepts = False
+                outcome.operator_message = made.message
+                break
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -156,8 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         if shown >= args.show:
             break
         shown += 1
-        side = "MISSED" if outcome.validator_accepts else "FALSE ALARM"
+        if outcome.server_accepts != outcome.validator_accepts:
+            side = "MISSED" if outcome.validator_accepts else "FALSE ALARM"
+        else:
+            side = "OPERATOR-DEPLOYMENT " + ("MISSED" if outcome.validator_pods_accept else "FALSE ALARM")
         print(f"\n{side} {outcome.case.id} ({outcome.case.base})\n  server: {outcome.server_message[:400]}"
+              f"\n  operator's Deployment: {outcome.operator_message[:400]}"
               f"\n  validator: {outcome.validator_messages[:3]}")
     return 0
 
