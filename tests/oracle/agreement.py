@@ -79,8 +79,10 @@ def deliberate() -> dict[str, str]:
     """Case ids listed in docs/apivalidation.md as deliberate disagreements, with the reason."""
     found = {}
     if DOCS.is_file():
-        for line in DOCS.read_text().splitlines():
-            match = re.match(r"^\|\s*`([a-z0-9-]+)`\s*\|(.*)\|\s*$", line)
+        text = DOCS.read_text()
+        section = text[text.find("## Deliberate disagreements"):] if "## Deliberate disagreements" in text else ""
+        for line in section.splitlines():
+            match = re.match(r"^\|\s*`([a-z0-9_-]+)`\s*\|(.*)\|\s*$", line)
             if match:
                 found[match.group(1)] = match.group(2).strip()
     return found
@@ -142,6 +144,7 @@ def measure(oracle: Any, cases: list[Case], work: Path) -> list[Outcome]:
             outcome.validator_pods_accept = True
         for deployment in operator_deployments(case.obj) if verdict.accepted else []:
             made = oracle.dry_run(deployment)
+            outcome.server_warnings += [f"(operator's Deployment) {w}" for w in made.warnings]
             if not made.accepted:
                 outcome.operator_accepts = False
                 outcome.operator_message = made.message
@@ -163,6 +166,10 @@ def summary(outcomes: list[Outcome], known: dict[str, str]) -> str:
         documented = sum(not o.agrees and o.case.id in known for o in chosen)
         lines.append(f"{split:9} {agree}/{len(chosen)} agree ({100 * agree / len(chosen):.1f} %); server refuses"
                      f" {refused}; validator misses {missed}, false alarms {false_alarms}; documented {documented}")
+    server_warned = {o.case.id for o in outcomes if o.server_accepts and o.server_warnings}
+    validator_warned = {o.case.id for o in outcomes if o.server_accepts and o.validator_warnings}
+    lines.append(f"warnings (accepted objects): server warns on {len(server_warned)}, validator on {len(validator_warned)},"
+                 f" both on {len(server_warned & validator_warned)}")
     families: dict[str, Counter[str]] = defaultdict(Counter)
     for outcome in outcomes:
         families[outcome.case.family]["all"] += 1
@@ -179,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "held-out", "all"), default="dev")
     parser.add_argument("--show", type=int, default=40, help="disagreements to print")
     parser.add_argument("--family", default=None)
+    parser.add_argument("--warnings", action="store_true", help="also print cases whose warnings differ")
     args = parser.parse_args(argv)
     reason = skip_reason()
     if reason:
@@ -194,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     known = deliberate()
     print(summary(outcomes, known))
     shown = 0
+    if args.warnings:
+        for outcome in outcomes:
+            if outcome.server_accepts and (outcome.server_warnings or outcome.validator_warnings) and (
+                    args.split == "all" or outcome.case.split == args.split):
+                print(f"\nWARNINGS {outcome.case.id}\n  server: {outcome.server_warnings}"
+                      f"\n  validator: {outcome.validator_warnings}")
     for outcome in outcomes:
         if outcome.agrees or outcome.case.id in known:
             continue

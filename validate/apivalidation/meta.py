@@ -48,8 +48,9 @@ def finalizers(errors: Errors, value: Any, path: Path, builtin: bool) -> None:
             errors.invalid(path + (index,), finalizer, "name is neither a standard finalizer name nor is it fully"
                            " qualified")
         else:
-            errors.warn(path + (index,), f"{show(finalizer)}: prefer a domain-qualified finalizer name including a"
-                        " path (/) to avoid accidental conflicts with other finalizer writers")
+            qualified = "including a path (/) " if "." in finalizer else ""
+            errors.warn(path + (index,), f"{show(finalizer)}: prefer a domain-qualified finalizer name {qualified}to"
+                        " avoid accidental conflicts with other finalizer writers")
 
 
 def label_selector(errors: Errors, selector: Any, path: Path) -> None:
