@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from validate.findings import ToolError
+from validate.model import ToolError
 
 READY_TIMEOUT = 120.0  # a generous bound on a hang, not a performance expectation
 REQUEST_TIMEOUT = 60.0

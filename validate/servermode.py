@@ -25,22 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from validate import rules
+from validate import environments
 from validate.apiserver import Client, ControlPlane, KubectlProxy, Verdict, assets_dir
-from validate.findings import Finding, ObjectRef, Severity, ToolError
 from validate.load import iter_objects, load_file
 from validate.locate import Locator
-from validate.pipeline import Checked, Result, locate_in
+from validate.model import Checked, Finding, ObjectRef, Result, Severity, ToolError
+from validate.pipeline import Run, locate_in
 from validate.render import find_kubectl
 
 INVALID = "server-invalid"
 WARNING = "server-warning"
 UNCHECKED = "server-unchecked"
-FINDING_IDS: dict[str, tuple[Severity, str]] = {
-    INVALID: (Severity.ERROR, "the API server refused the object (strict server-side dry-run)"),
-    WARNING: (Severity.WARNING, "the API server accepted the object with a warning"),
-    UNCHECKED: (Severity.INFO, "the API server could not judge the object (unknown kind, missing namespace)"),
-}
+SEVERITIES = {INVALID: Severity.ERROR, WARNING: Severity.WARNING, UNCHECKED: Severity.INFO}  # ids: validate/registry.py
 NOT_API = {"kind.x-k8s.io", "kustomize.config.k8s.io", "config.kubernetes.io", "kustomize.toolkit.fluxcd.io"}
 _UNKNOWN_FIELD = re.compile(r'unknown field "([^"]+)"')
 _DUPLICATE_FIELD = re.compile(r'duplicate field "([^"]+)"')
@@ -53,7 +49,7 @@ class Target:
     kubeconfig: str | None = None
 
 
-def check(result: Result, target: Target, crd_files: list[Path]) -> list[Finding]:
+def check(result: Run, target: Target, crd_files: list[Path]) -> list[Finding]:
     """The server's findings on ``result.objects`` (the offline run's checked objects)."""
     if result.context is None:
         return []
@@ -129,7 +125,7 @@ def _judge(client: Client, obj: Checked, verdict: Verdict, locator: Locator, rep
     def add(rule: str, message: str, path: tuple[str | int, ...]) -> None:
         location = locate_in(obj, locator, path)
         found.append(Finding(rule, message + location.note, location.file, location.line, location.column,
-                             FINDING_IDS[rule][0], ref, obj.render))
+                             SEVERITIES[rule], ref, obj.render))
 
     for warning in verdict.warnings:
         path, _, text = warning.partition(": ")
@@ -177,7 +173,7 @@ def parse_path(text: str) -> tuple[str | int, ...] | None:
 
 
 def _with_configured_severity(finding: Finding, result: Result) -> Finding | None:
-    environment = rules.environment_of(result.config, finding.render or finding.file or "")
+    environment = environments.environment_of(result.config.environments, finding.render or finding.file or "")
     severity = result.config.severity(finding.rule, finding.severity, environment)
     if severity is None:
         return None

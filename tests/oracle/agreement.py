@@ -21,7 +21,7 @@ import yaml
 
 from tests.conftest import REPO, UPSTREAM
 from tests.oracle.corpus import Case, builtin_bases, generate, upstream_bases
-from validate.findings import Severity
+from validate.model import Severity
 from validate.pipeline import Options, run
 
 # What counts as the validator saying "the API server refuses this": the schema stage, the

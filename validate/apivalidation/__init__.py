@@ -7,7 +7,7 @@ wording in ``field``. Each check runs once per Kubernetes version of the matrix;
 changed in a release name the version they apply from (``errors.at_least("1.32")``), and a finding
 that holds on some versions only says on which.
 
-Finding ids (registered in :data:`FINDING_IDS`, configurable like any rule id):
+Finding ids (registered in :mod:`validate.registry`, configurable like any rule id):
 
 * ``apivalidation-invalid`` (error): the API server refuses the object;
 * ``apivalidation-warning`` (warning): the API server accepts it but answers with a warning
@@ -28,22 +28,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from validate.apivalidation import apps, autoscaling, batch, core, meta, networking, rbac, seldon
+from validate.apivalidation import apps, autoscaling, batch, core, meta, networking, pods, rbac, seldon
 from validate.apivalidation.field import Errors, Path, Problem, as_dict, dotted
-from validate.findings import Finding, ObjectRef, Severity
+from validate.model import Finding, ObjectRef, Severity
 
 if TYPE_CHECKING:
-    from validate.locate import Location
-    from validate.pipeline import Checked
+    from validate.model import Checked, Location
 
 INVALID = "apivalidation-invalid"
 WARNING = "apivalidation-warning"
 SELDON_POD = "apivalidation-seldon-pod"
-FINDING_IDS: dict[str, tuple[Severity, str]] = {
-    INVALID: (Severity.ERROR, "the API server refuses the object (its semantic validation, beyond the schema)"),
-    WARNING: (Severity.WARNING, "the API server accepts the object with a warning"),
-    SELDON_POD: (Severity.ERROR, "a SeldonDeployment pod spec the operator's Deployment would be refused for"),
-}
+SEVERITIES = {INVALID: Severity.ERROR, WARNING: Severity.WARNING, SELDON_POD: Severity.ERROR}  # ids: validate/registry.py
 
 Validator = Callable[[Errors, dict[str, Any]], None]
 # (group, kind) -> validation of the object's body. ObjectMeta is checked for every kind.
@@ -52,9 +47,9 @@ KINDS: dict[tuple[str, str], Validator] = {
     ("", "ConfigMap"): core.config_map,
     ("", "Secret"): core.secret,
     ("", "Namespace"): core.namespace,
-    ("", "Pod"): lambda errors, obj: core.pod_spec(errors, as_dict(obj.get("spec")), ("spec",)),
-    ("", "PodTemplate"): lambda errors, obj: core.pod_template(errors, obj.get("template"), ("template",)),
-    ("", "ReplicationController"): lambda errors, obj: core.pod_template(
+    ("", "Pod"): lambda errors, obj: pods.pod_spec(errors, as_dict(obj.get("spec")), ("spec",)),
+    ("", "PodTemplate"): lambda errors, obj: pods.pod_template(errors, obj.get("template"), ("template",)),
+    ("", "ReplicationController"): lambda errors, obj: pods.pod_template(
         errors, as_dict(obj.get("spec")).get("template"), ("spec", "template"), restart_policies=("Always",)),
     ("apps", "Deployment"): apps.deployment,
     ("apps", "StatefulSet"): apps.stateful_set,
@@ -145,4 +140,4 @@ def findings(objects: Iterable[Checked], versions: list[str],
                 location = locate(candidate, problem.path)
                 message = f"{dotted(problem.path)}: {problem.message}" if problem.path else problem.message
                 yield Finding(rule_id, message + suffix + location.note, location.file, location.line,
-                              location.column, FINDING_IDS[rule_id][0], ref, candidate.render)
+                              location.column, SEVERITIES[rule_id], ref, candidate.render)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from validate.apivalidation import core, meta, names
+from validate.apivalidation import meta, names, pods
 from validate.apivalidation.field import Errors, Path, as_dict, is_int
 
 DEPLOYMENT_STRATEGIES = ("Recreate", "RollingUpdate")
@@ -18,7 +18,7 @@ def selector_and_template(errors: Errors, spec: dict[str, Any], path: Path) -> N
         meta.label_selector(errors, selector, path + ("selector",))
         if not selector.get("matchLabels") and not selector.get("matchExpressions"):
             errors.invalid(path + ("selector",), "", "empty selector is invalid for deployment")
-    core.pod_template(errors, spec.get("template"), path + ("template",), restart_policies=("Always",))
+    pods.pod_template(errors, spec.get("template"), path + ("template",), restart_policies=("Always",))
 
 
 def int_or_percent(errors: Errors, value: Any, path: Path) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from validate.apivalidation import core
+from validate.apivalidation import pods
 from validate.apivalidation.field import Errors, Path, as_dict, is_int
 
 CONCURRENCY = ("Allow", "Forbid", "Replace")
@@ -23,7 +23,7 @@ def job_spec(errors: Errors, spec: dict[str, Any], path: Path) -> None:
         errors.invalid(path + ("activeDeadlineSeconds",), deadline, "must be greater than or equal to 1"
                        if False else "must be greater than 0")
     template = as_dict(spec.get("template"))
-    core.pod_template(errors, template, path + ("template",), restart_policies=("Never", "OnFailure"))
+    pods.pod_template(errors, template, path + ("template",), restart_policies=("Never", "OnFailure"))
     pod = as_dict(template.get("spec"))
     if isinstance(template.get("spec"), dict) and pod.get("restartPolicy") in (None, ""):
         errors.required(path + ("template", "spec", "restartPolicy"), 'valid values: "OnFailure", "Never"')

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from validate.apivalidation import core
+from validate.apivalidation import pods
 from validate.apivalidation.field import Errors, Path, as_dict, as_list, is_int
 
 GROUP = "machinelearning.seldon.io"
@@ -90,9 +90,9 @@ def operator_pods(errors: Errors, obj: dict[str, Any]) -> None:
                                 as_dict(component).get("replicas"))
     for path, pod in pod_specs(obj):
         # The operator fills in the image of prepackaged servers, so an empty one is no mistake here.
-        core.pod_spec(errors, pod, path, template=True, images_filled=True)
+        pods.pod_spec(errors, pod, path, template=True, images_filled=True)
         policy = pod.get("restartPolicy")
-        if isinstance(policy, str) and policy in core.RESTART_POLICIES and policy != "Always":
+        if isinstance(policy, str) and policy in pods.RESTART_POLICIES and policy != "Always":
             errors.not_supported(path + ("restartPolicy",), policy, ["Always"])
         if as_list(pod.get("ephemeralContainers")):
             errors.forbidden(path + ("ephemeralContainers",), "ephemeral containers not allowed in pod template")
