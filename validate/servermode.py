@@ -129,7 +129,7 @@ def _judge(client: Client, obj: Checked, verdict: Verdict, locator: Locator, rep
 
     for warning in verdict.warnings:
         path, _, text = warning.partition(": ")
-        parsed = parse_path(path) if text and " " not in path else None
+        parsed = parse_path(path) if text else None
         add(WARNING, f"the API server warns: {warning}", parsed or ())
     if verdict.accepted:
         return found
