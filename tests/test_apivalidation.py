@@ -148,3 +148,37 @@ def test_service_names_may_start_with_a_digit_from_1_36(tmp_path: Path) -> None:
     assert findings_of(validate_tree(repo, kubernetes_versions=["1.36"]), "api-object-name") == []
     older = findings_of(validate_tree(repo, kubernetes_versions=["1.35", "1.36"]), "api-object-name")
     assert len(older) == 1 and "before 1.36 (1.35)" in older[0].message
+
+
+def test_plain_objects_of_every_kind_have_no_problem() -> None:
+    from tests.oracle.corpus import builtin_bases
+
+    for _, obj in builtin_bases():
+        assert problems(obj) == {}, obj["kind"]
+
+
+def test_pod_spec_parts() -> None:
+    obj = copy.deepcopy(DEPLOYMENT)
+    pod = obj["spec"]["template"]["spec"]
+    pod["volumes"] = [{"name": "data", "secret": {}}]
+    pod["tolerations"] = [{"key": "gpu", "operator": "Exists", "value": "x"}]
+    pod["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": ""}]}}
+    pod["containers"][0]["volumeMounts"] = [{"name": "missing", "mountPath": "/data"}]
+    pod["containers"][0]["lifecycle"] = {"preStop": {}}
+    pod["containers"][0]["securityContext"] = {"runAsUser": -1}
+    prefix = "spec.template.spec."
+    assert set(problems(obj)) == {prefix + p for p in (
+        "volumes[0].secret.secretName", "tolerations[0].operator",
+        "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+        "containers[0].volumeMounts[0].name", "containers[0].lifecycle.preStop", "containers[0].securityContext.runAsUser")}
+
+
+def test_service_rules() -> None:
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "models"},
+               "spec": {"ports": [{"port": 80, "targetPort": "http"}, {"name": "metrics", "port": 80}],
+                        "externalTrafficPolicy": "Local"}}
+    assert problems(service) == {
+        "spec.ports[0].name": "Required value",
+        "spec.ports[1]": 'Duplicate value: {"port": 80, "protocol": "TCP"}',
+        "spec.externalTrafficPolicy": 'Invalid value: "Local": may only be set for externally-accessible services',
+    }

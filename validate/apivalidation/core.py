@@ -27,11 +27,11 @@ def service(errors: Errors, obj: dict[str, Any]) -> None:
     path: Path = ("spec",)
     kind = spec.get("type") or "ClusterIP"
     errors.enum(path + ("type",), spec.get("type"), SERVICE_TYPES)
-    port_list = as_list(spec.get("pods.ports"))
+    port_list = as_list(spec.get("ports"))
     cluster_ip = spec.get("clusterIP")
     headless = cluster_ip == "None"
     if kind != "ExternalName" and not port_list and not headless:
-        errors.required(path + ("pods.ports",))
+        errors.required(path + ("ports",))
     if kind == "ExternalName":
         if cluster_ip not in (None, ""):
             errors.forbidden(path + ("clusterIP",), "may not be set for ExternalName services")
@@ -47,7 +47,7 @@ def service(errors: Errors, obj: dict[str, Any]) -> None:
     seen_ports: set[tuple[Any, Any]] = set()
     for index, port in enumerate(port_list):
         port = as_dict(port)
-        where = path + ("pods.ports", index)
+        where = path + ("ports", index)
         name = port.get("name")
         if require_name and not name:
             errors.required(where + ("name",))

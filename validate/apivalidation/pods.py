@@ -38,7 +38,7 @@ def pod_template(errors: Errors, template: Any, path: Path, restart_policies: tu
 
 
 def pod_spec(errors: Errors, spec: dict[str, Any], path: Path, template: bool = False, images_filled: bool = False) -> None:
-    volumes_by_name = volumes.volumes(errors, spec.get("volumes.volumes"), path + ("volumes.volumes",))
+    volumes_by_name = volumes.volumes(errors, spec.get("volumes"), path + ("volumes",))
     init = as_list(spec.get("initContainers"))
     regular = as_list(spec.get("containers"))
     if not regular:
@@ -88,8 +88,8 @@ def pod_spec(errors: Errors, spec: dict[str, Any], path: Path, template: bool = 
                     " will be treated as 1")
     node_selector(errors, spec.get("nodeSelector"), path + ("nodeSelector",))
     security.pod_security_context(errors, spec.get("securityContext"), path + ("securityContext",))
-    scheduling.tolerations(errors, spec.get("scheduling.tolerations"), path + ("scheduling.tolerations",))
-    scheduling.affinity(errors, spec.get("scheduling.affinity"), path + ("scheduling.affinity",))
+    scheduling.tolerations(errors, spec.get("tolerations"), path + ("tolerations",))
+    scheduling.affinity(errors, spec.get("affinity"), path + ("affinity",))
     scheduling.topology_spread(errors, spec.get("topologySpreadConstraints"), path + ("topologySpreadConstraints",))
     if spec.get("hostNetwork") is True:
         for field in ("initContainers", "containers"):
@@ -158,12 +158,12 @@ def container_spec(errors: Errors, container: dict[str, Any], path: Path, volume
             errors.forbidden(path + (probe_field,), "may not be set for init containers without restartPolicy=Always")
             continue
         handlers.probe(errors, value, path + (probe_field,), liveness=probe_field != "readinessProbe")
-    lifecycle_value = container.get("handlers.lifecycle")
+    lifecycle_value = container.get("lifecycle")
     if lifecycle_value is not None:
         if init and not sidecar:
-            errors.forbidden(path + ("handlers.lifecycle",), "may not be set for init containers without restartPolicy=Always")
+            errors.forbidden(path + ("lifecycle",), "may not be set for init containers without restartPolicy=Always")
         else:
-            handlers.lifecycle(errors, lifecycle_value, path + ("handlers.lifecycle",))
+            handlers.lifecycle(errors, lifecycle_value, path + ("lifecycle",))
 
 
 def ports(errors: Errors, value: Any, path: Path, port_names: set[str]) -> None:

@@ -8,7 +8,7 @@ from validate.apivalidation import names, quantity, security
 from validate.apivalidation.field import Errors, Path, as_dict, as_list, is_int
 
 HOST_PATH_TYPES = ("", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket")
-VOLUME_SOURCES = ("hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "core.secret", "nfs",
+VOLUME_SOURCES = ("hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs",
                   "iscsi", "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker",
                   "downwardAPI", "fc", "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk",
                   "photonPersistentDisk", "projected", "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral",
@@ -41,8 +41,8 @@ def volumes(errors: Errors, value: Any, path: Path) -> dict[str, Any]:
 
 
 def volume_source(errors: Errors, kind: str, source: dict[str, Any], path: Path) -> None:
-    if kind in ("configMap", "core.secret"):
-        if kind == "core.secret" and not source.get("secretName"):
+    if kind in ("configMap", "secret"):
+        if kind == "secret" and not source.get("secretName"):
             errors.required(path + ("secretName",))
         mode = source.get("defaultMode")
         if is_int(mode) and not 0 <= mode <= 0o777:
