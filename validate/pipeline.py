@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, environments, lint, load, registry, render, rules, schema
+from validate import apivalidation, discover, environments, lint, load, registry, render, rules, schema
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
@@ -155,6 +155,7 @@ def run(options: Options) -> Run:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
+    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))

@@ -60,6 +60,14 @@ STAGES: dict[str, str] = {
     "schema-invalid": "The object does not match its strict schema",
     "schema-crd": "A CustomResourceDefinition's schema cannot be used",
     "schema-kustomization": "A kustomization file does not match its schema",
+    # apivalidation: the API server's semantic validation, offline (validate/apivalidation, docs/apivalidation.md)
+    "apivalidation-invalid": "The API server refuses the object (its semantic validation, beyond the schema)",
+    "apivalidation-warning": "The API server accepts the object with a warning",
+    "apivalidation-seldon-pod": "A SeldonDeployment pod spec makes the operator's Deployment fail validation",
+    # server: gitops-validate --server, the verdicts of a real API server (validate/servermode.py)
+    "server-invalid": "The API server refused the object (strict server-side dry-run)",
+    "server-warning": "The API server accepted the object with a warning",
+    "server-unchecked": "The API server could not judge the object (unknown kind, missing namespace)",
     # suppressions
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation names no rule of the validator",
@@ -74,6 +82,8 @@ FAMILIES = {
     "render-": "The path does not render with kustomize as Argo CD would render it",
     "schema-": "The object does not match its strict schema",
     "cache-": "The validator's render cache cannot be used",
+    "apivalidation-": "The API server would refuse the object or warn about it",
+    "server-": "A real API server refused the object or warned about it",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
 }
 

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CPU-time cap of every kustomize process (default: kustomize.cpuLimitSeconds of the"
                         " config, else 120)")
     parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
+    parser.add_argument("--server", action="store_true", help="also dry-run every object on a real API server: a"
+                        " throw-away control plane from $KUBEBUILDER_ASSETS, or a cluster (--context/--kubeconfig)")
+    parser.add_argument("--context", help="with --server: the kubeconfig context of the cluster to dry-run on")
+    parser.add_argument("--kubeconfig", help="with --server: the kubeconfig file (default $KUBECONFIG, ~/.kube/config)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
     return parser
@@ -94,6 +98,8 @@ def main(argv: list[str]) -> int:
     for file in args.crd:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
+    if (args.context or args.kubeconfig) and not args.server:
+        parser.error("--context and --kubeconfig go with --server")
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
@@ -104,6 +110,11 @@ def main(argv: list[str]) -> int:
     finally:
         if progress:
             progress.close()
+    if args.server:
+        from validate import servermode
+
+        target = servermode.Target(context=args.context, kubeconfig=args.kubeconfig)
+        servermode.merge(result, servermode.check(result, target, args.crd))
     REPORTERS[args.format or default_format(os.environ)](sys.stdout).report(result)
     sys.stdout.flush()
     return result.exit_code
