@@ -27,6 +27,8 @@ STAGES: dict[str, str] = {
     "discover-kustomization-ambiguous": "A folder has more than one kustomization file",
     "discover-include-cycle": "Kustomizations include each other in a cycle",
     "discover-outside-reference": "A kustomization refers to a file outside the repository",
+    "discover-nested-repository": "A folder is a git repository of its own and is checked on its own",
+    "discover-no-git": "git could not list the files; the folder was walked without .gitignore",
     # load: reading YAML safely
     "load-unreadable": "The file cannot be read",
     "load-oversize": "The file is over the size limit",
@@ -44,6 +46,9 @@ STAGES: dict[str, str] = {
     # render: kustomize as Argo CD runs it
     "render-failed": "The path does not render with kustomize as Argo CD would render it",
     "render-remote": "A remote reference cannot be rendered offline",
+    "render-unsafe-input": "The path reads a file that failed the loader's safety checks and is not rendered",
+    # cache
+    "cache-unwritable": "The render cache cannot be written; the run goes on without storing renders",
     # schema: strict JSON schemas
     "schema-identity": "The object has no valid apiVersion or kind",
     "schema-unknown-kind": "No schema is known for the object's kind",
@@ -55,19 +60,20 @@ STAGES: dict[str, str] = {
     "schema-invalid": "The object does not match its strict schema",
     "schema-crd": "A CustomResourceDefinition's schema cannot be used",
     "schema-kustomization": "A kustomization file does not match its schema",
+    # apivalidation: the API server's semantic validation, offline (validate/apivalidation, docs/apivalidation.md)
+    "apivalidation-invalid": "The API server refuses the object (its semantic validation, beyond the schema)",
+    "apivalidation-warning": "The API server accepts the object with a warning",
+    "apivalidation-seldon-pod": "A SeldonDeployment pod spec makes the operator's Deployment fail validation",
+    # server: gitops-validate --server, the verdicts of a real API server (validate/servermode.py)
+    "server-invalid": "The API server refused the object (strict server-side dry-run)",
+    "server-warning": "The API server accepted the object with a warning",
+    "server-unchecked": "The API server could not judge the object (unknown kind, missing namespace)",
     # suppressions
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation names no rule of the validator",
-    # Ids of work in progress on other branches (issues 10-15), registered ahead so that merging
+    # Ids of work in progress on other branches (kustomize, realworld), registered ahead so that merging
     # them does not stop the validator; a stage that reports an id missing here fails loudly.
-    "discover-nested-repository": "A nested git repository is not walked",
-    "discover-no-git": "The folder is not a git work tree; every file is walked",
-    "render-unsafe-input": "A file a render would read is unsafe; the path is not rendered",
-    "cache-unwritable": "The render cache cannot be written; every path is rendered afresh",
     "schema-not-kubernetes": "The object is not a Kubernetes API object",
-    "apivalidation-invalid": "The API server would refuse the object",
-    "apivalidation-warning": "The API server would warn about the object",
-    "apivalidation-seldon-pod": "The Seldon operator would create a pod the API server refuses",
     "kustomize-deprecated": "A kustomization uses a deprecated field",
     "kustomize-duplicate-object": "Kustomize would refuse two objects with one identity",
     "kustomize-json-patch-path": "A JSON patch path does not exist in its target",
@@ -92,6 +98,9 @@ FAMILIES = {
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
     "schema-": "The object does not match its strict schema",
+    "cache-": "The validator's render cache cannot be used",
+    "apivalidation-": "The API server would refuse the object or warn about it",
+    "server-": "A real API server refused the object or warned about it",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation must name a rule of the validator",
 }
