@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from validate import discover, lint, load, render, rules, schema
+from validate import kustomization as kustomize_diagnostics
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
@@ -147,8 +148,6 @@ def run(options: Options) -> Result:
     checked_renders = [r for r in renders if r.directory in checked]
 
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
-    for result in checked_renders:
-        findings.extend(result.findings)
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
@@ -165,6 +164,9 @@ def run(options: Options) -> Result:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
     findings.extend(_check_kustomizations(inventory, store, scope))
+    # Render failures at their root cause, once each; explained renders lose their own finding.
+    findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
+                                                   config.build_options, scope.covers_file))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
 
@@ -326,8 +328,10 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
             yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
                           " Component", kustomization.file, line, column)
             continue
-        for issue in store.check_with(schema_id, document.data):
-            line, column = document.position(issue.path) or document.nearest(issue.path)[1]
+        data, renamed = kustomize_diagnostics.normalise(document.data, kustomize_diagnostics.known_fields())
+        for issue in store.check_with(schema_id, data):
+            path = kustomize_diagnostics.original_path(issue.path, renamed)
+            line, column = document.position(path) or document.nearest(path)[1]
             message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)

@@ -1,0 +1,138 @@
+"""Kustomize-native diagnostics: every build failure at its root cause, once.
+
+A failed ``kustomize build`` used to be one ``render-failed`` finding per rendered path at line 1
+of its kustomization, with kustomize's text; a broken base used by dev, staging and prod made
+three of them, plus an ``argocd-source-path`` error per Application. Here a failure is traced to
+the entry, patch or object that causes it:
+
+1. :mod:`~validate.kustomization.static` reads the kustomization tree (every entry with its line)
+   and finds what kustomize refuses before building: missing paths, components used as resources
+   and the reverse, load-restrictor violations; deprecated fields become warnings;
+2. a failed render whose tree holds such a cause, or a kustomization that does not load or does
+   not match its schema, or a cycle, is explained by that finding;
+3. otherwise :mod:`~validate.kustomization.errors` reads kustomize's text and places it (a patch
+   whose target is missing, a JSON 6902 path that is not there, an object added twice, ...).
+
+Each cause is one finding, naming the rendered paths (and Argo CD owners) it breaks; the renders
+it explains carry no finding of their own any more. Kustomize's original text stays with the
+finding as its ``detail``. What is left unexplained stays ``render-failed``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from validate.discover import Inventory, closure_dirs
+from validate.findings import Finding, Severity
+from validate.kustomization import errors, static
+from validate.kustomization.tree import Repository, affected, normalise, original_path
+from validate.load import LoadedFile
+from validate.render import RenderResult
+
+# Stage findings that already say why a kustomization cannot be read.
+_EXPLAINING_PREFIXES = ("load-", "schema-", "discover-")
+
+__all__ = ["diagnose", "known_fields", "normalise", "original_path"]
+
+
+def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[RenderResult],
+             earlier: Iterable[Finding], build_options: list[str],
+             covers_file: Callable[[str], bool]) -> list[Finding]:
+    """The findings of the render stage, each failure at its root cause.
+
+    ``renders`` are the checked renders; a render whose failure is explained loses its own
+    finding (so that nothing downstream reports it again). ``earlier`` are the findings of the
+    stages before (load, schema of kustomizations, discover).
+    """
+    repository = Repository(inventory)
+    kustomizations = inventory.kustomizations
+    rendered = [r.directory for r in renders]
+    in_play: set[str] = set()
+    for directory in rendered:
+        in_play |= closure_dirs(directory, kustomizations)
+    in_play |= {d for d, k in kustomizations.items() if covers_file(k.file)}
+
+    causes: list[static.Cause] = []
+    out: list[Finding] = []
+    for directory in sorted(in_play):
+        kustomization = kustomizations[directory]
+        causes.extend(static.check(kustomization, repository, build_options))
+        if covers_file(kustomization.file):
+            out.extend(static.deprecations(kustomization))
+    broken_by_cause = {cause.directory for cause in causes}
+    explaining_files = {f.file for f in earlier if f.file and f.rule.startswith(_EXPLAINING_PREFIXES)
+                        and f.severity >= Severity.ERROR}
+    broken = broken_by_cause | {d for d, k in kustomizations.items() if k.file in explaining_files}
+
+    details: dict[str, str] = {}  # broken kustomization dir -> kustomize's text of a render it breaks
+    located: dict[tuple[str, str | None, int | None, str], tuple[Finding, list[str], str]] = {}
+    for result in renders:
+        failure = next((f for f in result.findings if f.rule == "render-failed"), None)
+        if failure is None:
+            out.extend(result.findings)
+            continue
+        closure = closure_dirs(result.directory, kustomizations)
+        if closure & broken:
+            for directory in closure & broken:
+                details.setdefault(directory, failure.message)
+            result.findings = []
+            continue
+        explained = errors.explain(failure.message, errors.Tree(inventory, loaded, result.directory))
+        if not explained:
+            out.extend(result.findings)
+            continue
+        result.findings = []
+        for finding in explained:
+            key = (finding.rule, finding.file, finding.line, finding.message.replace(result.directory, "\0"))
+            if key in located:
+                located[key][1].append(result.directory)
+            else:
+                located[key] = (finding, [result.directory], failure.message)
+
+    for cause in causes:
+        if not covers_file(cause.finding.file or "") and not repository.renders_including(cause.directory,
+                                                                                           rendered):
+            continue
+        breaks = repository.renders_including(cause.directory, rendered)
+        out.append(_with(cause.finding, affected(repository, breaks), details.get(cause.directory)))
+    for finding, broken_renders, text in located.values():
+        message = finding.message
+        if len(broken_renders) > 1:
+            message = message.replace(f" to {broken_renders[0]}:", ":")
+        out.append(_with(Finding(finding.rule, message, finding.file, finding.line, finding.column,
+                                 finding.severity, finding.object, None, finding.extra),
+                         affected(repository, broken_renders), text))
+    return out
+
+
+def _with(finding: Finding, suffix: str, detail: str | None) -> Finding:
+    extra = finding.extra + ((("detail", detail),) if detail else ())
+    return Finding(finding.rule, finding.message + suffix, finding.file, finding.line, finding.column,
+                   finding.severity, finding.object, finding.render, extra)
+
+
+@cache
+def known_fields() -> frozenset[str]:
+    """Every field name of the kustomization and component schemas (for :func:`normalise`)."""
+    names: set[str] = set()
+    folder = Path(__file__).resolve().parent.parent / "schemas"
+    for name in ("kustomization-kustomize-v1beta1.json", "component-kustomize-v1alpha1.json",
+                 "kustomize-defs.json"):
+        _collect(json.loads((folder / name).read_text(encoding="utf-8")), names)
+    return frozenset(names)
+
+
+def _collect(schema: Any, names: set[str]) -> None:
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            names.update(str(key) for key in properties)
+        for value in schema.values():
+            _collect(value, names)
+    elif isinstance(schema, list):
+        for value in schema:
+            _collect(value, names)
