@@ -76,7 +76,7 @@ class Finding:
         return (self.file or "~", self.line or 0, self.column or 0, self.rule, self.message, self.render or "")
 
     def as_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,

@@ -194,7 +194,7 @@ def affected(repository: Repository, renders: list[str]) -> str:
 
 # --- what kustomize's decoder sees ---------------------------------------------------------------
 
-def normalise(data: Any, known: set[str]) -> tuple[Any, dict[Path_, Path_]]:
+def normalise(data: Any, known: frozenset[str] | set[str]) -> tuple[Any, dict[Path_, Path_]]:
     """``data`` as Go's case-insensitive decoder reads it, and a map from the new paths to the old.
 
     Keys that differ only in case from a field name kustomize knows (``known``) take that name;
