@@ -117,6 +117,7 @@ def run(options: Options) -> Result:
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
+    inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.

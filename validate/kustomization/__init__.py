@@ -136,3 +136,25 @@ def _collect(schema: Any, names: set[str]) -> None:
     elif isinstance(schema, list):
         for value in schema:
             _collect(value, names)
+
+
+def standalone(inventory: Inventory, loaded: dict[str, LoadedFile]) -> list[str]:
+    """The stand-alone manifests, less those a broken kustomization was meant to read.
+
+    A kustomization that does not load reads nothing, and an entry with a typo does not read the
+    file it meant: such files are not manifests of their own, and checking them as if Argo CD
+    applied them directly would bury the one real mistake under findings about them.
+    """
+    repository = Repository(inventory)
+    meant: set[str] = set()
+    for kustomization in inventory.kustomizations.values():
+        file = loaded.get(kustomization.file)
+        if file is None or not file.ok or kustomization.document is None \
+                or not isinstance(kustomization.document.data, dict):
+            prefix = "" if kustomization.dir == "." else kustomization.dir + "/"
+            meant |= {rel for rel in inventory.standalone
+                      if rel.startswith(prefix) and "/" not in rel[len(prefix):]}
+            continue
+        meant |= {cause.meant for cause in static.check(kustomization, repository, []) if cause.meant}
+    return [rel for rel in inventory.standalone if rel not in meant]
+

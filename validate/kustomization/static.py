@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from validate.discover import Kustomization
 from validate.findings import Finding, Severity
-from validate.kustomization.tree import Entry, Repository, data_of, entries
+from validate.kustomization.tree import Entry, Repository, data_of, entries, join
 
 # Field -> (modern replacement, what to do), as `kustomize edit fix` rewrites them.
 DEPRECATED = {
@@ -41,6 +41,7 @@ class Cause:
 
     finding: Finding
     directory: str  # the kustomization directory that holds it
+    meant: str | None = None  # for a path that names nothing: the existing file it probably means
 
 
 def check(kustomization: Kustomization, repository: Repository, build_options: list[str]) -> Iterator[Cause]:
@@ -48,7 +49,8 @@ def check(kustomization: Kustomization, repository: Repository, build_options: l
     for entry in entries(kustomization):
         finding = _check_entry(entry, repository, restricted)
         if finding is not None:
-            yield Cause(finding, kustomization.dir)
+            hint = _hint(entry, repository) if finding.rule == "kustomize-missing-path" else None
+            yield Cause(finding, kustomization.dir, join(kustomization.dir, hint) if hint else None)
 
 
 def deprecations(kustomization: Kustomization) -> Iterator[Finding]:
@@ -75,8 +77,7 @@ def _check_entry(entry: Entry, repository: Repository, restricted: bool) -> Find
         return Finding(rule, message, kustomization.file, position[0], position[1])
 
     if not repository.exists(entry.target):
-        want_dir = True if entry.field == "components" else (None if listing else False)
-        hint = repository.suggestion(kustomization.dir, entry.value, want_dir)
+        hint = _hint(entry, repository)
         what = "file or folder" if listing and entry.field != "components" else \
             ("folder" if entry.field == "components" else "file")
         where = "the repository root" if kustomization.dir == "." else kustomization.dir
@@ -112,6 +113,14 @@ def _check_entry(entry: Entry, repository: Repository, restricted: bool) -> Find
                        " files that are not in or below the kustomization's folder; include the folder that"
                        " holds it as a resource, or move the file")
     return None
+
+
+def _hint(entry: Entry, repository: Repository) -> str | None:
+    if entry.target is None or repository.exists(entry.target):
+        return None
+    listing = entry.field in ("resources", "bases", "components")
+    want_dir = True if entry.field == "components" else (None if listing else False)
+    return repository.suggestion(entry.kustomization.dir, entry.value, want_dir)
 
 
 def _inside(target: str, directory: str) -> bool:
