@@ -166,9 +166,11 @@ def run(options: Options) -> Result:
             objects.append(candidate)
     findings.extend(_check_kustomizations(inventory, store, scope))
     # Render failures at their root cause, once each; explained renders lose their own finding.
+    failed: set[str] = set()
     findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
-                                                   config.build_options, scope.covers_file))
+                                                   config.build_options, scope.covers_file, failed))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
+    findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
     findings.extend(_run_rules(ctx, locator))
 
     final = _apply_config(findings, config)

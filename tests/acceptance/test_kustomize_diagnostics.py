@@ -233,3 +233,79 @@ def test_a_replacement_whose_source_does_not_exist(tmp_path: Path) -> None:
                            "          - spec.template.metadata.annotations.service\n")
     result = check(tmp_path, {PROD: text})
     assert errors(result) == {("kustomize-replacement-source", PROD, line_of(text, "- source:"))}
+
+
+# --- transformers that change nothing -----------------------------------------------------------------
+
+def findings(result: Result, rule: str) -> set[tuple[str | None, int | None, Severity]]:
+    return {(f.file, f.line, f.severity) for f in result.findings if f.rule == rule}
+
+
+def test_a_patch_target_that_matches_nothing(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + "  - path: limits.yaml\n    target:\n      kind: Deployment\n      name: api\n"
+    ops = "- op: replace\n  path: /spec/replicas\n  value: 4\n"
+    result = check(tmp_path, {PROD: text, "overlays/prod/web/limits.yaml": ops})
+    assert errors(result) == {("kustomize-noop-patch", PROD, line_of(text, "target:"))}
+    message = only(result, "kustomize-noop-patch").message
+    assert "name: api" in message and "web" in message and "overlays/prod/web" in message
+
+
+def test_a_patch_target_that_matches_through_an_outer_prefix_is_fine(tmp_path: Path) -> None:
+    base = BASE_KUSTOMIZATION + ("patches:\n  - patch: |-\n      - op: replace\n        path: /spec/replicas\n"
+                                 "        value: 2\n    target:\n      kind: Deployment\n      name: web\n")
+    prod = LAYOUT[PROD] + "namePrefix: prod-\n"
+    result = check(tmp_path, {BASE: base, PROD: prod})
+    assert errors(result) == set()
+    assert not [f for f in result.findings if f.rule.startswith("kustomize-noop")]
+
+
+def test_an_images_entry_that_matches_no_container(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + "images:\n  - name: ghcr.io/example/wbe\n    newTag: 1.5.0\n"
+    result = check(tmp_path, {PROD: text})
+    assert errors(result) == {("kustomize-noop-image", PROD, line_of(text, "ghcr.io/example/wbe"))}
+    assert "ghcr.io/example/web" in only(result, "kustomize-noop-image").message
+
+
+def test_an_images_entry_that_applies_is_fine(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + "images:\n  - name: ghcr.io/example/web\n    newTag: 1.5.0\n"
+    result = check(tmp_path, {PROD: text})
+    assert not [f for f in result.findings if f.rule == "kustomize-noop-image"]
+
+
+def test_a_replacement_target_that_selects_nothing(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + ("replacements:\n  - source:\n      kind: Service\n      name: web\n"
+                           "      fieldPath: metadata.name\n    targets:\n      - select:\n"
+                           "          kind: StatefulSet\n        fieldPaths:\n"
+                           "          - spec.serviceName\n")
+    result = check(tmp_path, {PROD: text})
+    assert findings(result, "kustomize-noop-replacement") == {(PROD, line_of(text, "- select:"), Severity.WARNING)}
+
+
+def test_labels_on_a_kustomization_without_objects(tmp_path: Path) -> None:
+    text = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../../apps/web\n"
+            "components:\n  - ../../../apps/extras\n")
+    component = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                 "commonAnnotations:\n  team: shop\n")
+    empty = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\nlabels:\n" \
+            "  - pairs:\n      team: shop\n"
+    result = check(tmp_path, {"apps/extras/kustomization.yaml": component, PROD: text,
+                              "overlays/prod/web/replicas.yaml": None, "overlays/prod/empty/kustomization.yaml": empty})
+    assert findings(result, "kustomize-noop-metadata") == {
+        ("overlays/prod/empty/kustomization.yaml", 4, Severity.WARNING)}
+
+
+def test_a_namespace_the_argo_cd_destination_contradicts(tmp_path: Path) -> None:
+    text = LAYOUT[PROD].replace("namespace: shop-prod", "namespace: shop-production")
+    result = check(tmp_path, {PROD: text})
+    assert errors(result) == {("kustomize-namespace-mismatch", PROD, line_of(text, "namespace:"))}
+    message = only(result, "kustomize-namespace-mismatch").message
+    assert "'shop-prod'" in message and "prod-web" in message
+
+
+def test_a_name_prefix_an_application_overrides(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + "namePrefix: prod-\n"
+    appset = LAYOUT["argocd/shop.yaml"].replace("        path: '{{.path.path}}'\n",
+                                                "        path: '{{.path.path}}'\n        kustomize:\n"
+                                                "          namePrefix: shop-\n")
+    result = check(tmp_path, {PROD: text, "argocd/shop.yaml": appset})
+    assert findings(result, "kustomize-overridden") == {(PROD, line_of(text, "namePrefix:"), Severity.WARNING)}

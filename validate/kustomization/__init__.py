@@ -24,29 +24,33 @@ import json
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validate.discover import Inventory, closure_dirs
 from validate.findings import Finding, Severity
-from validate.kustomization import errors, static
+from validate.kustomization import errors, noop, static
 from validate.kustomization.tree import Repository, affected, normalise, original_path
 from validate.load import LoadedFile
 from validate.render import RenderResult
 
+if TYPE_CHECKING:
+    from validate.rules import Context
+
 # Stage findings that already say why a kustomization cannot be read.
 _EXPLAINING_PREFIXES = ("load-", "schema-", "discover-")
 
-__all__ = ["diagnose", "known_fields", "normalise", "original_path"]
+__all__ = ["diagnose", "known_fields", "normalise", "original_path", "standalone", "transformers"]
 
 
 def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[RenderResult],
              earlier: Iterable[Finding], build_options: list[str],
-             covers_file: Callable[[str], bool]) -> list[Finding]:
+             covers_file: Callable[[str], bool], failed: set[str] | None = None) -> list[Finding]:
     """The findings of the render stage, each failure at its root cause.
 
     ``renders`` are the checked renders; a render whose failure is explained loses its own
     finding (so that nothing downstream reports it again). ``earlier`` are the findings of the
-    stages before (load, schema of kustomizations, discover).
+    stages before (load, schema of kustomizations, discover). The renders that failed are added
+    to ``failed``.
     """
     repository = Repository(inventory)
     kustomizations = inventory.kustomizations
@@ -75,6 +79,8 @@ def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[
         if failure is None:
             out.extend(result.findings)
             continue
+        if failed is not None:
+            failed.add(result.directory)
         closure = closure_dirs(result.directory, kustomizations)
         if closure & broken:
             for directory in closure & broken:
@@ -158,3 +164,8 @@ def standalone(inventory: Inventory, loaded: dict[str, LoadedFile]) -> list[str]
         meant |= {cause.meant for cause in static.check(kustomization, repository, []) if cause.meant}
     return [rel for rel in inventory.standalone if rel not in meant]
 
+
+
+def transformers(ctx: Context, checked: set[str]) -> list[Finding]:
+    """No-op transformers and Argo CD settings that contradict a kustomization (:mod:`.noop`)."""
+    return list(noop.check(ctx, checked))
