@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from validate.kustomization import attribution
 from validate.load import Document, LoadedFile, Path_
 from validate.render import RenderedObject
 
@@ -45,6 +46,10 @@ class Locator:
     def locate(self, obj: RenderedObject, path: Path_) -> Location:
         path = tuple(path)
         document = self.source_document(obj)
+        set_by = attribution.locate(obj.transformed_in, obj.data, document, path, self.loaded)
+        if set_by is not None:  # an overlay's images:, labels:, namespace:, ... set the value
+            origin = f"; the object is in {obj.source_file}" if obj.source_file else ""
+            return Location(set_by[0], set_by[1], set_by[2], f" (set here by {set_by[3]}{origin})")
         patched = self._in_patch(obj, path)  # a patch that sets the field wins over the base
         if patched is not None:
             return patched

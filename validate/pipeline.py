@@ -173,6 +173,7 @@ def run(options: Options) -> Result:
     findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
     findings.extend(_run_rules(ctx, locator))
 
+    findings = kustomize_diagnostics.name_environments(findings, config)
     final = _apply_config(findings, config)
     return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},

@@ -191,6 +191,7 @@ STAGE_RULES = {
     "yamllint-": "yamllint reports a YAML style or syntax problem",
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
+    "kustomize-": "A kustomization entry breaks the build, does nothing, or is deprecated",
     "schema-": "The object does not match its strict schema",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
 }

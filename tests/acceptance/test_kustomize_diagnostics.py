@@ -309,3 +309,52 @@ def test_a_name_prefix_an_application_overrides(tmp_path: Path) -> None:
                                                 "          namePrefix: shop-\n")
     result = check(tmp_path, {PROD: text, "argocd/shop.yaml": appset})
     assert findings(result, "kustomize-overridden") == {(PROD, line_of(text, "namePrefix:"), Severity.WARNING)}
+
+
+# --- attribution ---------------------------------------------------------------------------------------
+
+def test_a_latest_tag_set_by_the_prod_overlay_is_reported_at_its_images_entry(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + "images:\n  - name: ghcr.io/example/web\n    newTag: latest\n"
+    result = check(tmp_path, {PROD: text})
+    assert errors(result) == {("pod-image-tag", PROD, line_of(text, "newTag: latest"))}
+    assert "apps/web/deployment.yaml" in only(result, "pod-image-tag").message
+
+
+def test_an_invalid_label_value_set_by_an_overlay_is_reported_at_its_line(tmp_path: Path) -> None:
+    text = LAYOUT[STAGING].replace("app.kubernetes.io/environment: staging",
+                                   "app.kubernetes.io/environment: staging env")
+    result = check(tmp_path, {STAGING: text})
+    assert {(rule, file) for rule, file, _ in errors(result)} == {("api-labels", STAGING)}
+    assert {line for _, _, line in errors(result)} == {line_of(text, "staging env")}
+
+
+@pytest.mark.parametrize("field, text, needle", [
+    ("namePrefix", "namePrefix: Prod-\n", "namePrefix:"),
+    ("commonAnnotations", "commonAnnotations:\n  example.com/team/x: shop\n", "example.com/team/x"),
+])
+def test_names_and_annotations_set_by_an_overlay_are_reported_at_its_line(tmp_path: Path, field: str, text: str,
+                                                                          needle: str) -> None:
+    kustomization = LAYOUT[PROD] + text
+    result = check(tmp_path, {PROD: kustomization})
+    lines = {(file, line) for _, file, line in errors(result)}
+    assert lines and lines == {(PROD, line_of(kustomization, needle))}, errors(result)
+
+
+def test_replicas_set_by_an_overlay_are_attributed_to_it(tmp_path: Path) -> None:
+    from validate.kustomization import attribution
+
+    text = LAYOUT[PROD].replace("patches:\n  - path: replicas.yaml\n", "replicas:\n  - name: web\n    count: 5\n")
+    result = validate_tree(write(tmp_path, {PROD: text, "overlays/prod/web/replicas.yaml": None}))
+    [deployment] = [c for c in result.objects if c.render == "overlays/prod/web" and c.data["kind"] == "Deployment"]
+    assert deployment.rendered is not None
+    found = attribution.locate(deployment.rendered.transformed_in, deployment.data, deployment.document,
+                               ("spec", "replicas"), result.context.loaded if result.context else {})
+    assert found is not None and found[:2] == (PROD, line_of(text, "count: 5"))
+
+
+def test_a_base_problem_is_reported_once_at_the_base_naming_the_environments(tmp_path: Path) -> None:
+    deployment = DEPLOYMENT.replace("image: ghcr.io/example/web:1.4.2", "image: ghcr.io/example/web:latest")
+    result = check(tmp_path, {"apps/web/deployment.yaml": deployment})
+    assert errors(result) == {("pod-image-tag", "apps/web/deployment.yaml", line_of(deployment, "image:"))}
+    message = only(result, "pod-image-tag").message
+    assert "(in the environments dev, prod, staging)" in message

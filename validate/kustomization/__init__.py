@@ -34,12 +34,14 @@ from validate.load import LoadedFile
 from validate.render import RenderResult
 
 if TYPE_CHECKING:
+    from validate.config import Config
     from validate.rules import Context
 
 # Stage findings that already say why a kustomization cannot be read.
 _EXPLAINING_PREFIXES = ("load-", "schema-", "discover-")
 
-__all__ = ["diagnose", "known_fields", "normalise", "original_path", "standalone", "transformers"]
+__all__ = ["diagnose", "known_fields", "name_environments", "normalise", "original_path", "standalone",
+           "transformers"]
 
 
 def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[RenderResult],
@@ -169,3 +171,32 @@ def standalone(inventory: Inventory, loaded: dict[str, LoadedFile]) -> list[str]
 def transformers(ctx: Context, checked: set[str]) -> list[Finding]:
     """No-op transformers and Argo CD settings that contradict a kustomization (:mod:`.noop`)."""
     return list(noop.check(ctx, checked))
+
+
+def name_environments(findings: list[Finding], config: Config) -> list[Finding]:
+    """A finding in a shared file (a base, a component) seen through the renders of several
+    environments is one problem: it names the environments where it matters (those where its
+    configured severity is the highest), so that the merge of identical findings leaves one."""
+    from validate.rules import environment_of
+
+    seen: dict[tuple[Any, ...], dict[str, Severity]] = {}
+    for finding in findings:
+        if finding.render is None or finding.file is None or environment_of(config, finding.file) is not None:
+            continue
+        environment = environment_of(config, finding.render)
+        severity = config.severity(finding.rule, finding.severity, environment)
+        if environment is not None and severity is not None:
+            key = (finding.rule, finding.file, finding.line, finding.column, finding.message)
+            seen.setdefault(key, {})[environment] = severity
+    out = []
+    for finding in findings:
+        by_environment = seen.get((finding.rule, finding.file, finding.line, finding.column, finding.message))
+        if by_environment and finding.render is not None:
+            top = max(by_environment.values())
+            environments = sorted(e for e, severity in by_environment.items() if severity == top)
+            noun = "environment" if len(environments) == 1 else "environments"
+            finding = Finding(finding.rule, f"{finding.message} (in the {noun} {', '.join(environments)})",
+                              finding.file, finding.line, finding.column, finding.severity, finding.object,
+                              finding.render, finding.extra)
+        out.append(finding)
+    return out
