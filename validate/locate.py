@@ -50,7 +50,7 @@ class Locator:
         if set_by is not None:  # an overlay's images:, labels:, namespace:, ... set the value
             origin = f"; the object is in {obj.source_file}" if obj.source_file else ""
             return Location(set_by[0], set_by[1], set_by[2], f" (set here by {set_by[3]}{origin})")
-        patched = self._in_patch(obj, path)  # a patch that sets the field wins over the base
+        patched = self._in_patch(obj, path, document)  # a patch that sets the field wins over the base
         if patched is not None:
             return patched
         if document is not None:
@@ -89,7 +89,7 @@ class Locator:
                         return Location(obj.generated_in, position[0], position[1])
         return Location(obj.generated_in, document.line, document.column)
 
-    def _in_patch(self, obj: RenderedObject, path: Path_) -> Location | None:
+    def _in_patch(self, obj: RenderedObject, path: Path_, source: Document | None = None) -> Location | None:
         """The patch file and line that set ``path`` on ``obj``, if a patch did."""
         if not path:
             return None
@@ -103,14 +103,14 @@ class Locator:
             directory = PurePosixPath(kustomization_file).parent
             for patch_file, target in _patch_files(loaded.documents[0].data):
                 rel = (directory / patch_file).as_posix()
-                position = self._patch_position(_normalise(rel), obj.data, target, path)
+                position = self._patch_position(_normalise(rel), obj.data, target, path, source)
                 if position is not None:
                     found = Location(position[0], position[1], position[2],
                                      f" (set by patch {position[0]}, applied in {kustomization_file})")
         return found
 
     def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
-                        path: Path_) -> tuple[str, int, int] | None:
+                        path: Path_, source: Document | None = None) -> tuple[str, int, int] | None:
         for document in self._objects(rel):
             patch = document.data
             if "op" in patch or isinstance(patch, list):
@@ -120,6 +120,10 @@ class Locator:
             if target is not None and not _targets(target, data):
                 continue
             position = document.position(path)
+            if position is not None and source is not None and source.position(path) is not None and (
+                    isinstance(_value_at(patch, path), (dict, list))
+                    or _value_at(patch, path) == _value_at(source.data, path)):
+                continue  # the patch merges into (or repeats the merge key of) what the resource file holds
             if position is not None:
                 return rel, position[0], position[1]
         loaded = self.loaded.get(rel)  # JSON 6902 patches: a list of operations
@@ -135,6 +139,17 @@ class Locator:
                     if position is not None:
                         return rel, position[0], position[1]
         return None
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _normalise(rel: str) -> str:

@@ -358,3 +358,18 @@ def test_a_base_problem_is_reported_once_at_the_base_naming_the_environments(tmp
     assert errors(result) == {("pod-image-tag", "apps/web/deployment.yaml", line_of(deployment, "image:"))}
     message = only(result, "pod-image-tag").message
     assert "(in the environments dev, prod, staging)" in message
+
+
+def test_a_base_container_problem_is_not_reported_through_each_overlays_patch(tmp_path: Path) -> None:
+    deployment = DEPLOYMENT.replace("          securityContext:\n            allowPrivilegeEscalation: false\n"
+                                    "            capabilities:\n              drop: [ALL]\n", "")
+    changes: dict[str, str | None] = {"apps/web/deployment.yaml": deployment}
+    for env in ("dev", "staging", "prod"):
+        changes[f"overlays/{env}/web/replicas.yaml"] = (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+            "      containers:\n        - name: web\n          resources:\n            limits:\n"
+            "              memory: 512Mi\n")
+    result = check(tmp_path, changes)
+    escalation = [f for f in result.findings if f.rule == "pod-privilege-escalation"]
+    assert [(f.file, f.line) for f in escalation] == [("apps/web/deployment.yaml", line_of(deployment, "- name: web"))]
+    assert "(in the environments dev, prod, staging)" in escalation[0].message

@@ -48,7 +48,8 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
     """Every kustomization of a checked, successful render, with the objects it holds."""
     kustomizations = ctx.inventory.kustomizations
     good: list[RenderResult] = [r for r in ctx.renders if r.directory in covered and not r.findings]
-    for directory in sorted({d for r in good for d in closure_dirs(r.directory, kustomizations)}):
+    closures = {r.directory: closure_dirs(r.directory, kustomizations) for r in good}
+    for directory in sorted({d for closure in closures.values() for d in closure}):
         kustomization = kustomizations[directory]
         # A component transforms what the kustomization that lists it holds.
         owners = [directory] if kustomization.kind != "Component" else \
@@ -60,7 +61,7 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
             kustomization_files |= {kustomizations[d].file for d in closure_dirs(owner, kustomizations)}
         held: dict[str, list[RenderedObject]] = {}
         for result in good:
-            if directory not in closure_dirs(result.directory, kustomizations):
+            if directory not in closures[result.directory]:
                 continue
             held[result.directory] = [o for o in result.objects
                                       if (o.source_file in files) or (o.generated_in in kustomization_files)]
@@ -142,10 +143,11 @@ def _identities(current: str, obj: RenderedObject, key: str) -> list[str]:
     suffix or namespace transformer may have made of the name it had in the kustomization."""
     found = [current]
     if key == "name":
-        # prefixes and suffixes of outer kustomizations: any infix of the rendered name may be
-        # the name the inner kustomization saw
-        found += [current[i:j] for i in range(len(current)) for j in range(len(current), i, -1)
-                  if (i == 0 or current[i - 1] == "-") and (j == len(current) or current[j] == "-")]
+        # prefixes and suffixes of outer kustomizations: any dash-delimited infix of the rendered
+        # name may be the name the inner kustomization saw
+        starts = [0] + [i + 1 for i, c in enumerate(current) if c == "-"]
+        ends = [i for i, c in enumerate(current) if c == "-"] + [len(current)]
+        found += [current[i:j] for i in starts for j in ends if j > i]
     else:
         found.append("")
     return found
