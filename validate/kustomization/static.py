@@ -24,12 +24,12 @@ from validate.kustomization.tree import Entry, Repository, data_of, entries, joi
 
 # Field -> (modern replacement, what to do), as `kustomize edit fix` rewrites them.
 DEPRECATED = {
-    "bases": ("resources", "list the same paths under resources"),
-    "commonLabels": ("labels", "use labels with pairs (includeSelectors: true keeps the selector behaviour)"),
-    "imageTags": ("images", "list the same entries under images"),
-    "patchesJson6902": ("patches", "list the same entries under patches (path and target stay)"),
-    "patchesStrategicMerge": ("patches", "list each file as `- path: <file>` under patches"),
-    "vars": ("replacements", "rewrite each var as a replacement (source and targets)"),
+    "bases": ("resources", "listing the same paths"),
+    "commonLabels": ("labels", "as `- pairs: {...}` with `includeSelectors: true` to keep the selector behaviour"),
+    "imageTags": ("images", "listing the same entries"),
+    "patchesJson6902": ("patches", "listing the same entries (path and target stay)"),
+    "patchesStrategicMerge": ("patches", "listing each file as `- path: <file>`"),
+    "vars": ("replacements", "rewriting each var as a replacement with a source and targets"),
 }
 
 NO_LOAD_RESTRICTOR = "LoadRestrictionsNone"
@@ -62,8 +62,9 @@ def deprecations(kustomization: Kustomization) -> Iterator[Finding]:
         if field not in data:
             continue
         line, column = document.position((field,)) or (document.line, document.column)
-        yield Finding("kustomize-deprecated", f"'{field}' is deprecated since kustomize v5: {how} ('{modern}');"
-                      " `kustomize edit fix` rewrites it", kustomization.file, line, column, Severity.WARNING)
+        yield Finding("kustomize-deprecated", f"'{field}' is deprecated (kustomize warns on every build): use"
+                      f" '{modern}' instead, {how}; `kustomize edit fix` rewrites it", kustomization.file, line,
+                      column, Severity.WARNING)
 
 
 def _check_entry(entry: Entry, repository: Repository, restricted: bool) -> Finding | None:
@@ -77,6 +78,8 @@ def _check_entry(entry: Entry, repository: Repository, restricted: bool) -> Find
         return Finding(rule, message, kustomization.file, position[0], position[1])
 
     if not repository.exists(entry.target):
+        if repository.on_disk(entry.target):
+            return None  # ignored, or a link out of the repository: discovery reports it, the render fails
         hint = _hint(entry, repository)
         what = "file or folder" if listing and entry.field != "components" else \
             ("folder" if entry.field == "components" else "file")

@@ -132,6 +132,10 @@ class Repository:
     def exists(self, rel: str) -> bool:
         return rel in self.files or rel in self.directories
 
+    def on_disk(self, rel: str) -> bool:
+        """Present in the work tree though not walked (ignored, or a link out of the repository)."""
+        return os.path.lexists(self.inventory.root / rel)
+
     def kustomization_in(self, directory: str) -> Kustomization | None:
         return self.inventory.kustomizations.get(directory)
 
