@@ -373,3 +373,30 @@ def test_a_base_container_problem_is_not_reported_through_each_overlays_patch(tm
     escalation = [f for f in result.findings if f.rule == "pod-privilege-escalation"]
     assert [(f.file, f.line) for f in escalation] == [("apps/web/deployment.yaml", line_of(deployment, "- name: web"))]
     assert "(in the environments dev, prod, staging)" in escalation[0].message
+
+
+def test_an_inline_json_patch_op_whose_path_does_not_exist(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + ("  - patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 4\n"
+                           "      - op: remove\n        path: /spec/strategy\n"
+                           "    target:\n      kind: Deployment\n      name: web\n")
+    result = check(tmp_path, {PROD: text})
+    assert errors(result) == {("kustomize-json-patch-path", PROD, line_of(text, "path: /spec/strategy"))}
+    assert "has no 'strategy' under /spec" in only(result, "kustomize-json-patch-path").message
+
+
+def test_an_inline_strategic_merge_patch_for_a_missing_object(tmp_path: Path) -> None:
+    text = LAYOUT[PROD] + ("  - patch: |-\n      apiVersion: v1\n      kind: Service\n      metadata:\n"
+                           "        name: api\n      spec:\n        type: ClusterIP\n")
+    result = check(tmp_path, {PROD: text})
+    assert errors(result) == {("kustomize-patch-target", PROD, line_of(text, "name: api"))}
+
+
+def test_an_unexplained_failure_of_the_base_is_one_render_failed_at_the_base(tmp_path: Path) -> None:
+    base = BASE_KUSTOMIZATION + "helmCharts:\n  - name: extras\n    repo: https://charts.example.com\n" \
+                                "    version: 1.0.0\n"
+    result = check(tmp_path, {BASE: base})
+    assert errors(result) == {("render-failed", BASE, 1)}
+    finding = only(result, "render-failed")
+    for directory in ALL_OVERLAYS:
+        assert directory in finding.message
+    assert "enable-helm" in finding.message and "enable-helm" in finding.as_json()["detail"]

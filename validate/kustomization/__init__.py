@@ -75,6 +75,7 @@ def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[
     broken = broken_by_cause | {d for d, k in kustomizations.items() if k.file in explaining_files}
 
     details: dict[str, str] = {}  # broken kustomization dir -> kustomize's text of a render it breaks
+    unexplained: dict[str, list[RenderResult]] = {}  # the same text from several renders: one cause
     located: dict[tuple[str, str | None, int | None, str], tuple[Finding, list[str], str]] = {}
     for result in renders:
         failure = next((f for f in result.findings if f.rule == "render-failed"), None)
@@ -91,7 +92,10 @@ def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[
             continue
         explained = errors.explain(failure.message, errors.Tree(inventory, loaded, result.directory))
         if not explained:
-            out.extend(result.findings)
+            where = errors.failing_kustomization(failure.message, kustomizations)
+            group = f"in {where}" if where and where != result.directory else \
+                failure.message.replace(result.directory, "\0")
+            unexplained.setdefault(group, []).append(result)
             continue
         result.findings = []
         for finding in explained:
@@ -101,6 +105,8 @@ def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[
             else:
                 located[key] = (finding, [result.directory], failure.message)
 
+    for results in unexplained.values():
+        out.extend(_shared_failure(results, repository))
     for cause in causes:
         if not covers_file(cause.finding.file or "") and not repository.renders_including(cause.directory,
                                                                                            rendered):
@@ -115,6 +121,28 @@ def diagnose(inventory: Inventory, loaded: dict[str, LoadedFile], renders: list[
                                  finding.severity, finding.object, None, finding.extra),
                          affected(repository, broken_renders), text))
     return out
+
+
+def _shared_failure(results: list[RenderResult], repository: Repository) -> list[Finding]:
+    """Renders that fail with the same text fail for one reason in what they share: one finding,
+    at the nearest kustomization they all include, naming them."""
+    kustomizations = repository.inventory.kustomizations
+    failure = next(f for f in results[0].findings if f.rule == "render-failed")
+    where = errors.failing_kustomization(failure.message, kustomizations)
+    if len(results) == 1 and (where is None or where == results[0].directory):
+        return list(results[0].findings)
+    shared = set.intersection(*(closure_dirs(r.directory, kustomizations) for r in results))
+    tops = [where] if where in shared else \
+        [d for d in shared if not any(d in kustomizations[other].includes for other in shared if other != d)]
+    if not tops:
+        return [f for r in results for f in r.findings]
+    top = kustomizations[sorted(tops)[0]]
+    for result in results:
+        result.findings = []
+    renders = sorted(r.directory for r in results)
+    message = (f"{failure.message} (kustomize fails while building {top.dir}: the cause is there or in what it"
+               f" includes){affected(repository, renders)}")
+    return [Finding("render-failed", message, top.file, 1, extra=(("detail", failure.message),))]
 
 
 def _with(finding: Finding, suffix: str, detail: str | None) -> Finding:

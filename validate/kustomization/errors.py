@@ -26,7 +26,7 @@ from typing import Any
 from validate.discover import Inventory, Kustomization, closure_dirs
 from validate.findings import Finding
 from validate.kustomization.tree import data_of, join
-from validate.load import Document, LoadedFile
+from validate.load import Document, LoadedFile, load_text
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
@@ -36,6 +36,7 @@ JSON_MISSING = re.compile(r"(?P<op>add|replace|remove|move|copy|test) operation 
 JSON_REMOVE = re.compile(r"error in (?P<op>remove) for path: '(?P<path>[^']*)': Unable to remove nonexistent key")
 JSON_TEST = re.compile(r"testing value (?P<path>\S+) failed")
 DUPLICATE = re.compile(r"may not add resource with an already registered id: " + _ID)
+RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
 REPLACEMENT_SOURCE = re.compile(r"nothing selected by (?P<sel>\S+?):(?P<field>\S+)")
 
 
@@ -63,6 +64,17 @@ class ResId:
         return f"{self.kind} {self.name!r}"
 
 
+@dataclass
+class Patch:
+    """One patch of a kustomization: a file, or inline text with positions in the kustomization."""
+
+    kustomization: Kustomization
+    file: str  # the patch file, or the kustomization file for an inline patch
+    selector: dict[str, Any] | None
+    documents: list[Document]
+    entry: tuple[int, int] | None = None  # an inline patch's position, when its lines cannot be told
+
+
 class Tree:
     """The kustomizations and files one failed render reads."""
 
@@ -80,22 +92,51 @@ class Tree:
         loaded = self.loaded.get(rel)
         return [d for d in loaded.documents if d.data is not None] if loaded else []
 
-    def patch_files(self) -> Iterator[tuple[Kustomization, tuple[str | int, ...], str, dict[str, Any] | None]]:
-        """(kustomization, path of the entry, patch file, target selector) of every patch file."""
+    def patches(self) -> Iterator[Patch]:
+        """Every patch of the tree: files, and inline patches placed on the kustomization's lines."""
         for kustomization in self.kustomizations():
             data = data_of(kustomization)
             for field in ("patches", "patchesJson6902"):
                 for index, entry in enumerate(_list(data.get(field))):
-                    if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                    if not isinstance(entry, dict):
+                        continue
+                    selector = entry.get("target") if isinstance(entry.get("target"), dict) else None
+                    if isinstance(entry.get("path"), str):
                         target = join(kustomization.dir, entry["path"])
-                        selector = entry.get("target") if isinstance(entry.get("target"), dict) else None
                         if target is not None:
-                            yield kustomization, (field, index, "path"), target, selector
+                            yield Patch(kustomization, target, selector, self.documents(target))
+                    elif isinstance(entry.get("patch"), str):
+                        yield self._inline(kustomization, (field, index, "patch"), entry["patch"], selector)
             for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
                 if isinstance(entry, str) and "\n" not in entry:
                     target = join(kustomization.dir, entry)
                     if target is not None:
-                        yield kustomization, ("patchesStrategicMerge", index), target, None
+                        yield Patch(kustomization, target, None, self.documents(target))
+                elif isinstance(entry, str):
+                    yield self._inline(kustomization, ("patchesStrategicMerge", index), entry, None)
+
+    def _inline(self, kustomization: Kustomization, path: tuple[str | int, ...], text: str,
+                selector: dict[str, Any] | None) -> Patch:
+        """An inline patch, its positions moved to where a block scalar's lines stand in the file."""
+        document = kustomization.document
+        start = document.position(path) if document is not None else None
+        parsed = load_text(text, kustomization.file)
+        if start is None or not parsed.ok:
+            return Patch(kustomization, kustomization.file, selector, [], start)
+        lines = (self.loaded[kustomization.file].text or "").splitlines() if kustomization.file in self.loaded \
+            else []
+        header = lines[start[0] - 1] if 0 < start[0] <= len(lines) else ""
+        block = header.rstrip().split("#")[0].rstrip().endswith(("|", "|-", "|+", ">", ">-", ">+"))
+        if not block:  # a quoted or plain scalar: no line of its own, the entry's line stands for all
+            return Patch(kustomization, kustomization.file, selector, [], start)
+        moved = []
+        for parsed_document in parsed.documents:
+            indent = len(lines[start[0]]) - len(lines[start[0]].lstrip()) if start[0] < len(lines) else 0
+            positions = {key: (line + start[0], column + indent) for key, (line, column)
+                         in parsed_document.positions.items()}
+            moved.append(Document(kustomization.file, parsed_document.index, parsed_document.data,
+                                  parsed_document.line + start[0], parsed_document.column + indent, positions))
+        return Patch(kustomization, kustomization.file, selector, moved, start)
 
     def resource_documents(self, directory: str | None = None) -> Iterator[Document]:
         """The objects of the resource files the render (or ``directory``'s part of it) reads."""
@@ -115,6 +156,12 @@ class Tree:
                             yield document
 
 
+def failing_kustomization(message: str, kustomizations: dict[str, Kustomization]) -> str | None:
+    """The innermost kustomization directory kustomize was building when it failed, if it says."""
+    found = [path.rstrip("/") or "." for path in RECURSED.findall(message)]
+    return found[-1] if found and found[-1] in kustomizations else None
+
+
 def explain(message: str, tree: Tree) -> list[Finding]:
     """Findings at the root cause of kustomize's ``message``; empty when it cannot be placed."""
     for parser in PARSERS:
@@ -131,10 +178,11 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
     wanted = ResId.parse(match.group("id"))
     if wanted is None:
         return
-    for kustomization, _, patch_file, selector in tree.patch_files():
-        if selector is not None:
+    for patch in tree.patches():
+        kustomization, patch_file = patch.kustomization, patch.file
+        if patch.selector is not None:
             continue
-        for document in tree.documents(patch_file):
+        for document in patch.documents:
             data = document.data
             if not isinstance(data, dict) or data.get("kind") != wanted.kind or _name(data) != wanted.name:
                 continue
@@ -160,8 +208,9 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
         return
     pointer = match.group("path")
     op_name = match.groupdict().get("op") or "test"
-    for kustomization, _, patch_file, selector in tree.patch_files():
-        documents = tree.documents(patch_file)
+    for patch in tree.patches():
+        kustomization, patch_file, selector, documents = patch.kustomization, patch.file, patch.selector, \
+            patch.documents
         if len(documents) != 1 or not isinstance(documents[0].data, list):
             continue
         document = documents[0]
