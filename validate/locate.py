@@ -9,21 +9,12 @@ then the finding lands in the patch file. Otherwise it lands on the object, sayi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from validate.kustomization import attribution
-from validate.load import Document, LoadedFile, Path_
-from validate.render import RenderedObject
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str | None
-    line: int | None
-    column: int | None
-    note: str = ""  # appended to the message when the value is not where the user wrote it
+from validate.load import LoadedFile
+from validate.model import Document, FieldPath, Location, RenderedObject
 
 
 class Locator:
@@ -43,7 +34,7 @@ class Locator:
         loaded = self.loaded.get(rel)
         return [d for d in loaded.documents if isinstance(d.data, dict)] if loaded else []
 
-    def locate(self, obj: RenderedObject, path: Path_) -> Location:
+    def locate(self, obj: RenderedObject, path: FieldPath) -> Location:
         path = tuple(path)
         document = self.source_document(obj)
         set_by = attribution.locate(obj.transformed_in, obj.data, document, path, self.loaded)
@@ -89,7 +80,7 @@ class Locator:
                         return Location(obj.generated_in, position[0], position[1])
         return Location(obj.generated_in, document.line, document.column)
 
-    def _in_patch(self, obj: RenderedObject, path: Path_, source: Document | None = None) -> Location | None:
+    def _in_patch(self, obj: RenderedObject, path: FieldPath, source: Document | None = None) -> Location | None:
         """The patch file and line that set ``path`` on ``obj``, if a patch did."""
         if not path:
             return None
@@ -110,7 +101,7 @@ class Locator:
         return found
 
     def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
-                        path: Path_, source: Document | None = None) -> tuple[str, int, int] | None:
+                        path: FieldPath, source: Document | None = None) -> tuple[str, int, int] | None:
         for document in self._objects(rel):
             patch = document.data
             if "op" in patch or isinstance(patch, list):
@@ -141,7 +132,7 @@ class Locator:
         return None
 
 
-def _value_at(data: Any, path: Path_) -> Any:
+def _value_at(data: Any, path: FieldPath) -> Any:
     for part in path:
         if isinstance(data, dict):
             data = data.get(part)

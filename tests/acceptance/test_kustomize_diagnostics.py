@@ -14,7 +14,7 @@ import pytest
 
 from tests.acceptance.kustomize_layout import BASE_KUSTOMIZATION, DEPLOYMENT, LAYOUT, line_of, overlay, write
 from tests.conftest import validate_tree
-from validate.findings import Finding, Severity
+from validate.model import Finding, Severity
 from validate.pipeline import Result
 
 PROD = "overlays/prod/web/kustomization.yaml"

@@ -27,15 +27,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validate.discover import Inventory, closure_dirs
-from validate.findings import Finding, Severity
 from validate.kustomization import errors, noop, static
 from validate.kustomization.tree import Repository, affected, normalise, original_path
 from validate.load import LoadedFile
+from validate.model import Finding, Severity
 from validate.render import RenderResult
 
 if TYPE_CHECKING:
-    from validate.config import Config
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Config
 
 # Stage findings that already say why a kustomization cannot be read.
 _EXPLAINING_PREFIXES = ("load-", "schema-", "discover-")
@@ -205,13 +205,13 @@ def name_environments(findings: list[Finding], config: Config) -> list[Finding]:
     """A finding in a shared file (a base, a component) seen through the renders of several
     environments is one problem: it names the environments where it matters (those where its
     configured severity is the highest), so that the merge of identical findings leaves one."""
-    from validate.rules import environment_of
+    from validate.environments import environment_of
 
     seen: dict[tuple[Any, ...], dict[str, Severity]] = {}
     for finding in findings:
-        if finding.render is None or finding.file is None or environment_of(config, finding.file) is not None:
+        if finding.render is None or finding.file is None or environment_of(config.environments, finding.file) is not None:
             continue
-        environment = environment_of(config, finding.render)
+        environment = environment_of(config.environments, finding.render)
         severity = config.severity(finding.rule, finding.severity, environment)
         if environment is not None and severity is not None:
             key = (finding.rule, finding.file, finding.line, finding.column, finding.message)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from validate.load import Document, LoadedFile, Path_
+from validate.load import LoadedFile
+from validate.model import Document, FieldPath
 
 LABELS = ("labels", "commonLabels")
 
 
 def locate(transformed_in: list[tuple[str, str]], rendered: dict[str, Any], source: Document | None,
-           path: Path_, loaded: dict[str, LoadedFile]) -> tuple[str, int, int, str] | None:
+           path: FieldPath, loaded: dict[str, LoadedFile]) -> tuple[str, int, int, str] | None:
     """(file, line, column, transformer field) of the kustomization entry that set ``path``, if one did.
 
     ``source`` is the object's document in its resource file. Nothing is claimed when the source
@@ -45,8 +46,8 @@ def locate(transformed_in: list[tuple[str, str]], rendered: dict[str, Any], sour
     return found
 
 
-def _candidates(data: dict[str, Any], transformer: str, path: Path_, value: Any,
-                rendered: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
+def _candidates(data: dict[str, Any], transformer: str, path: FieldPath, value: Any,
+                rendered: dict[str, Any]) -> Iterator[tuple[FieldPath, str]]:
     last = path[-1]
     if transformer == "ImageTagTransformer" and last == "image" and isinstance(value, str):
         yield from _image_entries(data, value)
@@ -76,7 +77,7 @@ def _candidates(data: dict[str, Any], transformer: str, path: Path_, value: Any,
                 yield ("replicas", index, "count"), "replicas"
 
 
-def _image_entries(data: dict[str, Any], image: str) -> Iterator[tuple[Path_, str]]:
+def _image_entries(data: dict[str, Any], image: str) -> Iterator[tuple[FieldPath, str]]:
     name, _, digest = image.partition("@")
     tag = None
     if name.rfind(":") > name.rfind("/"):
@@ -97,7 +98,7 @@ def _image_entries(data: dict[str, Any], image: str) -> Iterator[tuple[Path_, st
                 yield (field, index, "newName"), field
 
 
-def _label_entries(data: dict[str, Any], key: str, value: Any) -> Iterator[tuple[Path_, str]]:
+def _label_entries(data: dict[str, Any], key: str, value: Any) -> Iterator[tuple[FieldPath, str]]:
     common = data.get("commonLabels")
     if isinstance(common, dict) and key in common and str(common[key]) == str(value):
         yield ("commonLabels", key), "commonLabels"
@@ -111,7 +112,7 @@ def _label_entries(data: dict[str, Any], key: str, value: Any) -> Iterator[tuple
 _MISSING = object()
 
 
-def _get(data: Any, path: Path_) -> Any:
+def _get(data: Any, path: FieldPath) -> Any:
     current = data
     for part in path:
         if isinstance(current, dict) and part in current:

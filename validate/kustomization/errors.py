@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from validate.discover import Inventory, Kustomization, closure_dirs
-from validate.findings import Finding
 from validate.kustomization.tree import data_of, join
-from validate.load import Document, LoadedFile, load_text
+from validate.load import LoadedFile, load_text
+from validate.model import Document, Finding
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")

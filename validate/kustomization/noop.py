@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from validate.discover import Kustomization, closure_dirs, closure_files
-from validate.findings import Finding, Severity
 from validate.kustomization.tree import Repository, data_of
+from validate.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from validate.render import RenderedObject, RenderResult
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import RenderedObject
+    from validate.render import RenderResult
 
 
 @dataclass
@@ -297,12 +298,10 @@ def _empty(scope: Scope) -> Iterator[Finding]:
 # --- Argo CD ---------------------------------------------------------------------------------------------
 
 def _argo_overrides(ctx: Context, repository: Repository, covered: set[str]) -> Iterator[Finding]:
-    from validate import argocd
-
     kustomizations = ctx.inventory.kustomizations
     reported: set[tuple[str, str, str]] = set()
-    for app in argocd.applications(ctx):
-        for where, directory, _ in argocd.synced_directories(app, ctx):
+    for app in ctx.applications:
+        for where, directory, _ in ctx.synced_directories(app):
             kustomization = kustomizations.get(directory)
             if kustomization is None or directory not in covered:
                 continue

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from validate.discover import Kustomization
-from validate.findings import Finding, Severity
 from validate.kustomization.tree import Entry, Repository, data_of, entries, join
+from validate.model import Finding, Severity
 
 # Field -> (modern replacement, what to do), as `kustomize edit fix` rewrites them.
 DEPRECATED = {

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from validate.discover import KUSTOMIZATION_NAMES, Inventory, Kustomization, closure_dirs
-from validate.load import Document, Path_
+from validate.model import Document, FieldPath
 
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|gh:|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=",
                     re.I)
@@ -34,7 +34,7 @@ class Entry:
 
     kustomization: Kustomization
     field: str  # resources, components, patches, configMapGenerator, ...
-    path: Path_  # of the value inside the kustomization document
+    path: FieldPath  # of the value inside the kustomization document
     value: str  # as written
     target: str | None  # repository-relative, None when it leaves the repository
 
@@ -79,7 +79,7 @@ def entries(kustomization: Kustomization) -> Iterator[Entry]:
     data = data_of(kustomization)
     directory = kustomization.dir
 
-    def entry(field: str, path: Path_, value: str) -> Entry:
+    def entry(field: str, path: FieldPath, value: str) -> Entry:
         return Entry(kustomization, field, path, value, join(directory, value))
 
     for field in ("resources", "bases", "components"):
@@ -198,7 +198,7 @@ def affected(repository: Repository, renders: list[str]) -> str:
 
 # --- what kustomize's decoder sees ---------------------------------------------------------------
 
-def normalise(data: Any, known: frozenset[str] | set[str]) -> tuple[Any, dict[Path_, Path_]]:
+def normalise(data: Any, known: frozenset[str] | set[str]) -> tuple[Any, dict[FieldPath, FieldPath]]:
     """``data`` as Go's case-insensitive decoder reads it, and a map from the new paths to the old.
 
     Keys that differ only in case from a field name kustomize knows (``known``) take that name;
@@ -206,9 +206,9 @@ def normalise(data: Any, known: frozenset[str] | set[str]) -> tuple[Any, dict[Pa
     (labels, annotations, generator literals) are left alone.
     """
     by_lower = {name.lower(): name for name in known}
-    renamed: dict[Path_, Path_] = {}
+    renamed: dict[FieldPath, FieldPath] = {}
 
-    def walk(value: Any, new: Path_, old: Path_, free: bool) -> Any:
+    def walk(value: Any, new: FieldPath, old: FieldPath, free: bool) -> Any:
         if isinstance(value, dict):
             out: dict[Any, Any] = {}
             for key, item in value.items():
@@ -237,7 +237,7 @@ def normalise(data: Any, known: frozenset[str] | set[str]) -> tuple[Any, dict[Pa
     return walk(data, (), (), False), renamed
 
 
-def original_path(path: Path_, renamed: dict[Path_, Path_]) -> Path_:
+def original_path(path: FieldPath, renamed: dict[FieldPath, FieldPath]) -> FieldPath:
     """The path in the file of a path of :func:`normalise`'s output."""
     path = tuple(path)
     for end in range(len(path), 0, -1):
@@ -246,6 +246,6 @@ def original_path(path: Path_, renamed: dict[Path_, Path_]) -> Path_:
     return path
 
 
-def position(document: Document, path: Path_) -> tuple[int, int]:
+def position(document: Document, path: FieldPath) -> tuple[int, int]:
     exact = document.position(path)
     return exact if exact is not None else document.nearest(path)[1]
