@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 
 from validate.load import load_file
-from validate.model import Config, Limits, ToolError
+from validate.model import ChildLimits, Config, Limits, ToolError, WalkLimits
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
 
@@ -39,6 +39,8 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "buildOptions": {"type": "string"},
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+                "memoryLimitMiB": {"type": "integer", "minimum": 128, "maximum": 1048576},
+                "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
         "limits": {
@@ -47,6 +49,8 @@ _SCHEMA: dict[str, Any] = {
                 "maxFileBytes": {"type": "integer", "minimum": 1},
                 "maxDocuments": {"type": "integer", "minimum": 1},
                 "maxDepth": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "maxWalkFiles": {"type": "integer", "minimum": 1},
+                "maxWalkBytes": {"type": "integer", "minimum": 1},
             },
         },
         "rules": {
@@ -110,11 +114,15 @@ def _parse(root: Path, path: Path) -> Config:
         skip_kinds=list(data.get("skipKinds", [])),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
+        child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),
+                                 cpu_seconds=kustomize.get("cpuLimitSeconds", ChildLimits.cpu_seconds)),
         limits=Limits(
             max_file_bytes=limits.get("maxFileBytes", Limits.max_file_bytes),
             max_documents=limits.get("maxDocuments", Limits.max_documents),
             max_depth=limits.get("maxDepth", Limits.max_depth),
         ),
+        walk_limits=WalkLimits(files=limits.get("maxWalkFiles", WalkLimits.files),
+                               bytes=limits.get("maxWalkBytes", WalkLimits.bytes)),
         rules=dict(data.get("rules", {})),
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),

@@ -16,9 +16,10 @@ line that holds ``image:``.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,12 +139,14 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
     try:
         documents = list(builder.documents(text))
     except _Abort as abort:
-        return LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line, abort.column)])
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line,
+                                                                           abort.column)]))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}", rel, line, column)])
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}",
+                                                                           rel, line, column)]))
     except yaml.reader.ReaderError as error:  # control characters: a position, no mark
         position = error.position if isinstance(error.position, int) else 0
         if _Parser is not None:  # libyaml counts bytes of the UTF-8 text, pure Python characters
@@ -159,8 +162,35 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
                                                       f" #x{character:04x}: {error.reason}", rel, line, column)])
     except yaml.YAMLError as error:
         message = " ".join(str(error).split())
-        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel, None)])
-    return LoadedFile(rel, documents, builder.findings)
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel,
+                                                                           None)]))
+    return _as_git_counts(text, LoadedFile(rel, documents, builder.findings))
+
+
+# YAML breaks lines at a lone CR, NEL, LS and PS too; git, GitHub, SARIF viewers and editors'
+# "go to line" count only LF. Found by fuzzing: a file of lone CRs had its findings on lines past
+# its end, where a code-scanning annotation has nowhere to stand.
+_YAML_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
+    """``loaded`` with every line number counted as git counts lines (LF only)."""
+    if not _ODD_BREAK.search(text):
+        return loaded
+    lines = [1]  # YAML's line index -> git's line number
+    for match in _YAML_BREAK.finditer(text):
+        lines.append(lines[-1] + (1 if match.group().endswith("\n") else 0))
+
+    def git_line(line: int) -> int:
+        return lines[min(line, len(lines)) - 1]
+
+    for document in loaded.documents:
+        document.line = git_line(document.line)
+        document.positions = {path: (git_line(line), column) for path, (line, column) in document.positions.items()}
+    loaded.findings = [replace(finding, line=git_line(finding.line)) if finding.line else finding
+                       for finding in loaded.findings]
+    return loaded
 
 
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:

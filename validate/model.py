@@ -173,6 +173,28 @@ class Limits:
     max_nodes_per_document: int = 1_000_000  # after alias expansion
 
 
+@dataclass(frozen=True)
+class ChildLimits:
+    """What one child process (kustomize, git) may use. The defaults are far above any real render
+    and far below a build machine: four parallel renders at the cap fit in 8 GiB."""
+
+    memory_mib: int = 2048
+    cpu_seconds: int = 120
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mib * 2**20
+
+
+@dataclass(frozen=True)
+class WalkLimits:
+    """How much of a folder the walk looks at before it stops with an error: a repository of
+    manifests is far smaller; a home folder, a temporary folder or ``/`` is far larger."""
+
+    files: int = 50_000  # files and folders
+    bytes: int = 2 * 2**30  # their total size
+
+
 @dataclass
 class Config:
     root: Path
@@ -182,7 +204,9 @@ class Config:
     skip_kinds: list[str] = field(default_factory=list)
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
+    child_limits: ChildLimits = field(default_factory=ChildLimits)  # every kustomize (or git) process
     limits: Limits = field(default_factory=Limits)
+    walk_limits: WalkLimits = field(default_factory=WalkLimits)
     rules: dict[str, str] = field(default_factory=dict)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)

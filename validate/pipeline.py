@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, environments, lint, load, registry, render, rules, schema
+from validate import apivalidation, discover, environments, lint, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
@@ -23,7 +23,7 @@ from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
-from validate.model import Checked, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -43,6 +43,8 @@ class Options:
     changed_since: str | None = None  # a git revision: check what changed since it
     use_cache: bool = True
     cache_dir: Path | None = None
+    child_memory_mib: int | None = None  # overrides kustomize.memoryLimitMiB
+    child_cpu_seconds: int | None = None  # overrides kustomize.cpuLimitSeconds
 
 
 @dataclass
@@ -62,9 +64,21 @@ def find_root(start: Path) -> Path:
     return folder
 
 
+def implicit_root() -> Path:
+    """The repository the working directory is in, when no path is given. Outside any git
+    repository there is no telling where the repository ends, and a walk of everything below a
+    home, temporary or root folder is not a check of anything: refused (exit 2)."""
+    cwd = Path.cwd()
+    root = find_root(cwd)
+    if not (root / ".git").exists():
+        raise ToolError(f"{cwd} is not inside a git repository: give the folder to check"
+                        " (gitops-validate PATH) to check a folder that is not one")
+    return root
+
+
 def run(options: Options) -> Run:
     started = time.perf_counter()
-    targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
+    targets = [p.resolve() for p in options.paths] or [implicit_root()]
     for target in targets:
         if not target.exists():
             raise ToolError(f"{target}: no such file or directory")
@@ -80,7 +94,7 @@ def run(options: Options) -> Run:
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
 
-    files, findings = discover.walk(root, config.ignore)
+    files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
@@ -108,11 +122,13 @@ def run(options: Options) -> Run:
         pending = None
         if inventory.rendered:
             kubectl = render.find_kubectl()
+            limits = child_limits(config, options)
             if checked_dirs:
-                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
+                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None, limits=limits)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
-                                        [d for d in inventory.rendered if d not in checked])
+                                        [d for d in inventory.rendered if d not in checked],
+                                        limits=limits, load_limits=config.limits)
         yamllint_config = lint.lint_config(root)
         for rel, loaded_file in loaded.items():
             if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
@@ -122,6 +138,8 @@ def run(options: Options) -> Run:
     checked_renders = [r for r in renders if r.directory in checked]
 
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
+    if cache is not None and cache.warning:
+        findings.append(Finding("cache-unwritable", cache.warning, severity=Severity.WARNING))
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
@@ -137,6 +155,7 @@ def run(options: Options) -> Run:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
+    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
     # Render failures at their root cause, once each; explained renders lose their own finding.
     failed: set[str] = set()
@@ -151,6 +170,12 @@ def run(options: Options) -> Run:
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+
+
+def child_limits(config: Config, options: Options) -> ChildLimits:
+    """The configured limits of every child process, with the command line's overrides."""
+    return ChildLimits(memory_mib=options.child_memory_mib or config.child_limits.memory_mib,
+                       cpu_seconds=options.child_cpu_seconds or config.child_limits.cpu_seconds)
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:
