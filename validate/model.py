@@ -85,7 +85,7 @@ class Finding:
         return (self.file or "~", self.line or 0, self.column or 0, self.rule, self.message, self.render or "")
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,
@@ -95,6 +95,14 @@ class Finding:
             "object": self.object.as_json() if self.object else None,
             "render": self.render,
         }
+        # Optional keys: the tool's original text behind the message, and other places of the same cause.
+        detail = [value for key, value in self.extra if key == "detail"]
+        if detail:
+            out["detail"] = detail[0]
+        related = [value for key, value in self.extra if key == "related"]
+        if related:
+            out["related"] = related
+        return out
 
 
 class ToolError(Exception):

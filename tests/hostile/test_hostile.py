@@ -406,7 +406,7 @@ spec:
                                                            "kind: Component\ncomponents: [../a]\n"}),
          E(1, [("discover-include-cycle", "b/kustomization.yaml", 3)])),
     Case("patch-file-missing", files(app(extra="patches:\n- path: missing.yaml\n")),
-         E(1, [("render-failed", "app/kustomization.yaml", 1)])),
+         E(1, [("kustomize-missing-path", "app/kustomization.yaml", 5)])),
     Case("resource-is-etc-passwd", files(app("[cm.yaml, /etc/passwd]")),
          E(1, [("discover-outside-reference", "app/kustomization.yaml", 3)])),
     Case("resource-dot-dot-outside", dot_dot_out, E(1, [("discover-outside-reference", "kustomization.yaml", 4)])),
