@@ -91,6 +91,21 @@ class Config:
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
 
+    def setting(self, rule: str, environment: str | None = None) -> str | None:
+        """What the configuration says about ``rule`` (``error`` ... ``off``), None when it says nothing."""
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        profile = self.profiles.get(profile_name or "", {})
+        for settings in (profile, self.rules):
+            chosen = _most_specific(settings, rule)
+            if chosen is not None:
+                return chosen
+        return None
+
+    def names(self, rule: str, environment: str | None = None) -> bool:
+        """True when the configuration names ``rule`` in full (not through a prefix) for ``environment``."""
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        return rule in self.profiles.get(profile_name or "", {}) or rule in self.rules
+
     def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
         """The configured severity of ``rule`` (None when turned off).
 
@@ -98,13 +113,10 @@ class Config:
         names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
         setting wins.
         """
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        profile = self.profiles.get(profile_name or "", {})
-        for settings in (profile, self.rules):
-            chosen = _most_specific(settings, rule)
-            if chosen is not None:
-                return None if chosen == "off" else Severity.parse(chosen)
-        return default
+        chosen = self.setting(rule, environment)
+        if chosen is None:
+            return default
+        return None if chosen == "off" else Severity.parse(chosen)
 
 
 def _most_specific(settings: dict[str, str], rule: str) -> str | None:
