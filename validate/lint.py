@@ -191,7 +191,6 @@ class Linter:
 def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Linter | None:
     """The style rules this run applies, or None when the repository asks for none (see the module doc)."""
     import yamllint.rules
-
     from yamllint.config import YamlLintConfig
 
     environments = {None, *environments}
