@@ -15,8 +15,10 @@ line that holds ``image:``.
 
 from __future__ import annotations
 
+import marshal
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +172,15 @@ def load_bytes(raw: bytes, rel: str, limits: Limits = Limits()) -> LoadedFile:
     return loaded
 
 
+# From this size on, a stream of many documents is parsed in two halves, one in a forked child.
+PARALLEL_MIN_CHARS = 1 << 20
+
+
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    if len(text) >= PARALLEL_MIN_CHARS:
+        halves = _load_halves(text, rel, limits)
+        if halves is not None:
+            return halves
     builder = _Builder(rel, limits)
     try:
         documents = list(builder.documents(text))
@@ -198,6 +208,71 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
         message = " ".join(str(error).split())
         return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel, None)])
     return LoadedFile(rel, documents, builder.findings)
+
+
+def _document_boundary(text: str, start: int) -> int | None:
+    """The offset of the first ``---`` line at or after ``start``: a document marker, which no scalar
+    can contain, so the text before it and the text from it on are streams of their own."""
+    at = start
+    while True:
+        at = text.find("\n---", at)
+        if at < 0:
+            return None
+        after = text[at + 4: at + 5]
+        if after in ("", "\n", "\r", " ", "\t"):
+            return at + 1
+        at += 4
+
+
+def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
+    """A large multi-document stream parsed on two cores: the second half in a forked child that
+    sends back plain data. None whenever that cannot give exactly what one pass gives: no second
+    core, other threads running (forking them is unsafe), no document marker to split at, or any
+    finding in either half (the one-pass parse then reports it, worded and placed as usual)."""
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+        return None
+    split = _document_boundary(text, len(text) // 2)
+    if split is None:
+        return None
+    first_line = text.count("\n", 0, split) + 1
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse the second half, send it, never return into the caller
+        code = 1
+        try:
+            os.close(read_end)
+            tail = _Builder(rel, limits, first_line)
+            documents = list(tail.documents(text[split:]))
+            if not tail.findings:
+                payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions)
+                                                        for d in documents]))
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+                code = 0
+        except BaseException:  # noqa: BLE001 - any failure means: parse it in one pass
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    head: list[Document] | None = None
+    try:
+        builder = _Builder(rel, limits)
+        try:
+            head = list(builder.documents(text[:split]))
+        except (_Abort, yaml.YAMLError):
+            head = None
+        with os.fdopen(read_end, "rb") as source:
+            payload = source.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if head is None or builder.findings or status != 0 or not payload:
+        return None
+    started, documents = marshal.loads(payload)
+    if builder.started + started > limits.max_documents:
+        return None
+    offset = builder.started
+    return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions)
+                                   for index, data, line, column, positions in documents], [])
 
 
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
@@ -286,9 +361,11 @@ _NO_KEY = object()
 class _Builder:
     """Turns libyaml events into plain Python data plus a position index, iteratively."""
 
-    def __init__(self, rel: str, limits: Limits):
+    def __init__(self, rel: str, limits: Limits, first_line: int = 1):
         self.rel = rel
         self.limits = limits
+        self.first_line = first_line  # the line number of the text's first line in its file
+        self.started = 0  # documents begun
         self.findings: list[Finding] = []
         self.done: list[Document] = []
         self.max_nodes = limits.max_nodes_per_document
@@ -306,6 +383,7 @@ class _Builder:
         alias_event, mapping_start = yaml.AliasEvent, yaml.MappingStartEvent
         document_start, document_end = yaml.DocumentStartEvent, yaml.DocumentEndEvent
         attach = self._attach
+        first_line = self.first_line
         try:
             while True:
                 event: Any = parser.get_event()
@@ -313,7 +391,7 @@ class _Builder:
                 # The most frequent events first: scalars, then the ends and starts of collections.
                 if kind is scalar_event:
                     start: Any = event.start_mark  # libyaml's marks and PyYAML's differ in type only
-                    mark = (start.line + 1, start.column + 1)
+                    mark = (start.line + first_line, start.column + 1)
                     tag = event.tag
                     if tag is not None and tag != "!" and tag not in _STANDARD_TAGS:
                         raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
@@ -328,7 +406,7 @@ class _Builder:
                     continue
                 if kind is mapping_end or kind is sequence_end:
                     start = event.start_mark
-                    mark = (start.line + 1, start.column + 1)
+                    mark = (start.line + first_line, start.column + 1)
                     frame = stack.pop()
                     if frame.merges:
                         for merged in reversed(frame.merges):
@@ -350,11 +428,12 @@ class _Builder:
                 end: Any = event.end_mark
                 if kind is document_start:
                     index += 1
+                    self.started = index + 1
                     if index >= self.limits.max_documents:
                         raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
-                                     " documents in one file", start.line + 1)
+                                     " documents in one file", start.line + first_line)
                     anchors, open_anchors, positions, root = {}, set(), {}, None
-                    root_mark = (end.line + 1, end.column + 1)
+                    root_mark = (end.line + first_line, end.column + 1)
                     continue
                 if kind is document_end:
                     if root is not None:
@@ -364,7 +443,7 @@ class _Builder:
                     continue
                 if isinstance(event, yaml.StreamStartEvent):
                     continue
-                mark = (start.line + 1, start.column + 1)
+                mark = (start.line + first_line, start.column + 1)
 
                 if kind is alias_event:
                     if event.anchor in open_anchors:
