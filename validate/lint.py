@@ -25,9 +25,8 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,17 +69,26 @@ def config_text(root: Path) -> str:
     Read through our own loader first: a broken file is one line of error, and ``extends`` may name
     a built-in configuration or a file inside the repository, never one elsewhere on the machine.
     """
-    from yamllint.config import YamlLintConfig, YamlLintConfigError
+    from yamllint.config import YamlLintConfigError
 
     name = config_file(root)
     if name is None:
         return "extends: default"
     try:
         text = _checked_text(root, root / name, name, depth=0)
-        YamlLintConfig(content=text)
+        _parsed(text)
     except (YamlLintConfigError, OSError, yaml.YAMLError) as error:
         raise ToolError(f"{name}: invalid yamllint configuration: {' '.join(str(error).split())}") from None
     return text
+
+
+@lru_cache(maxsize=8)
+def _parsed(text: str) -> YamlLintConfig:
+    """yamllint's configuration object for ``text``, made once: making one compiles every rule's
+    ignore patterns and reads the configurations it extends."""
+    from yamllint.config import YamlLintConfig
+
+    return YamlLintConfig(content=text)
 
 
 def lint_config(root: Path) -> YamlLintConfig:
@@ -89,9 +97,7 @@ def lint_config(root: Path) -> YamlLintConfig:
     Read through our own loader first: a broken file is one line of error, and ``extends`` may name
     a built-in configuration or a file inside the repository, never one elsewhere on the machine.
     """
-    from yamllint.config import YamlLintConfig
-
-    return YamlLintConfig(content=config_text(root))
+    return _parsed(config_text(root))
 
 
 def _checked_text(root: Path, path: Path, name: str, depth: int) -> str:
@@ -160,9 +166,7 @@ class Linter:
 
     def base(self) -> YamlLintConfig:
         if self._base is None:
-            from yamllint.config import YamlLintConfig
-
-            self._base = YamlLintConfig(content=self.text)
+            self._base = _parsed(self.text)
         return self._base
 
     def rules_for(self, rel: str, environment: str | None) -> frozenset[str]:
@@ -191,7 +195,6 @@ class Linter:
 def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Linter | None:
     """The style rules this run applies, or None when the repository asks for none (see the module doc)."""
     import yamllint.rules
-    from yamllint.config import YamlLintConfig
 
     environments = {None, *environments}
     every = sorted(yamllint.rules._RULES)
@@ -203,7 +206,7 @@ def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Lint
         # (yamllint-*) turns on the rules yamllint's default configuration enables, a rule named in
         # full any rule.
         text = "extends: default\nrules:\n" + "".join(f"  {rule}: enable\n" for rule in every)
-        defaults = {rule for rule, value in YamlLintConfig("extends: default").rules.items() if value is not False}
+        defaults = {rule for rule, value in _parsed("extends: default").rules.items() if value is not False}
     on: dict[str | None, frozenset[str]] = {}
     for environment in environments:
         chosen = set()
@@ -218,7 +221,7 @@ def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Lint
     if not any(on.values()):
         return None
     if has_file:  # only what the yamllint configuration enables somewhere
-        enabled = {rule for rule, value in YamlLintConfig(content=text).rules.items() if value is not False}
+        enabled = {rule for rule, value in _parsed(text).rules.items() if value is not False}
         on = {environment: rules & enabled for environment, rules in on.items()}
         if not any(on.values()):
             return None
@@ -237,8 +240,14 @@ def lint_files(linter: Linter, items: list[tuple[str, str, frozenset[str]]], job
     # Files of similar size in each share: deal them out round-robin, largest first.
     order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
     shares = [[items[i] for i in order[k::workers]] for k in range(workers)]
+    from concurrent.futures import ProcessPoolExecutor  # here: importing it costs more than most runs lint
+    from multiprocessing import get_context
+
     # forkserver: the render stage runs threads, and forking a threaded process is unsafe.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        results = list(pool.map(_lint_share, [linter] * workers, shares))
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+            results = list(pool.map(_lint_share, [linter] * workers, shares))
+    except (OSError, RuntimeError):  # no worker processes here (no /dev/shm, a process limit): one core
+        return linter.lint(items)
     rank = {rel: index for index, (rel, _, _) in enumerate(items)}
     return sorted((f for result in results for f in result), key=lambda f: rank.get(f.file or "", 0))
