@@ -134,3 +134,14 @@ def test_a_problem_in_either_half_is_reported_as_by_the_one_pass_parse() -> None
                  good + "---\nb: !custom x\n"):                  # refused tag in the second half
         mode, same, same_halves, _, findings = _halves(text)
         assert (same, same_halves, findings) == ("True", "True", "1"), text[-40:]
+
+
+def test_lines_are_counted_as_git_counts_them_whatever_the_line_breaks() -> None:
+    """YAML also breaks lines at a lone CR, NEL, LS and PS; git, GitHub and SARIF count LF only.
+    Found by `make fuzz`: a file of lone CRs had its findings on lines past its end."""
+    loaded = load_bytes(b"# comment\r\r\r\r\ra: 1\nb: [\n", "x.yaml")
+    assert [(f.rule, f.line) for f in loaded.findings] == [("load-syntax", 3)]
+    loaded = load_bytes("a: 1\u2028b: 2\x85c: 3\nd: {e: 1}\n".encode(), "x.yaml")
+    assert loaded.findings == [] and loaded.documents[0].position(("d", "e")) == (2, 5)
+    crlf = load_bytes(b"a: 1\r\nb:\r\n  c: [\r\n", "x.yaml")
+    assert [f.line for f in crlf.findings] == [4]

@@ -7,14 +7,13 @@ silently ignored setting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from validate.findings import Severity, ToolError
-from validate.load import Limits, load_file
+from validate.load import load_file
+from validate.model import ChildLimits, Config, Limits, ToolError, WalkLimits
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
 
@@ -40,6 +39,8 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "buildOptions": {"type": "string"},
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+                "memoryLimitMiB": {"type": "integer", "minimum": 128, "maximum": 1048576},
+                "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
         "limits": {
@@ -48,6 +49,8 @@ _SCHEMA: dict[str, Any] = {
                 "maxFileBytes": {"type": "integer", "minimum": 1},
                 "maxDocuments": {"type": "integer", "minimum": 1},
                 "maxDepth": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "maxWalkFiles": {"type": "integer", "minimum": 1},
+                "maxWalkBytes": {"type": "integer", "minimum": 1},
             },
         },
         "rules": {
@@ -74,59 +77,6 @@ _SCHEMA: dict[str, Any] = {
     },
 }
 _VALIDATOR = jsonschema_rs.validator_for(_SCHEMA)
-
-
-@dataclass
-class Config:
-    root: Path
-    kubernetes_versions: list[str] = field(default_factory=list)  # empty: oldest and newest shipped
-    repo_url: str | None = None
-    ignore: list[str] = field(default_factory=list)
-    skip_kinds: list[str] = field(default_factory=list)
-    build_options: list[str] = field(default_factory=list)
-    render_timeout: float = 60.0
-    limits: Limits = field(default_factory=Limits)
-    rules: dict[str, str] = field(default_factory=dict)
-    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
-    source: str | None = None  # the config file, repository-relative
-
-    def setting(self, rule: str, environment: str | None = None) -> str | None:
-        """What the configuration says about ``rule`` (``error`` ... ``off``), None when it says nothing."""
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        profile = self.profiles.get(profile_name or "", {})
-        for settings in (profile, self.rules):
-            chosen = _most_specific(settings, rule)
-            if chosen is not None:
-                return chosen
-        return None
-
-    def names(self, rule: str, environment: str | None = None) -> bool:
-        """True when the configuration names ``rule`` in full (not through a prefix) for ``environment``."""
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        return rule in self.profiles.get(profile_name or "", {}) or rule in self.rules
-
-    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
-        """The configured severity of ``rule`` (None when turned off).
-
-        The environment's profile is consulted first, then the top-level ``rules``. A setting
-        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
-        setting wins.
-        """
-        chosen = self.setting(rule, environment)
-        if chosen is None:
-            return default
-        return None if chosen == "off" else Severity.parse(chosen)
-
-
-def _most_specific(settings: dict[str, str], rule: str) -> str | None:
-    if rule in settings:
-        return settings[rule]
-    best: tuple[int, str] | None = None
-    for name, value in settings.items():
-        if name.endswith("*") and rule.startswith(name[:-1]) and (best is None or len(name) > best[0]):
-            best = (len(name), value)
-    return best[1] if best else None
 
 
 def load_config(root: Path) -> Config:
@@ -164,11 +114,15 @@ def _parse(root: Path, path: Path) -> Config:
         skip_kinds=list(data.get("skipKinds", [])),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
+        child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),
+                                 cpu_seconds=kustomize.get("cpuLimitSeconds", ChildLimits.cpu_seconds)),
         limits=Limits(
             max_file_bytes=limits.get("maxFileBytes", Limits.max_file_bytes),
             max_documents=limits.get("maxDocuments", Limits.max_documents),
             max_depth=limits.get("maxDepth", Limits.max_depth),
         ),
+        walk_limits=WalkLimits(files=limits.get("maxWalkFiles", WalkLimits.files),
+                               bytes=limits.get("maxWalkBytes", WalkLimits.bytes)),
         rules=dict(data.get("rules", {})),
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),

@@ -9,26 +9,25 @@ a symbolic link that points outside it is a finding and is not read.
 from __future__ import annotations
 
 import bisect
-import errno
-import fnmatch
 import os
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from validate.findings import Finding
-from validate.load import Document, LoadedFile
+from validate.argocd import sources as argocd_sources
+from validate.argocd.sources import ArgoSource
+from validate.load import LoadedFile
+from validate.model import Document, Finding
+
+# Discovery's first step, in a module of its own; re-exported for the callers of discover.walk.
+from validate.walk import SKIPPED_DIRS as SKIPPED_DIRS
+from validate.walk import WORK_DIR_PREFIX as WORK_DIR_PREFIX
+from validate.walk import walk as walk
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
-# Never walked: version control, virtual environments, caches.
-SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
-                ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
-# Folders the validator's own commands build before moving them into place (new-env).
-WORK_DIR_PREFIX = ".gitops-validate-"
 # Kustomization fields that name other kustomizations (directories) or resource files.
 _INCLUDE_FIELDS = ("resources", "bases", "components")
 # What kustomize fetches instead of reading from disk: URLs (any field that names a file, not only
@@ -53,16 +52,6 @@ class Kustomization:
 
 
 @dataclass
-class ArgoSource:
-    """A directory in this repository that Argo CD renders (from an Application or ApplicationSet)."""
-
-    path: str  # repository-relative directory
-    file: str  # the manifest that points at it
-    line: int | None
-    owner: str  # "Application name" or "ApplicationSet name"
-
-
-@dataclass
 class Inventory:
     root: Path
     yaml_files: list[str]
@@ -77,97 +66,6 @@ class Inventory:
 
     def kustomization_files(self) -> set[str]:
         return {kustomization.file for kustomization in self.kustomizations.values()}
-
-
-def walk(root: Path, ignore: Iterable[str] = ()) -> tuple[list[str], list[Finding]]:
-    """Every file under ``root`` (repository-relative, sorted) and findings for links that escape."""
-    patterns = list(ignore)
-    files: list[str] = []
-    findings: list[Finding] = []
-    real_root = root.resolve()
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(current).relative_to(root).as_posix()
-        kept = []
-        for name in sorted(dirnames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            full = Path(current, name)
-            if name in SKIPPED_DIRS or name.startswith(WORK_DIR_PREFIX) or (full / "pyvenv.cfg").exists() \
-                    or _ignored(rel, patterns):
-                continue
-            if full.is_symlink():
-                if _is_loop(full):
-                    findings.append(Finding("discover-symlink-loop", f"directory link {rel} is a loop of"
-                                            " symbolic links; it is not followed", rel, None))
-                elif not _inside(full, real_root):
-                    findings.append(Finding("discover-symlink-escape", f"directory link {rel} points outside"
-                                            " the repository; it is not followed", rel, None))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if _ignored(rel, patterns):
-                continue
-            full = Path(current, name)
-            if full.is_symlink() and _is_loop(full):
-                findings.append(Finding("discover-symlink-loop", f"file link {rel} is a loop of symbolic links;"
-                                        " it is not read", rel, None))
-                continue
-            if full.is_symlink() and not _inside(full, real_root):
-                findings.append(Finding("discover-symlink-escape", f"file link {rel} points outside the"
-                                        " repository; it is not read", rel, None))
-                continue
-            special = _special(full)
-            if special:
-                # Opening a FIFO blocks forever and a device can be endless: such entries are never read.
-                findings.append(Finding("discover-special-file", f"{rel} is a {special}, not a regular file;"
-                                        " it is not read", rel, None))
-                continue
-            files.append(rel)
-    return sorted(files), findings
-
-
-def _is_loop(path: Path) -> bool:
-    try:
-        path.resolve(strict=True)
-    except RuntimeError:  # Python 3.11 reports a loop this way
-        return True
-    except OSError as error:
-        return error.errno == errno.ELOOP
-    return False
-
-
-def _special(path: Path) -> str | None:
-    """What a non-regular entry is (None for regular files and dangling links, reported when read)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        path.resolve().relative_to(real_root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
-def _ignored(rel: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/"):
-            return True
-    return False
 
 
 def is_yaml(rel: str) -> bool:
@@ -206,7 +104,7 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
                                     " this kustomization are not rendered", kustomization.file, line))
 
     directories = directories_of(files)
-    argo_sources = list(_argo_sources(directories, loaded))
+    argo_sources = list(argocd_sources.argo_sources(directories, loaded))
     rendered = set(leaves)
     for source in argo_sources:
         if source.path in kustomizations and kustomizations[source.path].kind != "Component":
@@ -251,6 +149,49 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
                 prefix = target + "/"
                 files.update(ordered[bisect.bisect_left(ordered, prefix):bisect.bisect_left(ordered, prefix + "\U0010ffff")])
     return files
+
+
+def where_named(inventory: Inventory, directory: str, target: str) -> tuple[str, int | None]:
+    """The kustomization file and line that make the render of ``directory`` read ``target``
+    (see :func:`render_inputs`): where it is named exactly, else where a kustomization including
+    it is, else where a folder holding it is named; the rendered kustomization when nothing is."""
+    kustomizations = inventory.kustomizations
+    closure = sorted(closure_dirs(directory, kustomizations))
+    by_folder: tuple[str, int | None] | None = None
+    for current in closure:
+        kustomization = kustomizations[current]
+        document = kustomization.document
+        for value, path in _strings_with_paths(document.data if document else None):
+            if not value or "\n" in value or len(value) > 1024:
+                continue
+            named = _join(current, value.split("=", 1)[-1])
+            if named is None or named == ".":
+                continue
+            if target == named or (by_folder is None and target.startswith(named + "/")):
+                position = document.position(path) if document else None
+                found = (kustomization.file, position[0] if position else None)
+                if target == named:
+                    return found
+                by_folder = found
+    for current in closure:
+        if target == kustomizations[current].file:
+            for parent in closure:
+                if current in kustomizations[parent].includes:
+                    return kustomizations[parent].file, kustomizations[parent].include_lines.get(current)
+            return kustomizations[current].file, 1
+    return by_folder or (kustomizations[directory].file, 1)
+
+
+def _strings_with_paths(value: Any) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, str):
+            yield current, path
+        elif isinstance(current, dict):
+            pending.extend((item, (*path, str(key))) for key, item in current.items())
+        elif isinstance(current, list):
+            pending.extend((item, (*path, index)) for index, item in enumerate(current))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -437,133 +378,3 @@ def _cycles(kustomizations: dict[str, Kustomization]) -> Iterator[Finding]:
             elif child not in state:
                 state[child] = 1
                 path.append((child, iter(list(kustomizations[child].includes))))
-
-
-# --- Argo CD ---------------------------------------------------------------------------------
-
-def _argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Iterator[ArgoSource]:
-    for rel, loaded_file in sorted(loaded.items()):
-        for document in loaded_file.documents:
-            data = document.data
-            if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith("argoproj.io/"):
-                continue
-            kind, spec = data.get("kind"), data.get("spec")
-            name = str((data.get("metadata") or {}).get("name", "?")) if isinstance(data.get("metadata"), dict) else "?"
-            if not isinstance(spec, dict):
-                continue
-            if kind == "Application":
-                for index, source in application_sources(spec):
-                    path = source.get("path")
-                    if isinstance(path, str) and not source.get("chart"):
-                        target = _join(".", path)
-                        where = ("spec", "source", "path") if index is None else ("spec", "sources", index, "path")
-                        position = document.position(where)
-                        if target is not None:
-                            yield ArgoSource(target, rel, position[0] if position else document.line,
-                                             f"Application {name}")
-            elif kind == "ApplicationSet":
-                for pattern_path, patterns, excludes in git_directory_generators(spec.get("generators")):
-                    position = document.position(pattern_path)
-                    for directory in match_directories(directories, patterns, excludes):
-                        yield ArgoSource(directory, rel, position[0] if position else document.line,
-                                         f"ApplicationSet {name}")
-
-
-def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict[str, Any]]]:
-    if isinstance(spec.get("source"), dict):
-        yield None, spec["source"]
-    for index, source in enumerate(_list(spec.get("sources"))):
-        if isinstance(source, dict):
-            yield index, source
-
-
-def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
-                             ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
-    """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
-    for index, generator in enumerate(_list(generators)):
-        if not isinstance(generator, dict):
-            continue
-        git = generator.get("git")
-        if isinstance(git, dict) and isinstance(git.get("directories"), list):
-            includes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and not d.get("exclude")]
-            excludes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and d.get("exclude")]
-            yield prefix + (index, "git", "directories"), includes, excludes
-        for combinator in ("matrix", "merge"):
-            nested = generator.get(combinator)
-            if isinstance(nested, dict):
-                yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
-
-
-class GlobPattern:
-    """A compiled directory pattern; ``match`` mirrors ``re.Pattern.match`` (truthy or None).
-
-    Matching simulates the pattern as an automaton, in time linear in pattern x text: a
-    backtracking regular expression (``.*/.*/.*...``) takes exponential time on deep paths, and
-    both patterns and directory names come from the repository.
-    """
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        tokens: list[str] = []
-        index = 0
-        while index < len(pattern):
-            if pattern.startswith("**", index):
-                if not tokens or tokens[-1] != "**":
-                    tokens.append("**")
-                index += 2
-                continue
-            tokens.append(pattern[index])
-            index += 1
-        self._tokens = tokens
-        literal = []
-        for token in tokens:  # the part before the first wildcard: most directories fail on it at once
-            if token in ("*", "**", "?"):
-                break
-            literal.append(token)
-        self._prefix = "".join(literal)
-        self._exact = len(literal) == len(tokens)
-
-    def _closure(self, states: set[int]) -> set[int]:
-        pending = list(states)
-        while pending:
-            state = pending.pop()
-            if state < len(self._tokens) and self._tokens[state] in ("*", "**") and state + 1 not in states:
-                states.add(state + 1)
-                pending.append(state + 1)
-        return states
-
-    def match(self, text: str) -> bool | None:
-        if self._exact:
-            return True if text == self._prefix else None
-        if not text.startswith(self._prefix):
-            return None
-        tokens = self._tokens
-        states = self._closure({0})
-        for char in text:
-            following: set[int] = set()
-            for state in states:
-                if state >= len(tokens):
-                    continue
-                token = tokens[state]
-                if token == "**" or (token == "*" and char != "/"):
-                    following.add(state)
-                elif (token == "?" and char != "/") or token == char:
-                    following.add(state + 1)
-            if not following:
-                return None
-            states = self._closure(following)
-        return True if len(tokens) in states else None
-
-
-def glob_regex(pattern: str) -> GlobPattern:
-    """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments."""
-    return GlobPattern(pattern)
-
-
-def match_directories(directories: list[str], includes: list[str], excludes: list[str]) -> list[str]:
-    include_res = [glob_regex(p.strip("/")) for p in includes]
-    exclude_res = [glob_regex(p.strip("/")) for p in excludes]
-    return [d for d in directories
-            if any(r.match(d) for r in include_res) and not any(r.match(d) for r in exclude_res)]

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from validate.findings import Finding, Severity, ToolError
 from validate.load import load_file
+from validate.model import Finding, Severity, ToolError
 
 if TYPE_CHECKING:
     from yamllint.config import YamlLintConfig
 
-    from validate.config import Config
+    from validate.model import Config
 
 CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
 

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import stat
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
-from validate.findings import Finding, Severity
+from validate.model import Document, FieldPath, Finding, Limits, Severity
 
-Path_ = tuple[str | int, ...]
+Path_ = FieldPath  # the name stage code has used
 
 _Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
 
@@ -45,43 +46,6 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:merge",
 }
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what one file may cost. The defaults are far above any real manifest."""
-
-    max_file_bytes: int = 8 * 1024 * 1024
-    max_documents: int = 10_000
-    max_depth: int = 200
-    max_nodes_per_document: int = 1_000_000  # after alias expansion
-
-
-@dataclass
-class Document:
-    """One YAML document of a file: its data and where each node of it stands."""
-
-    file: str  # repository-relative path
-    index: int  # 0-based position of the document in its file
-    data: Any
-    line: int  # 1-based line where the document's root node starts
-    column: int
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
-
-    def position(self, path: Path_) -> tuple[int, int] | None:
-        """The exact position of ``path``, or None when the source has no such node."""
-        if not path:
-            return (self.line, self.column)
-        return self.positions.get(tuple(path))
-
-    def nearest(self, path: Path_) -> tuple[Path_, tuple[int, int]]:
-        """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
-        path = tuple(path)
-        for end in range(len(path), 0, -1):
-            found = self.positions.get(path[:end])
-            if found is not None:
-                return path[:end], found
-        return (), (self.line, self.column)
 
 
 @dataclass
@@ -177,7 +141,7 @@ PARALLEL_MIN_CHARS = 1 << 20
 
 
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
-    if len(text) >= PARALLEL_MIN_CHARS:
+    if len(text) >= PARALLEL_MIN_CHARS and not _ODD_BREAK.search(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:
             return halves
@@ -185,12 +149,14 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
     try:
         documents = list(builder.documents(text))
     except _Abort as abort:
-        return LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line, abort.column)])
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line,
+                                                                           abort.column)]))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}", rel, line, column)])
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML syntax error: {message}",
+                                                                           rel, line, column)]))
     except yaml.reader.ReaderError as error:  # control characters: a position, no mark
         position = error.position if isinstance(error.position, int) else 0
         if _Parser is not None:  # libyaml counts bytes of the UTF-8 text, pure Python characters
@@ -206,8 +172,35 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
                                                       f" #x{character:04x}: {error.reason}", rel, line, column)])
     except yaml.YAMLError as error:
         message = " ".join(str(error).split())
-        return LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel, None)])
-    return LoadedFile(rel, documents, builder.findings)
+        return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel,
+                                                                           None)]))
+    return _as_git_counts(text, LoadedFile(rel, documents, builder.findings))
+
+
+# YAML breaks lines at a lone CR, NEL, LS and PS too; git, GitHub, SARIF viewers and editors'
+# "go to line" count only LF. Found by fuzzing: a file of lone CRs had its findings on lines past
+# its end, where a code-scanning annotation has nowhere to stand.
+_YAML_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
+    """``loaded`` with every line number counted as git counts lines (LF only)."""
+    if not _ODD_BREAK.search(text):
+        return loaded
+    lines = [1]  # YAML's line index -> git's line number
+    for match in _YAML_BREAK.finditer(text):
+        lines.append(lines[-1] + (1 if match.group().endswith("\n") else 0))
+
+    def git_line(line: int) -> int:
+        return lines[min(line, len(lines)) - 1]
+
+    for document in loaded.documents:
+        document.line = git_line(document.line)
+        document.positions = {path: (git_line(line), column) for path, (line, column) in document.positions.items()}
+    loaded.findings = [replace(finding, line=git_line(finding.line)) if finding.line else finding
+                       for finding in loaded.findings]
+    return loaded
 
 
 def _document_boundary(text: str, start: int) -> int | None:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, lint, load, render, rules, schema
+from validate import apivalidation, discover, environments, lint, load, registry, render, rules, schema
+from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
-from validate.config import Config, load_config
-from validate.findings import Finding, ObjectRef, Severity, ToolError
-from validate.locate import Location, Locator
-from validate.render import RenderedObject
+from validate.config import load_config
+from validate.context import Context
+from validate.locate import Locator
+from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -41,41 +42,15 @@ class Options:
     changed_since: str | None = None  # a git revision: check what changed since it
     use_cache: bool = True
     cache_dir: Path | None = None
+    child_memory_mib: int | None = None  # overrides kustomize.memoryLimitMiB
+    child_cpu_seconds: int | None = None  # overrides kustomize.cpuLimitSeconds
 
 
 @dataclass
-class Checked:
-    """One object that went through the schema stage: what rules look at."""
+class Run(Result):
+    """A :class:`Result` and what the rules saw, for subcommands that reuse a run (diff, new-env)."""
 
-    data: dict[str, Any]
-    file: str | None
-    line: int | None
-    render: str | None  # the rendered directory, None for a stand-alone manifest
-    rendered: RenderedObject | None = None
-    document: load.Document | None = None
-
-
-@dataclass
-class Result:
-    root: Path
-    config: Config
-    versions: list[str]
-    findings: list[Finding]
-    rendered: list[str]
-    objects: list[Checked]
-    files: int
-    seconds: float
-    render_seconds: dict[str, float] = field(default_factory=dict)
-    cache_hits: int = 0
-    cache_misses: int = 0
-    context: rules.Context | None = None  # what the rules saw: for subcommands that reuse a run
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.count(Severity.ERROR) else 0
+    context: Context | None = None
 
 
 def find_root(start: Path) -> Path:
@@ -88,9 +63,21 @@ def find_root(start: Path) -> Path:
     return folder
 
 
-def run(options: Options) -> Result:
+def implicit_root() -> Path:
+    """The repository the working directory is in, when no path is given. Outside any git
+    repository there is no telling where the repository ends, and a walk of everything below a
+    home, temporary or root folder is not a check of anything: refused (exit 2)."""
+    cwd = Path.cwd()
+    root = find_root(cwd)
+    if not (root / ".git").exists():
+        raise ToolError(f"{cwd} is not inside a git repository: give the folder to check"
+                        " (gitops-validate PATH) to check a folder that is not one")
+    return root
+
+
+def run(options: Options) -> Run:
     started = time.perf_counter()
-    targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
+    targets = [p.resolve() for p in options.paths] or [implicit_root()]
     for target in targets:
         if not target.exists():
             raise ToolError(f"{target}: no such file or directory")
@@ -106,7 +93,7 @@ def run(options: Options) -> Result:
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
 
-    files, findings = discover.walk(root, config.ignore)
+    files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
@@ -119,7 +106,7 @@ def run(options: Options) -> Result:
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
-    argo_files = {rel for rel, f in loaded.items() if any(_is_argo(d.data) for d in f.documents)}
+    argo_files = {rel for rel, f in loaded.items() if any(is_argo(d.data) for d in f.documents)}
     checked_dirs = [d for d in inventory.rendered
                     if scope.covers_render(d, inventory.inputs[d]) or inventory.inputs[d] & argo_files]
     checked = set(checked_dirs)
@@ -133,11 +120,13 @@ def run(options: Options) -> Result:
         pending = None
         if inventory.rendered:
             kubectl = render.find_kubectl()
+            limits = child_limits(config, options)
             if checked_dirs:
-                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
+                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None, limits=limits)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
-                                        [d for d in inventory.rendered if d not in checked])
+                                        [d for d in inventory.rendered if d not in checked],
+                                        limits=limits, load_limits=config.limits)
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()
@@ -146,6 +135,8 @@ def run(options: Options) -> Result:
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
     for result in checked_renders:
         findings.extend(result.findings)
+    if cache is not None and cache.warning:
+        findings.append(Finding("cache-unwritable", cache.warning, severity=Severity.WARNING))
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
@@ -161,12 +152,13 @@ def run(options: Options) -> Result:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
+    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
-    ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
+    ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
 
     final = _apply_config(findings, config)
-    return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
+    return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
 
@@ -180,14 +172,16 @@ def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope:
     items = []
     for rel, loaded_file in loaded.items():
         if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
-            on = linter.rules_for(rel, rules.environment_of(config, rel))
+            on = linter.rules_for(rel, environments.environment_of(config.environments, rel))
             if on:
                 items.append((rel, loaded_file.text, on))
     return lint.lint_files(linter, items, jobs)
 
 
-def _is_argo(data: Any) -> bool:
-    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("argoproj.io/")
+def child_limits(config: Config, options: Options) -> ChildLimits:
+    """The configured limits of every child process, with the command line's overrides."""
+    return ChildLimits(memory_mib=options.child_memory_mib or config.child_limits.memory_mib,
+                       cpu_seconds=options.child_cpu_seconds or config.child_limits.cpu_seconds)
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:
@@ -385,7 +379,9 @@ def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
     """Severity from the configuration, rules turned off dropped, one finding per place."""
     merged: dict[tuple[Any, ...], Finding] = {}
     for finding in findings:
-        environment = rules.environment_of(config, finding.render or finding.file or "")
+        if not registry.is_known(finding.rule):
+            raise RuntimeError(f"finding id {finding.rule!r} is not registered (validate/registry.py)")
+        environment = environments.environment_of(config.environments, finding.render or finding.file or "")
         severity = config.severity(finding.rule, finding.severity, environment)
         if severity is None:
             continue
