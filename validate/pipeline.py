@@ -135,10 +135,7 @@ def run(options: Options) -> Run:
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits)
-        yamllint_config = lint.lint_config(root)
-        for rel, loaded_file in loaded.items():
-            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
-                findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
+        findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()
     checked_renders = [r for r in renders if r.directory in checked]
@@ -177,6 +174,21 @@ def run(options: Options) -> Run:
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+
+
+def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,
+          jobs: int | None) -> list[Finding]:
+    """Style findings on the files in scope where at least one style rule is on (see validate/lint.py)."""
+    linter = lint.plan(root, config, [*config.environments, *config.profiles])
+    if linter is None:
+        return []
+    items = []
+    for rel, loaded_file in loaded.items():
+        if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+            on = linter.rules_for(rel, environments.environment_of(config.environments, rel))
+            if on:
+                items.append((rel, loaded_file.text, on))
+    return lint.lint_files(linter, items, jobs)
 
 
 def child_limits(config: Config, options: Options) -> ChildLimits:
