@@ -4,24 +4,37 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate test test-fast bench conformance fuzz clean
+TESTSTAMP := $(VENV)/.installed-test
 
+.PHONY: validate hooks test test-fast bench conformance fuzz clean
+
+# Runtime dependencies only: what `make validate` and the pre-commit hook need.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $(STAMP)
+
+# The test and lint tools (pytest, ruff, mypy, pre-commit...) on top, for `make test`.
+$(TESTSTAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(TESTSTAMP)
 
 validate: $(STAMP)
 	$(BIN)/gitops-validate
 
-test: $(STAMP)
+# pre-commit into .venv and the git hook of this clone (.pre-commit-config.yaml).
+hooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "pre-commit==4.7.0"
+	$(BIN)/pre-commit install
+
+test: $(TESTSTAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 # The inner loop: everything but the slow tier (hostile corpus, property-based, end-to-end).
-test-fast: $(STAMP)
+test-fast: $(TESTSTAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
-conformance: $(STAMP)
+conformance: $(TESTSTAMP)
 	$(BIN)/python -m pytest -q -m conformance
 
 # Coverage-guided fuzzing of the loader and the kustomization reader (atheris, a Python 3.11
@@ -40,7 +53,7 @@ fuzz: $(STAMP)
 	    -artifact_prefix=.fuzz/crashes/$$target- -print_final_stats=1 || exit 1; \
 	done
 
-bench: $(STAMP)
+bench: $(TESTSTAMP)
 	$(BIN)/python benchmarks/schema_throughput.py
 	$(BIN)/python benchmarks/scale.py --apps 100 --envs 4
 	$(BIN)/python benchmarks/peers.py

@@ -4,4 +4,4 @@ The data path runs one way: discover -> load -> lint -> render -> schema -> rule
 Each stage is a module with one job; :mod:`validate.pipeline` strings them together.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

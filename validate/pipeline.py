@@ -43,6 +43,7 @@ class Options:
     jobs: int | None = None
     on_render: Callable[[render.RenderResult], None] | None = None
     changed_since: str | None = None  # a git revision: check what changed since it
+    changed: list[str] | None = None  # repository-relative files that changed (the pre-commit hook), deleted ones too
     use_cache: bool = True
     cache_dir: Path | None = None
     severities: dict[str, str] = field(default_factory=dict)  # --rule ID=LEVEL: beats the configuration
@@ -98,6 +99,8 @@ def run(options: Options) -> Run:
         changed = changed_files(root, options.changed_since)
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
+    if options.changed is not None:
+        scope = _Scope.of_changes(root, options.changed)
 
     files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
     cache_dir = options.cache_dir or default_cache_dir()

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                         " configuration; ID may end in * (repeatable)")
     parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
                         " (plus Argo CD manifests and repository-wide rules)")
+    parser.add_argument("--hook", action="store_true", help="pre-commit's contract: PATHS are the files of the"
+                        " commit (plus the deletions it stages) and what reads them; none, or every tracked file"
+                        " (--all-files): the whole repository")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
@@ -104,10 +107,19 @@ def main(argv: list[str]) -> int:
             parser.error(f"--crd {file}: not a file")
     if (args.context or args.kubeconfig) and not args.server:
         parser.error("--context and --kubeconfig go with --server")
+    changed = None
+    if args.hook:
+        if args.changed_since:
+            parser.error("--hook and --changed-since do not go together")
+        from validate import hook
+        from validate.pipeline import implicit_root
+
+        changed = hook.changed(implicit_root(), args.paths, os.environ)
+        args.paths = []
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
-                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
+                      jobs=args.jobs, changed_since=args.changed_since, changed=changed, use_cache=not args.no_cache,
                       child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
                       severities=check_overrides(args.rule))
     try:
