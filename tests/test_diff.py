@@ -69,6 +69,10 @@ def test_a_patch_change_shows_in_its_application_only(repo: Path, capsys, monkey
     out = capsys.readouterr().out
     assert f"--- HEAD:argocd/prod-{app}" in out
     assert f"-        maxReplicas: {old}\n+        maxReplicas: {new}" in out
+    # a header per object, as `argocd app diff` prints, and the Application's object counts
+    headers = re.findall(r"^===== (\S*)/(\S+) (\S*)/(\S+) ======$", out, re.M)
+    assert len(headers) == 1 and headers[0][3], out
+    assert f"Application argocd/prod-{app} (changed): 0 added, 0 removed, 1 changed objects" in out
     assert _summary(out)[1:4] == (1, 0, 0)
     assert git(repo, "status", "--porcelain") == status
     assert git(repo, "stash", "list") == "" and "worktree" not in git(repo, "worktree", "list").split()[1:]

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from validate import registry
+from validate import registry, suggest
 from validate.load import load_file
 from validate.model import ChildLimits, Config, Limits, ToolError, WalkLimits
 
@@ -104,7 +104,7 @@ def _parse(root: Path, path: Path) -> Config:
     if errors:
         error = errors[0]
         where = ".".join(str(part) for part in error.instance_path) or "(top level)"
-        raise ToolError(f"{path.name}: {where}: {error.message}")
+        raise ToolError(f"{path.name}: {where}: {error.message}{_key_hint(error)}")
     _check_names(data, path.name)
     kustomize = data.get("kustomize", {})
     options = _build_options(kustomize.get("buildOptions", ""), path.name)
@@ -131,6 +131,24 @@ def _parse(root: Path, path: Path) -> Config:
         profiles=dict(data.get("profiles", {})),
         source=path.name,
     )
+
+
+def _key_hint(error: Any) -> str:
+    """`` (did you mean 'repoURL'?)`` for a misspelt configuration key."""
+    if type(error.kind).__name__ != "AdditionalProperties":
+        return ""
+    node: Any = _SCHEMA
+    for step in error.instance_path:
+        properties = node.get("properties", {}) if isinstance(node, dict) else {}
+        node = properties.get(step, node.get("additionalProperties") if isinstance(node, dict) else None)
+        if not isinstance(node, dict):
+            return ""
+    known = list(node.get("properties", {}))
+    for name in getattr(error.kind, "unexpected", ()) or ():
+        near = suggest.closest(str(name), known, cutoff=0.6)
+        if near:
+            return f" ({name!r}: did you mean {near!r}?)"
+    return ""
 
 
 def _check_names(data: dict[str, Any], where: str) -> None:

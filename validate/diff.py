@@ -1,7 +1,9 @@
 """``gitops-validate diff --base REF``: what every Argo CD Application would change.
 
 Renders every Application, ApplicationSet-generated ones included, at ``REF`` and in the working
-tree, and prints a unified diff of the rendered objects per Application with a summary. The
+tree, and prints per Application the changed objects, each under a header naming it
+(``===== group/Kind namespace/name ======``, as ``argocd app diff`` does) with its unified diff,
+the Application's added/removed/changed object counts, and a summary. The
 ``REF`` tree is read with ``git archive`` into a temporary folder, so the working tree, the
 index and the repository's refs are never touched. Renders go through the render cache, so
 comparing against a recent base mostly reads renders back.
@@ -35,12 +37,18 @@ MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 class AppDiff:
     name: str
     status: str  # added, removed, changed, unchanged
-    diff: str
+    diff: str  # per object: a header like ``argocd app diff`` (===== group/Kind namespace/name ======), a hunk
+    objects_added: int = 0
+    objects_removed: int = 0
+    objects_changed: int = 0
+
+    def counts(self) -> str:
+        return f"{self.objects_added} added, {self.objects_removed} removed, {self.objects_changed} changed objects"
 
 
-def rendered_applications(ctx: Context) -> dict[str, str]:
-    """Application name -> the YAML of everything it deploys (sorted, stable)."""
-    out: dict[str, str] = {}
+def rendered_applications(ctx: Context) -> dict[str, dict[str, str]]:
+    """Application name -> {object header: the object's YAML} for everything it deploys (stable)."""
+    out: dict[str, dict[str, str]] = {}
     for app in ctx.applications:
         documents: list[Any] = []
         for _, directory, recurse in ctx.synced_directories(app):
@@ -49,8 +57,16 @@ def rendered_applications(ctx: Context) -> dict[str, str]:
             if is_chart(source):
                 documents.append({"# helm chart source (rendered by Argo CD, not offline)": source})
         documents.sort(key=_identity)
+        objects: dict[str, str] = {}
+        for document in documents:
+            header = _header(document)
+            key, number = header, 1
+            while key in objects:  # the same object twice: keep both, numbered
+                number += 1
+                key = f"{header} ({number})"
+            objects[key] = yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
         key = f"{app.namespace}/{app.name}" if app.namespace else app.name
-        out[key] = yaml.safe_dump_all(documents, sort_keys=True, default_flow_style=False)
+        out[key] = objects
     return out
 
 
@@ -62,16 +78,35 @@ def _identity(data: Any) -> tuple[str, ...]:
             str(metadata.get("name", "")))
 
 
-def compare(base: dict[str, str], head: dict[str, str], ref: str) -> list[AppDiff]:
+def _header(data: Any) -> str:
+    """``group/Kind namespace/name``, as ``argocd app diff`` names a resource."""
+    if not isinstance(data, dict) or "kind" not in data:
+        return "helm chart source" if isinstance(data, dict) else "document"
+    api_version, kind, namespace, name = _identity(data)
+    group = api_version.rpartition("/")[0]
+    return f"{group}/{kind} {namespace}/{name}"
+
+
+def compare(base: dict[str, dict[str, str]], head: dict[str, dict[str, str]], ref: str) -> list[AppDiff]:
     diffs = []
     for name in sorted(set(base) | set(head)):
         before, after = base.get(name), head.get(name)
         status = "added" if before is None else "removed" if after is None else \
             "unchanged" if before == after else "changed"
-        text = "".join(difflib.unified_diff((before or "").splitlines(keepends=True),
-                                            (after or "").splitlines(keepends=True),
-                                            fromfile=f"{ref}:{name}", tofile=f"working tree:{name}"))
-        diffs.append(AppDiff(name, status, text))
+        old, new = before or {}, after or {}
+        parts: list[str] = []
+        added = removed = changed = 0
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) == new.get(key):
+                continue
+            added += key not in old
+            removed += key not in new
+            changed += key in old and key in new
+            parts.append(f"===== {key} ======\n")
+            parts += difflib.unified_diff(old.get(key, "").splitlines(keepends=True),
+                                          new.get(key, "").splitlines(keepends=True),
+                                          fromfile=f"{ref}:{name}", tofile=f"working tree:{name}")
+        diffs.append(AppDiff(name, status, "".join(parts), added, removed, changed))
     return diffs
 
 

@@ -126,7 +126,11 @@ class Locator:
             for index, op in enumerate(document.data):
                 if isinstance(op, dict) and isinstance(op.get("path"), str) and op.get("op") != "remove" and (
                         pointer == op["path"] or pointer.startswith(op["path"].rstrip("/") + "/")):
-                    position = document.position((index, "value")) or document.position((index,))
+                    # the field's own line inside the op's value, else its nearest parent there, else the op
+                    rest = tuple(path[len([p for p in op["path"].split("/") if p]):])
+                    position = next((found for depth in range(len(rest), -1, -1)
+                                     if (found := document.position((index, "value", *rest[:depth]))) is not None),
+                                    None) or document.position((index,))
                     if position is not None:
                         return rel, position[0], position[1]
         return None

@@ -41,7 +41,8 @@ class Options:
     crd_files: list[Path] = field(default_factory=list)
     schema_dirs: list[Path] = field(default_factory=list)
     jobs: int | None = None
-    on_render: Callable[[render.RenderResult], None] | None = None
+    on_render: Callable[[render.RenderResult], None] | None = None  # each checked render, when done
+    on_total: Callable[[int], None] | None = None  # how many checked renders there are, before the first
     changed_since: str | None = None  # a git revision: check what changed since it
     changed: list[str] | None = None  # repository-relative files that changed (the pre-commit hook), deleted ones too
     use_cache: bool = True
@@ -126,6 +127,15 @@ def run(options: Options) -> Run:
     if options.use_cache and inventory.rendered:
         cache = RenderCache(cache_dir, root, inventory,
                             f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}")
+    if options.on_total is not None:
+        options.on_total(len(checked_dirs))
+    on_render = None
+    if options.on_render is not None:
+        tick = options.on_render
+
+        def on_render(result: render.RenderResult) -> None:
+            if result.directory in checked:  # renders read back only for the repository-wide rules do not count
+                tick(result)
     with ThreadPoolExecutor(max_workers=1) as background:
         pending = None
         if inventory.rendered:
@@ -135,7 +145,7 @@ def run(options: Options) -> Run:
                 render.check_kubectl(kubectl, kubectl_timeout(), remember_in=cache.folder.parent if cache else None,
                                      limits=limits)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
-                                        config.render_timeout, files, options.jobs, options.on_render, cache,
+                                        config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits)
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
@@ -171,6 +181,8 @@ def run(options: Options) -> Run:
     findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
     findings.extend(_run_rules(ctx, locator))
     findings.extend(_unknown_suppressions(objects, locator))
+    if scope.named:
+        findings = [f for f in findings if scope.reports(f)]
 
     findings = kustomize_diagnostics.name_environments(findings, config)
     final = _apply_config(findings, config)
@@ -244,18 +256,24 @@ def changed_files(root: Path, ref: str) -> list[str] | None:
     return sorted({name for name in changed if name})
 
 
+# Marks a finding of a repository-wide rule (no object): not part of a report on named paths.
+REPOSITORY_WIDE = ("scope", "repository")
+
+
 class _Scope:
     """Which files and renders a run covers: everything, or what the given paths touch."""
 
     def __init__(self, root: Path, targets: list[Path]):
         self.everything = targets == [root]
         self.prefixes = [t.relative_to(root).as_posix() for t in targets]
+        self.named = not self.everything  # paths on the command line: the report is about them only
 
     @classmethod
     def of_changes(cls, root: Path, changed: list[str]) -> _Scope:
         """Changed files; a deleted file stands for its folder, whose renders it may break."""
         scope = cls(root, [root])
         scope.everything = False
+        scope.named = False
         scope.prefixes = [rel if (root / rel).exists() else (str(Path(rel).parent) if "/" in rel else ".")
                           for rel in changed]
         return scope
@@ -264,6 +282,18 @@ class _Scope:
         if self.everything:
             return True
         return any(p == "." or rel == p or rel.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+
+    def reports(self, finding: Finding) -> bool:
+        """Whether a run on named paths reports this finding: it lies in a named file or folder, or
+        belongs to a render the paths name, or is about the run itself (no file, no render); never a
+        repository-wide rule (only a whole-repository run reports those)."""
+        if REPOSITORY_WIDE in finding.extra:
+            return False
+        if finding.file is None and finding.render is None:
+            return True
+        if finding.file is not None and self.covers_file(finding.file):
+            return True
+        return finding.render is not None and self.covers_file(finding.render + "/x")
 
     def covers_render(self, directory: str, inputs: set[str]) -> bool:
         if self.everything:
@@ -320,7 +350,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     verdict = store.check(data)
     if verdict.missing:
         on = "" if len(verdict.missing) == len(versions) else f" on Kubernetes {', '.join(verdict.missing)}"
-        add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"
+        add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}{store.known_hint(api_version, kind)}:"
+            " add its CRD, pass --crd or"
             " --schema-dir, or list it under skipKinds in .gitops-validate.yaml", ("kind",))
     for issue, on_versions in verdict.issues:
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
@@ -381,8 +412,9 @@ def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
     for module, violation in rules.run(ctx):
         default = Severity.parse(getattr(module, "DEFAULT", "error"))
         obj = violation.obj
-        if obj is None:  # repository-wide: reported whatever the scope, as a change anywhere may cause it
-            yield Finding(module.ID, violation.message, violation.file, violation.line, severity=default)
+        if obj is None:  # repository-wide: reported on changes, as a change anywhere may cause it; not on named paths
+            yield Finding(module.ID, violation.message, violation.file, violation.line, severity=default,
+                          extra=(REPOSITORY_WIDE,))
             continue
         reason = _suppression(obj, module.ID)
         if reason is not None:

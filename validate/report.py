@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from validate import __version__, registry, rules
 from validate.model import Finding, Result, Severity
+from validate.rules import _docs
 
 Subject = TypeVar("Subject")
 
@@ -66,7 +67,10 @@ class TextReporter(Reporter[Result]):
     def line(finding: Finding) -> str:
         about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
         via = f" (rendered from {finding.render})" if finding.render else ""
-        return f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
+        line = f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
+        module = rules.registry().get(finding.rule)
+        fix = _docs.remediation(module) if module is not None else ""
+        return f"{line}\n    fix: {fix} (gitops-validate rules {finding.rule})" if fix else line
 
 
 class JsonReporter(Reporter[Result]):
@@ -200,9 +204,9 @@ class SarifReporter(Reporter[Result]):
     Paths are relative to ``%SRCROOT%`` (the repository root). A result is always anchored to a
     file, because GitHub refuses a whole upload when one result has no location: a finding that
     names no file is placed on the configuration file when there is one, and only otherwise left
-    without a location. Domain rules carry their documentation as ``help`` (no ``helpUri``: the
-    rules' page has no address that holds for every repository); ``informationUri`` is the
-    configured ``repoURL`` when it is an https URL, the repository the validator ships in.
+    without a location. Domain rules carry their documentation as ``help``, and ``helpUri`` points
+    at the rule's section of ``docs/rules.md`` in the configured ``repoURL`` when that is an https
+    URL (the repository the validator ships in), which is also the ``informationUri``.
     """
 
     name = "sarif"
@@ -219,7 +223,7 @@ class SarifReporter(Reporter[Result]):
         home = _web_url(result.config.repo_url)
         if home:
             driver["informationUri"] = home
-        driver["rules"] = [self.rule(rule_id) for rule_id in rule_ids]
+        driver["rules"] = [self.rule(rule_id, home) for rule_id in rule_ids]
         root_uri = result.root.resolve().as_uri().rstrip("/") + "/"
         run: dict[str, Any] = {
             "tool": {"driver": driver},
@@ -230,7 +234,7 @@ class SarifReporter(Reporter[Result]):
         return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
     @staticmethod
-    def rule(rule_id: str) -> dict[str, Any]:
+    def rule(rule_id: str, home: str | None = None) -> dict[str, Any]:
         name = "".join(part.capitalize() for part in re.split(r"[-_]", rule_id))
         descriptor: dict[str, Any] = {"id": rule_id, "name": name}
         module = rules.registry().get(rule_id)
@@ -243,6 +247,8 @@ class SarifReporter(Reporter[Result]):
             text = [f"{heading}:\n{found[heading]}" for heading in rules.SECTIONS if found.get(heading)]
             if body:
                 descriptor["help"] = {"text": "\n\n".join(text), "markdown": "\n\n".join(body)}
+            if home:
+                descriptor["helpUri"] = f"{home}/blob/HEAD/docs/rules.md#{rule_id}"
             default = str(getattr(module, "DEFAULT", "error"))
         else:
             prefix = next((p for p in registry.FAMILIES if rule_id.startswith(p)), None)
@@ -427,7 +433,31 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+class TapReporter(Reporter[Result]):
+    """TAP version 13 (as kubeconform offers): one test per checked file, ``not ok`` when it has an
+    error-level finding; its findings in the test's YAML block. Findings without a file form one
+    more test, ``repository``."""
+
+    name = "tap"
+
+    def report(self, result: Result) -> None:
+        by_file: dict[str, list[Finding]] = {c.file: [] for c in result.objects if c.file}
+        for finding in result.findings:
+            by_file.setdefault(finding.file or "repository", []).append(finding)
+        self.out.write(f"TAP version 13\n1..{len(by_file)}\n")
+        for number, (file, found) in enumerate(sorted(by_file.items()), 1):
+            failed = any(f.severity == Severity.ERROR for f in found)
+            self.out.write(f"{'not ok' if failed else 'ok'} {number} - {file}\n")
+            if found:
+                self.out.write("  ---\n  findings:\n")
+                for finding in found:
+                    self.out.write(f"    - {json.dumps(TextReporter.line(finding).splitlines()[0], ensure_ascii=False)}\n")
+                self.out.write("  ...\n")
+        self.out.write(f"# {summary_line(result)}\n")
+
+
 REPORTERS: dict[str, type[Reporter[Result]]] = {
     cls.name: cls
-    for cls in (TextReporter, JsonReporter, JunitReporter, SarifReporter, GithubReporter, MarkdownReporter)
+    for cls in (TextReporter, JsonReporter, JunitReporter, SarifReporter, GithubReporter, MarkdownReporter,
+                TapReporter)
 }

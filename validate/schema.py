@@ -16,6 +16,7 @@ jsonschema-rs, which reports exact instance paths.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import re
@@ -28,6 +29,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from validate import suggest
 from validate.crd import GVK, crd_schemas
 from validate.model import ToolError
 from validate.schema_ids import K8S_DEFINITIONS
@@ -147,6 +149,7 @@ class SchemaStore:
                 self._own[gvk] = schema_id
         self._registries: dict[str, jsonschema_rs.Registry] = {}
         self._k8s: dict[str, dict[GVK, str]] = {}
+        self._names: dict[str, set[str]] = {}  # property names per version, for did-you-mean
         self._validators: dict[tuple[str, GVK], Any] = {}
 
     def _unusable(self, schema: dict[str, Any]) -> str | None:
@@ -230,8 +233,58 @@ class SchemaStore:
                 missing.append(k8s_version)
                 continue
             for issue in issues(validator, data):
+                if issue.rule == "schema-unknown-field":
+                    issue = self._with_suggestion(issue, validator, data, k8s_version)
                 by_issue.setdefault(issue, []).append(k8s_version)
+        for issue in implausible_quantities(data):
+            by_issue.setdefault(issue, []).extend(v for v in self.versions if v not in missing)
         return Verdict(tuple((issue, tuple(versions)) for issue, versions in by_issue.items()), tuple(missing))
+
+    def known_hint(self, api_version: str, kind: str) -> str:
+        """`` (did you mean ...?)`` for an unknown kind or apiVersion: a near kind of the same apiVersion,
+        else the apiVersions that serve this kind, else a near kind anywhere."""
+        self._registry(self.versions[-1])
+        known = set(self._k8s[self.versions[-1]]) | set(self._own) | set(self._extra)
+        served = {(f"{g}/{v}" if g else v, k) for g, v, k in known}
+        same_version = [k for a, k in served if a == api_version]
+        near = suggest.closest(kind, same_version)
+        if near:
+            return f" (did you mean kind {near!r}?)"
+        versions = sorted(a for a, k in served if k == kind)
+        near_version = suggest.closest(api_version, versions, cutoff=0.5)
+        if near_version:
+            return f" (did you mean apiVersion {near_version!r}?)"
+        near = suggest.closest(kind, {k for _, k in served})
+        if near:
+            return f" (did you mean kind {near!r} of {' or '.join(sorted(a for a, k in served if k == near)[:3])}?)"
+        return ""
+
+    def _field_names(self, version: str) -> set[str]:
+        if version not in self._names:
+            self._names[version] = suggest.property_names([_definitions(version), *own_schemas().values(),
+                                                            *self._extra.values()])
+        return self._names[version]
+
+    def _with_suggestion(self, issue: SchemaIssue, validator: Any, data: Any, version: str) -> SchemaIssue:
+        """``unknown field 'modelURI' (did you mean 'modelUri'?)``: a near name the schema accepts there."""
+        *parent_path, name = issue.path
+        if not isinstance(name, str):
+            return issue
+        for candidate in suggest.candidates(name, self._field_names(version)):
+            trial = copy.deepcopy(data)
+            parent = trial
+            try:
+                for step in parent_path:
+                    parent = parent[step]
+            except (KeyError, IndexError, TypeError):
+                return issue
+            if not isinstance(parent, dict) or candidate in parent:
+                continue
+            parent[candidate] = parent.pop(name)
+            unknown = {i.path for i in issues(validator, trial) if i.rule == "schema-unknown-field"}
+            if (*parent_path, candidate) not in unknown:
+                return SchemaIssue(issue.rule, issue.path, f"{issue.message} (did you mean {candidate!r}?)")
+        return issue
 
     def check_with(self, schema_id: str, data: Any) -> list[SchemaIssue]:
         """Validate against one of our schemas by $id (Kustomization files), newest version's registry."""
@@ -279,6 +332,23 @@ _RULES = {
 }
 
 
+def implausible_quantities(data: Any, path: tuple[str | int, ...] = ()) -> Iterable[SchemaIssue]:
+    """Memory requests and limits below 1Mi: valid quantities, but ``500m`` is half a byte, not 500 MiB."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "memory" and len(path) >= 1 and path[-1] in ("limits", "requests") and isinstance(value, str):
+                amount = suggest.quantity_value(value)
+                if amount is not None and 0 < amount < 2**20:
+                    number = value.rstrip("numkKMGTPEi")
+                    yield SchemaIssue("schema-quantity", path + (key,), f"memory {value!r} is {amount:g} bytes, less"
+                                      f" than 1Mi: no container starts with that (did you mean {number + 'Mi'!r}?)")
+            else:
+                yield from implausible_quantities(value, path + (key,))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from implausible_quantities(item, path + (index,))
+
+
 def issues(validator: Any, data: Any) -> Iterable[SchemaIssue]:
     for error in validator.iter_errors(data):
         kind = type(error.kind).__name__
@@ -298,7 +368,11 @@ def issues(validator: Any, data: Any) -> Iterable[SchemaIssue]:
         if len(message) > _MAX_MESSAGE:
             message = message[:_MAX_MESSAGE] + "…"
         if kind in ("OneOfNotValid", "AnyOf") and "Quantity" in "/".join(map(str, error.schema_path)):
-            yield SchemaIssue("schema-quantity", path, "not a Kubernetes quantity (a string such as 500m or 1Gi,"
-                              " or a number)")
+            value = getattr(error, "instance", None)
+            fix = suggest.quantity_fix(value) if isinstance(value, str) else None
+            said = f"{value!r} is not a Kubernetes quantity" if isinstance(value, str | int | float) else \
+                "not a Kubernetes quantity"
+            yield SchemaIssue("schema-quantity", path, f"{said} (did you mean {fix!r}?)" if fix else
+                              f"{said} (a number, or a string such as 500m or 1Gi)")
             continue
         yield SchemaIssue(_RULES.get(kind, "schema-invalid"), path, message)

@@ -70,6 +70,7 @@ class Progress:
     def __init__(self, stream: TextIO):
         self.stream = stream
         self.done = 0
+        self.total = 0  # renders to do, when the pipeline has said (Options.on_total)
         self.drawn = False
 
     @classmethod
@@ -80,9 +81,13 @@ class Progress:
 
     def tick(self, _result: object) -> None:
         self.done += 1
-        self.stream.write(f"\rrendering: {self.done} paths done")
+        total = f"/{self.total}" if self.total else ""
+        self.stream.write(f"\rrendering: {self.done}{total} paths done")
         self.stream.flush()
         self.drawn = True
+
+    def set_total(self, total: int) -> None:
+        self.total = total
 
     def close(self) -> None:
         if self.drawn:
@@ -118,6 +123,7 @@ def main(argv: list[str]) -> int:
         args.paths = []
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
+                      on_total=progress.set_total if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
                       jobs=args.jobs, changed_since=args.changed_since, changed=changed, use_cache=not args.no_cache,
                       child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,

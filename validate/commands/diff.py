@@ -34,7 +34,9 @@ class TextDiffReporter(Reporter[DiffReport]):
     name = "text"
 
     def report(self, subject: DiffReport) -> None:
-        self.out.write("".join(d.diff for d in subject.changed) + subject.summary() + "\n")
+        for d in subject.changed:
+            self.out.write(f"Application {d.name} ({d.status}): {d.counts()}\n{d.diff}")
+        self.out.write(subject.summary() + "\n")
 
 
 class MarkdownDiffReporter(Reporter[DiffReport]):
@@ -45,8 +47,9 @@ class MarkdownDiffReporter(Reporter[DiffReport]):
     def report(self, subject: DiffReport) -> None:
         out = [f"### Rendered changes against `{subject.ref}`", "", subject.summary(), ""]
         if subject.changed:
-            out += ["| Application | change |", "|---|---|"]
-            out += [f"| `{d.name}` | {d.status} |" for d in subject.changed]
+            out += ["| Application | change | objects added | removed | changed |", "|---|---|---|---|---|"]
+            out += [f"| `{d.name}` | {d.status} | {d.objects_added} | {d.objects_removed} | {d.objects_changed} |"
+                    for d in subject.changed]
             out.append("")
         for d in subject.changed:
             fence = "````" if "```" in d.diff else "```"
@@ -60,7 +63,10 @@ REPORTERS: dict[str, type[Reporter[DiffReport]]] = {r.name: r for r in (TextDiff
 
 def main(argv: list[str]) -> int:
     parser = Parser(prog="gitops-validate diff", description="Render every Argo CD Application at a git"
-                     " revision and in the working tree, and show what would change.")
+                     " revision and in the working tree, and show what would change.",
+                     epilog="exit codes: 0 compared (changes or not, without --exit-code); 1 with --exit-code and"
+                     " at least one Application changed, added or removed; 2 the tool could not run (bad revision,"
+                     " not a git repository, kubectl missing), one line on stderr")
     parser.add_argument("--base", required=True, metavar="REF", help="the git revision to compare with")
     parser.add_argument("--format", choices=sorted(REPORTERS), default="text")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when any Application changes")

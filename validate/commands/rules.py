@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from validate import suggest
 from validate.commands import Parser
 from validate.model import ToolError
-from validate.rules import _docs, _scaffold
+from validate.rules import _docs, _scaffold, registry
 
 
 def main(argv: list[str]) -> int:
-    parser = Parser(prog="gitops-validate rules", description="List the domain rules.")
+    parser = Parser(prog="gitops-validate rules", description="List the domain rules, or explain one.")
+    parser.add_argument("rule", nargs="?", metavar="ID", help="print this rule's full documentation")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--new", metavar="ID", help="start a new rule in this source checkout: its module, its"
                         " registry entry and its fixtures (see CONTRIBUTING.md)")
@@ -27,6 +29,13 @@ def main(argv: list[str]) -> int:
             raise ToolError(f"--new writes into a source checkout of the validator; {root} is not one")
         for path in _scaffold.scaffold(root, args.new, args.title, args.default):
             print(f"wrote {path.relative_to(root)}")
+        return 0
+    if args.rule is not None:
+        known = registry()
+        if args.rule not in known:
+            raise ToolError(f"no rule {args.rule!r}{suggest.hint(args.rule, known, cutoff=0.6)}; the list:"
+                            " gitops-validate rules")
+        sys.stdout.write(_docs.full(args.rule))
         return 0
     sys.stdout.write(_docs.markdown() if args.format == "markdown" else _docs.listing())
     return 0

@@ -41,3 +41,30 @@ def markdown() -> str:
         for heading in SECTIONS:
             out += ["", f"**{heading}.**", "", found.get(heading, "")]
     return "\n".join(out).rstrip() + "\n"
+
+
+def remediation(module: object) -> str:
+    """What to do about a violation, in one sentence: the prose of the rule's "Use instead" section
+    (code examples left out), else the first sentence of the section itself."""
+    import re
+
+    section = sections(module).get("Use instead", "")  # type: ignore[arg-type]
+    prose = re.sub(r"```.*?```", " ", section, flags=re.S)
+    text = " ".join(prose.split())
+    if not text:
+        return ""
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
+def full(rule_id: str) -> str:
+    """``gitops-validate rules ID``: the rule's whole documentation, as text."""
+    module = registry()[rule_id]
+    out = [f"{rule_id}: {title(module)}", f"default severity: {getattr(module, 'DEFAULT', 'error')}"]
+    found = sections(module)
+    for heading in SECTIONS:
+        if found.get(heading):
+            out += ["", f"{heading}:", *("    " + line if line else "" for line in found[heading].splitlines())]
+    out += ["", "Suppress on one object, saying why:",
+            f"    metadata.annotations: {{ignore-check.gitops-validate.io/{rule_id}: \"the reason\"}}"]
+    return "\n".join(out) + "\n"
