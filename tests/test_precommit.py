@@ -29,7 +29,11 @@ def clone(tmp_path: Path) -> tuple[Path, dict[str, str]]:
            "GITOPS_VALIDATE_CACHE_DIR": os.environ["GITOPS_VALIDATE_CACHE_DIR"]}
     target = tmp_path / "clone"
     assert run(tmp_path, "git", "clone", "-q", str(REPO), str(target), env=env).returncode == 0
-    (target / ".venv").symlink_to(Path(sys.executable).parents[1])  # what `make validate` would have made
+    # what `make validate` would have made: .venv/bin/gitops-validate (a real folder, as a symlink
+    # out of the repository is itself a finding of a whole-repository run)
+    (target / ".venv/bin").mkdir(parents=True)
+    (target / ".venv/bin/gitops-validate").write_text(f'#!/bin/sh\nexec "{Path(sys.executable).parent}/gitops-validate" "$@"\n')
+    (target / ".venv/bin/gitops-validate").chmod(0o755)
     installed = run(target, str(PRE_COMMIT), "install", env=env)
     assert installed.returncode == 0, installed.stderr
     return target, env
