@@ -20,7 +20,8 @@ metadata:
     ignore-check.gitops-validate.io/<rule-id>: "the reason it does not apply"
 ```
 
-An empty reason is itself a finding (`suppression-reason`).
+An empty reason is itself a finding (`suppression-reason`), and so is an annotation naming no
+rule (`suppression-unknown-rule`).
 """
 
 
