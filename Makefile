@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: validate test bench conformance fuzz clean
+.PHONY: validate test test-fast bench conformance fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ validate: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+# The inner loop: everything but the slow tier (hostile corpus, property-based, end-to-end).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 conformance: $(STAMP)
 	$(BIN)/python -m pytest -q -m conformance
@@ -39,6 +43,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/schema_throughput.py
 	$(BIN)/python benchmarks/scale.py --apps 100 --envs 4
+	$(BIN)/python benchmarks/peers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,10 +12,12 @@ from typing import Any
 
 import jsonschema_rs
 
+from validate import registry
 from validate.load import load_file
 from validate.model import ChildLimits, Config, Limits, ToolError, WalkLimits
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
+LEVELS = ("error", "warning", "info", "off")
 
 # Options of Argo CD's `kustomize.buildOptions` that are safe offline. Anything else (exec
 # plugins, alpha functions) could run code from the repository, which the validator never does.
@@ -103,6 +105,7 @@ def _parse(root: Path, path: Path) -> Config:
         error = errors[0]
         where = ".".join(str(part) for part in error.instance_path) or "(top level)"
         raise ToolError(f"{path.name}: {where}: {error.message}")
+    _check_names(data, path.name)
     kustomize = data.get("kustomize", {})
     options = _build_options(kustomize.get("buildOptions", ""), path.name)
     limits = data.get("limits", {})
@@ -128,6 +131,39 @@ def _parse(root: Path, path: Path) -> Config:
         profiles=dict(data.get("profiles", {})),
         source=path.name,
     )
+
+
+def _check_names(data: dict[str, Any], where: str) -> None:
+    """Every rule id a severity setting names is registered, and every profile an environment
+    names exists: a misspelt name is a usage error, never a silently ignored setting."""
+    sections = [("rules", data.get("rules", {}))]
+    sections += [(f"profiles.{name}", settings) for name, settings in data.get("profiles", {}).items()]
+    for section, settings in sections:
+        for setting in settings:
+            problem = registry.problem(setting)
+            if problem is not None:
+                raise ToolError(f"{where}: {section}: {problem}")
+    profiles = sorted(data.get("profiles", {}))
+    for name, settings in data.get("environments", {}).items():
+        profile = settings.get("profile")
+        if profile is not None and profile not in profiles:
+            raise ToolError(f"{where}: environments.{name}.profile: no profile {profile!r} under profiles"
+                            f"{registry.did_you_mean(profile, profiles)}")
+
+
+def check_overrides(settings: list[str]) -> dict[str, str]:
+    """``--rule ID=LEVEL`` settings from the command line, checked like the configuration's."""
+    found: dict[str, str] = {}
+    for setting in settings:
+        rule, _, level = setting.partition("=")
+        rule, level = rule.strip(), level.strip().lower()
+        if not rule or level not in LEVELS:
+            raise ToolError(f"--rule {setting}: give ID=LEVEL, LEVEL one of {', '.join(LEVELS)}")
+        problem = registry.problem(rule)
+        if problem is not None:
+            raise ToolError(f"--rule {setting}: {problem}")
+        found[rule] = level
+    return found
 
 
 def _build_options(text: str, where: str) -> list[str]:

@@ -42,6 +42,7 @@ from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_
 from validate.load import LoadedFile
 from validate.model import Finding, Limits, RenderedObject, ToolError
 from validate.provenance import RenderedLoader, provenance
+from validate.render_hints import hint, line_of
 
 KUSTOMIZE_VERSION = "v5.8.1"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
@@ -338,7 +339,10 @@ class _Outcome:
 
     def result(self, kustomization: Kustomization) -> RenderResult:
         if not self.ok:
-            finding = Finding("render-failed", self.message, kustomization.file, 1, render=kustomization.dir)
+            remedy = hint(self.message)
+            message = f"{self.message}; {remedy}" if remedy else self.message
+            line = line_of(self.message, kustomization.document) or 1
+            finding = Finding("render-failed", message, kustomization.file, line, render=kustomization.dir)
             return RenderResult(kustomization.dir, [], [finding], self.seconds)
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 

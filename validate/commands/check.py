@@ -11,6 +11,7 @@ from typing import TextIO
 
 from validate import __version__
 from validate.commands import Parser
+from validate.config import check_overrides
 from validate.pipeline import Options, run
 from validate.report import REPORTERS, default_format
 
@@ -36,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--rule", action="append", default=[], metavar="ID=LEVEL",
+                        help="set a rule's severity (error, warning, info or off) for this run, over the"
+                        " configuration; ID may end in * (repeatable)")
     parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
@@ -48,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="CPU-time cap of every kustomize process (default: kustomize.cpuLimitSeconds of the"
                         " config, else 120)")
     parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
+    parser.add_argument("--server", action="store_true", help="also dry-run every object on a real API server: a"
+                        " throw-away control plane from $KUBEBUILDER_ASSETS, or a cluster (--context/--kubeconfig)")
+    parser.add_argument("--context", help="with --server: the kubeconfig context of the cluster to dry-run on")
+    parser.add_argument("--kubeconfig", help="with --server: the kubeconfig file (default $KUBECONFIG, ~/.kube/config)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
     return parser
@@ -94,16 +102,24 @@ def main(argv: list[str]) -> int:
     for file in args.crd:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
+    if (args.context or args.kubeconfig) and not args.server:
+        parser.error("--context and --kubeconfig go with --server")
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
                       jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
-                      child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit)
+                      child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
+                      severities=check_overrides(args.rule))
     try:
         result = run(options)
     finally:
         if progress:
             progress.close()
+    if args.server:
+        from validate import servermode
+
+        target = servermode.Target(context=args.context, kubeconfig=args.kubeconfig)
+        servermode.merge(result, servermode.check(result, target, args.crd))
     REPORTERS[args.format or default_format(os.environ)](sys.stdout).report(result)
     sys.stdout.flush()
     return result.exit_code
