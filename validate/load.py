@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import marshal
 import os
-import re
 import stat
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
+from validate.lines import ODD_BREAK, as_git_counts
 from validate.model import Document, FieldPath, Finding, Limits, Severity
 from validate.yaml_events import Abort, Builder
 
@@ -121,7 +121,7 @@ PARALLEL_MIN_CHARS = 1 << 20
 
 
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
-    if len(text) >= PARALLEL_MIN_CHARS and not _ODD_BREAK.search(text):  # lines: LF only, as git counts
+    if len(text) >= PARALLEL_MIN_CHARS and not ODD_BREAK.search(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:
             return halves
@@ -155,32 +155,6 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
         return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel,
                                                                            None)]))
     return _as_git_counts(text, LoadedFile(rel, documents, builder.findings))
-
-
-# YAML breaks lines at a lone CR, NEL, LS and PS too; git, GitHub, SARIF viewers and editors'
-# "go to line" count only LF. Found by fuzzing: a file of lone CRs had its findings on lines past
-# its end, where a code-scanning annotation has nowhere to stand.
-_YAML_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
-_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-
-
-def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
-    """``loaded`` with every line number counted as git counts lines (LF only)."""
-    if not _ODD_BREAK.search(text):
-        return loaded
-    lines = [1]  # YAML's line index -> git's line number
-    for match in _YAML_BREAK.finditer(text):
-        lines.append(lines[-1] + (1 if match.group().endswith("\n") else 0))
-
-    def git_line(line: int) -> int:
-        return lines[min(line, len(lines)) - 1]
-
-    for document in loaded.documents:
-        document.line = git_line(document.line)
-        document.positions = {path: (git_line(line), column) for path, (line, column) in document.positions.items()}
-    loaded.findings = [replace(finding, line=git_line(finding.line)) if finding.line else finding
-                       for finding in loaded.findings]
-    return loaded
 
 
 def _document_boundary(text: str, start: int) -> int | None:
@@ -246,6 +220,11 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     offset = builder.started
     return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions)
                                    for index, data, line, column, positions in documents], [])
+
+
+def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
+    loaded.findings = as_git_counts(text, loaded.documents, loaded.findings)  # see validate.lines
+    return loaded
 
 
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
