@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--missing-schemas", choices=("error", "warn", "skip"), default=None,
+                        help="a custom resource whose kind has no schema (no CRD in the repository, no --crd):"
+                        " an error, a warning or nothing (default from the config's missingSchemas, else warn)")
     parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
@@ -134,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
+                      missing_schemas=args.missing_schemas,
                       jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache)
     try:
         try:

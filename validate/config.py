@@ -35,6 +35,7 @@ _SCHEMA: dict[str, Any] = {
         "repoURL": {"type": "string", "minLength": 1},
         "ignore": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "skipKinds": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "missingSchemas": {"enum": ["error", "warn", "skip"]},
         "kustomize": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -83,6 +84,7 @@ class Config:
     repo_url: str | None = None
     ignore: list[str] = field(default_factory=list)
     skip_kinds: list[str] = field(default_factory=list)
+    missing_schemas: str = "warn"  # a custom resource kind with no schema: error, warn or skip
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
     limits: Limits = field(default_factory=Limits)
@@ -150,6 +152,7 @@ def _parse(root: Path, path: Path) -> Config:
         repo_url=data.get("repoURL"),
         ignore=list(data.get("ignore", [])),
         skip_kinds=list(data.get("skipKinds", [])),
+        missing_schemas=data.get("missingSchemas", "warn"),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
         limits=Limits(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, lint, load, render, rules, schema
+from validate import classify, discover, lint, load, render, rules, schema
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
@@ -41,6 +41,7 @@ class Options:
     changed_since: str | None = None  # a git revision: check what changed since it
     use_cache: bool = True
     cache_dir: Path | None = None
+    missing_schemas: str | None = None  # error | warn | skip; overrides the config
 
 
 @dataclass
@@ -110,7 +111,7 @@ def run(options: Options) -> Result:
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
-              for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
+              for rel in readable_files(root, files, config.limits)}
     if memo is not None:
         memo.save()
     for loaded_file in loaded.values():
@@ -140,7 +141,7 @@ def run(options: Options) -> Result:
                                         [d for d in inventory.rendered if d not in checked])
         yamllint_config = lint.lint_config(root)
         for rel, loaded_file in loaded.items():
-            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok and not classify.is_json(rel):
                 findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
         if pending is not None:
             renders = pending.result()
@@ -155,6 +156,7 @@ def run(options: Options) -> Result:
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
+    missing_schemas = options.missing_schemas or config.missing_schemas
     for crd, problem in store.rejected:
         owner = next((c for c in candidates if c.data is crd), None)
         where = locate_in(owner, locator, ("spec",)) if owner else Location(None, None, None)
@@ -162,7 +164,7 @@ def run(options: Options) -> Result:
                                 object=ObjectRef.of(crd), render=owner.render if owner else None))
     objects: list[Checked] = []
     for candidate in candidates:
-        if _check_object(candidate, store, locator, versions, findings) is not None:
+        if _check_object(candidate, store, locator, versions, findings, missing_schemas) is not None:
             objects.append(candidate)
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
@@ -172,6 +174,29 @@ def run(options: Options) -> Result:
     return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+
+
+def readable_files(root: Path, files: list[str], limits: load.Limits) -> list[str]:
+    """The files the validator reads: YAML outside Helm templates, kustomizations, Helm chart
+    metadata and values, and JSON files that name an apiVersion and a kind (as Argo CD reads them)."""
+    charts = classify.chart_folders(files)
+    wanted = []
+    for rel in files:
+        kind = classify.kind_of(rel, charts)
+        if kind in (classify.FileKind.HELM_TEMPLATE, classify.FileKind.OTHER):
+            continue
+        if kind is classify.FileKind.HELM_CHART and not rel.endswith(classify.YAML_SUFFIXES):
+            continue
+        if classify.is_json(rel):
+            try:
+                with open(root / rel, "rb") as handle:
+                    head = handle.read(limits.max_file_bytes + 1)
+            except OSError:
+                head = b""  # unreadable: the loader reports it
+            if head and not classify.looks_like_manifest_json(head.decode("utf-8", "replace")):
+                continue
+        wanted.append(rel)
+    return wanted
 
 
 def _is_argo(data: Any) -> bool:
@@ -260,14 +285,14 @@ def _crd_files(paths: list[Path]) -> list[dict[str, Any]]:
 
 
 def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locator, versions: list[str],
-                  findings: list[Finding]) -> Checked | None:
+                  findings: list[Finding], missing_schemas: str = "warn") -> Checked | None:
     data = candidate.data
     ref = ObjectRef.of(data)
 
-    def add(rule: str, message: str, path: tuple[str | int, ...] = ()) -> None:
+    def add(rule: str, message: str, path: tuple[str | int, ...] = (), severity: Severity = Severity.ERROR) -> None:
         location = locate_in(candidate, locator, path)
         findings.append(Finding(rule, message + location.note, location.file, location.line, location.column,
-                                object=ref, render=candidate.render))
+                                severity=severity, object=ref, render=candidate.render))
 
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
@@ -275,19 +300,86 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
                    if not isinstance(value, str) or not value]
         add("schema-identity", f"object has no valid {' and no '.join(missing)}: nothing can tell what it is")
         return None
+    if not classify.kubernetes_like(api_version):
+        add("schema-not-kubernetes", f"{kind} {api_version} is not a Kubernetes API (no API server serves"
+            " that group and version): not checked", ("apiVersion",), Severity.INFO)
+        return None
     if store.skipped(api_version, kind):
         return candidate
-    verdict = store.check(data)
+    verdict = store.check(prune_nulls(data))
     if verdict.missing:
-        on = "" if len(verdict.missing) == len(versions) else f" on Kubernetes {', '.join(verdict.missing)}"
-        add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"
-            " --schema-dir, or list it under skipKinds in .gitops-validate.yaml", ("kind",))
+        unknown = missing_schema(api_version, kind, verdict.missing, versions, missing_schemas)
+        if unknown is not None:
+            add("schema-unknown-kind", unknown[0], ("kind",), unknown[1])
     for issue, on_versions in verdict.issues:
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
             f" (on Kubernetes {', '.join(on_versions)})"
         add(issue.rule, f"{_dotted(issue.path)}: {issue.message}{suffix}" if issue.path else issue.message + suffix,
             issue.path)
     return candidate
+
+
+def prune_nulls(value: Any) -> Any:
+    """``value`` without the ``null`` fields of its mappings, as the API server drops them before
+    validating: a built-in type decodes null as "unset", and a custom resource's null fields are
+    pruned unless the schema says ``nullable``. Nulls inside lists are kept (they are refused)."""
+    return _pruned(value, {})
+
+
+def _pruned(value: Any, seen: dict[int, Any]) -> Any:
+    """Subtrees without a null come back as they are (no copy), and a subtree shared through YAML
+    aliases is visited once: the loader's expansion bound must keep holding here."""
+    if not isinstance(value, (dict, list)):
+        return value
+    key = id(value)
+    if key in seen:
+        return seen[key]
+    if isinstance(value, dict):
+        items = {name: _pruned(item, seen) for name, item in value.items() if item is not None}
+        same = len(items) == len(value) and all(items[name] is value[name] for name in items)
+    else:
+        elements = [_pruned(item, seen) for item in value]
+        same = all(new is old for new, old in zip(elements, value))
+    result = value if same else (items if isinstance(value, dict) else elements)
+    seen[key] = result
+    return result
+
+
+def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versions: list[str],
+                   policy: str) -> tuple[str, Severity] | None:
+    """The schema-unknown-kind message and severity for a kind without a schema, or None when
+    another check says it better or the policy skips it.
+
+    * a version the API lifecycle table knows (``extensions/v1beta1 Deployment``): api-removed or
+      api-deprecated reports it with the version that replaces it;
+    * a Kubernetes group (``apps/v1``): the kind is misspelt or does not exist there, always an error;
+    * a custom group (``argoproj.io``): its CRD is not in the repository; ``--missing-schemas``
+      (or ``missingSchemas``) decides between error, warning and nothing.
+    """
+    on = "" if len(missing) == len(versions) else f" on Kubernetes {', '.join(missing)}"
+    lifecycle = api_lifecycle(api_version, kind)
+    removed = _minor(lifecycle[1]) if lifecycle and lifecycle[1] else None
+    if removed is not None and all((_minor(v) or (0, 0)) >= removed for v in missing):
+        return None  # api-removed says since when and what replaces it
+    group = api_version.rpartition("/")[0]
+    if group in classify.builtin_groups():
+        return (f"no schema for {kind} {api_version}{on}: Kubernetes does not serve that kind in that API version"
+                " there; check kind and apiVersion against `kubectl api-resources`", Severity.ERROR)
+    if policy == "skip":
+        return None
+    return (f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or --schema-dir, or list it under"
+            " skipKinds in .gitops-validate.yaml", Severity.ERROR if policy == "error" else Severity.WARNING)
+
+
+def _minor(text: str) -> tuple[int, int] | None:
+    parts = text.lstrip("v").split(".")
+    return (int(parts[0]), int(parts[1])) if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit() else None
+
+
+def api_lifecycle(api_version: str, kind: str) -> tuple[str, str | None, str] | None:
+    from validate.rules.api_deprecated import lookup
+
+    return lookup(api_version.strip(), kind)
 
 
 def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:

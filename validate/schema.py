@@ -104,6 +104,11 @@ def _definitions(version: str) -> dict[str, Any]:
     return data
 
 
+def definitions(version: str) -> dict[str, Any]:
+    """kubernetes-validate's definitions of Kubernetes ``version`` (shared, do not modify)."""
+    return _definitions(version)
+
+
 @cache
 def own_schemas() -> dict[str, dict[str, Any]]:
     """Our schemas by $id; each kind schema carries x-kubernetes-group-version-kind."""
