@@ -322,7 +322,7 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
 def prune_nulls(value: Any) -> Any:
     """``value`` without the ``null`` fields of its mappings, as the API server drops them before
     validating: a built-in type decodes null as "unset", and a custom resource's null fields are
-    pruned unless the schema says ``nullable``. Nulls inside lists are kept (they are refused)."""
+    pruned unless the schema says ``nullable``. Nulls inside lists are kept: the schema judges them."""
     return _pruned(value, {})
 
 
