@@ -33,7 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import destination_namespaces, directory_of, namespaced
+from validate.argocd import destination_namespaces, directory_of
+from validate.scope import namespaced
 from validate.rules import Violation
 
 if TYPE_CHECKING:
