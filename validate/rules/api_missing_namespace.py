@@ -34,8 +34,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validate.argocd import destination_namespaces, directory_of
-from validate.scope import namespaced
 from validate.rules import Violation
+from validate.scope import namespaced
 
 if TYPE_CHECKING:
     from validate.pipeline import Checked
