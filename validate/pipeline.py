@@ -308,9 +308,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
         return candidate
     verdict = store.check(prune_nulls(data))
     if verdict.missing:
-        unknown = missing_schema(api_version, kind, verdict.missing, versions, missing_schemas)
-        if unknown is not None:
-            add("schema-unknown-kind", unknown[0], ("kind",), unknown[1])
+        for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):
+            add(rule, message, ("apiVersion",) if rule == "api-removed" else ("kind",), severity)
     for issue, on_versions in verdict.issues:
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
             f" (on Kubernetes {', '.join(on_versions)})"
@@ -346,13 +345,15 @@ def _pruned(value: Any, seen: dict[int, Any]) -> Any:
 
 
 def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versions: list[str],
-                   policy: str) -> tuple[str, Severity] | None:
-    """The schema-unknown-kind message and severity for a kind without a schema, or None when
-    another check says it better or the policy skips it.
+                   policy: str) -> list[tuple[str, str, Severity]]:
+    """Findings (rule, message, severity) for a kind without a schema on some versions of the matrix.
 
-    * a version the API lifecycle table knows (``extensions/v1beta1 Deployment``): api-removed or
-      api-deprecated reports it with the version that replaces it;
-    * a Kubernetes group (``apps/v1``): the kind is misspelt or does not exist there, always an error;
+    * a version the API lifecycle table knows to be removed (``extensions/v1beta1 Deployment``):
+      nothing here, api-removed says since when and what replaces it;
+    * a Kubernetes group whose kind the schema data has on other versions: its lifecycle, as
+      api-removed ("no longer served since 1.32, use admissionregistration.k8s.io/v1") for versions
+      after it was last served, and schema-unknown-kind ("first served in 1.26") for versions before;
+    * a Kubernetes group without the kind anywhere: misspelt or nonexistent, always an error;
     * a custom group (``argoproj.io``): its CRD is not in the repository; ``--missing-schemas``
       (or ``missingSchemas``) decides between error, warning and nothing.
     """
@@ -360,15 +361,42 @@ def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versio
     lifecycle = api_lifecycle(api_version, kind)
     removed = _minor(lifecycle[1]) if lifecycle and lifecycle[1] else None
     if removed is not None and all((_minor(v) or (0, 0)) >= removed for v in missing):
-        return None  # api-removed says since when and what replaces it
-    group = api_version.rpartition("/")[0]
+        return []  # api-removed says since when and what replaces it
+    group, _, version = api_version.rpartition("/")
     if group in classify.builtin_groups():
-        return (f"no schema for {kind} {api_version}{on}: Kubernetes does not serve that kind in that API version"
-                " there; check kind and apiVersion against `kubectl api-resources`", Severity.ERROR)
+        served = schema.served_versions((group, version, kind))
+        if not served:
+            return [("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: Kubernetes does not serve that"
+                     " kind in that API version; check kind and apiVersion against `kubectl api-resources`",
+                     Severity.ERROR)]
+        first, last = _minor(served[0]) or (0, 0), _minor(served[-1]) or (0, 0)
+        after = [v for v in missing if (_minor(v) or (0, 0)) > last]
+        before = [v for v in missing if (_minor(v) or (0, 0)) < first]
+        found = []
+        if after and removed is None:
+            shipped = schema.available_versions()
+            gone = shipped[shipped.index(served[-1]) + 1] if served[-1] != shipped[-1] else after[0]
+            found.append(("api-removed", f"{api_version} {kind} is no longer served since Kubernetes {gone} (the"
+                          f" schema data has it from {served[0]} to {served[-1]}): use"
+                          f" {_replacement(group, kind, versions[-1], version)}", Severity.ERROR))
+        if before:
+            found.append(("schema-unknown-kind", f"{api_version} {kind} is not served yet on Kubernetes"
+                          f" {', '.join(before)}: the schema data has it from {served[0]}; raise the oldest version of"
+                          " the matrix or use an API version it serves", Severity.ERROR))
+        return found
     if policy == "skip":
-        return None
-    return (f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or --schema-dir, or list it under"
-            " skipKinds in .gitops-validate.yaml", Severity.ERROR if policy == "error" else Severity.WARNING)
+        return []
+    return [("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"
+             " --schema-dir, or list it under skipKinds in .gitops-validate.yaml",
+             Severity.ERROR if policy == "error" else Severity.WARNING)]
+
+
+def _replacement(group: str, kind: str, newest: str, old_version: str) -> str:
+    """The API versions of the same kind that the newest Kubernetes of the matrix serves."""
+    others = sorted({v for g, v, k in schema.served_gvks(newest) if g == group and k == kind and v != old_version})
+    if not others:
+        return f"another API for {kind} (Kubernetes {newest} serves none in {group or 'the core group'})"
+    return " or ".join(f"{group}/{v}" if group else v for v in others)
 
 
 def _minor(text: str) -> tuple[int, int] | None:

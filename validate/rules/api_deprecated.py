@@ -84,6 +84,9 @@ TABLE: list[tuple[str, tuple[str, ...] | None, str, str | None, str]] = [
      "flowcontrol.apiserver.k8s.io/v1"),
     ("flowcontrol.apiserver.k8s.io/v1beta3", ("FlowSchema", "PriorityLevelConfiguration"), "1.29", "1.32",
      "flowcontrol.apiserver.k8s.io/v1"),
+    ("scheduling.k8s.io/v1alpha1", ("PriorityClass",), "1.14", "1.17", "scheduling.k8s.io/v1"),
+    ("audit.k8s.io/v1alpha1", ("Policy", "Event"), "1.21", "1.24", "audit.k8s.io/v1"),
+    ("audit.k8s.io/v1beta1", ("Policy", "Event"), "1.21", "1.24", "audit.k8s.io/v1"),
     ("v1", ("Endpoints",), "1.33", None, "discovery.k8s.io/v1 EndpointSlice"),
     ("v1", ("ComponentStatus",), "1.19", None, "nothing: query the components' health endpoints"),
 ]
@@ -95,9 +98,12 @@ def version(value: str) -> tuple[int, int] | None:
 
 
 def lookup(api_version: str, kind: str) -> tuple[str, str | None, str] | None:
+    """The table's entry for a kind (a ``FooList`` has the lifecycle of ``Foo``)."""
     for entry_version, kinds, deprecated, removed, replacement in TABLE:
         if entry_version == api_version and (kinds is None or kind in kinds):
             return deprecated, removed, replacement
+    if kind.endswith("List") and len(kind) > 4:
+        return lookup(api_version, kind[:-4])
     return None
 
 
