@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -446,11 +447,40 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
             yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
                           " Component", kustomization.file, line, column)
             continue
-        for issue in store.check_with(schema_id, document.data):
+        for issue in store.check_with(schema_id, go_json_keys(document.data)):
             line, column = document.position(issue.path) or document.nearest(issue.path)[1]
             message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)
+
+
+@cache
+def _kustomize_names() -> dict[str, str]:
+    """Every field name of the kustomization schemas, by its lower-case spelling."""
+    names: dict[str, str] = {}
+    pending: list[Any] = [schema_ for schema_id, schema_ in schema.own_schemas().items() if "kustomiz" in schema_id]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            for name in current.get("properties", {}) if isinstance(current.get("properties"), dict) else {}:
+                names.setdefault(name.lower(), name)
+                names[name] = name  # exact spellings first, as Go matches them
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+    return names
+
+
+def go_json_keys(value: Any) -> Any:
+    """kustomize reads a kustomization with Go's encoding/json, which matches field names without
+    regard to case (``fieldpath`` sets ``fieldPath``): keys are given their schema spelling first."""
+    names = _kustomize_names()
+    if isinstance(value, dict):
+        return {(names.get(key, names.get(key.lower(), key)) if isinstance(key, str) else key): go_json_keys(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [go_json_keys(item) for item in value]
+    return value
 
 
 def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
