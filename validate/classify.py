@@ -30,6 +30,7 @@ class FileKind(Enum):
     KUSTOMIZATION = "kustomization"
     HELM_CHART = "helm-chart"  # Chart.yaml, values files, requirements, lock files of a chart
     HELM_TEMPLATE = "helm-template"  # a Go template: not YAML until Helm renders it
+    PATCH = "patch"  # a partial object for `kubectl patch` or a kustomization: never checked whole
     OTHER = "other"  # CI workflows, tool configurations, compose files, everything else
 
 
@@ -54,6 +55,11 @@ _OTHER_PATTERNS = [re.compile(p) for p in (
 )]
 
 
+# A file named as a patch (`patch.yaml`, `deployment-patch.yaml`, `2.repo-server_patch.yml`): a
+# partial object, applied with `kubectl patch --patch-file` or named by a kustomization.
+_PATCH = re.compile(r"(^|[-_.])patch(es)?([-_.]|$)", re.I)
+
+
 def kind_of(rel: str, charts: Iterable[str] = ()) -> FileKind:
     """What ``rel`` is; ``charts`` are the folders that hold a Helm ``Chart.yaml``."""
     path = PurePosixPath(rel)
@@ -72,6 +78,8 @@ def kind_of(rel: str, charts: Iterable[str] = ()) -> FileKind:
         return FileKind.HELM_CHART
     if path.name in _OTHER_NAMES or any(p.search(rel) for p in _OTHER_PATTERNS):
         return FileKind.OTHER
+    if _PATCH.search(path.name) and path.suffix in (".yaml", ".yml", ".json"):
+        return FileKind.PATCH
     if rel.endswith(YAML_SUFFIXES) or rel.endswith(JSON_SUFFIX):
         return FileKind.MANIFEST
     return FileKind.OTHER
