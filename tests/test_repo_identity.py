@@ -41,3 +41,37 @@ def test_without_config_or_remote_only_an_existing_path_is_evidence(tmp_path: Pa
     assert identity(tmp_path, None, sources, existing.__contains__) == {"github.com/me/gitops"}
     # Counting never decides: three sources of another repository whose paths are not here prove nothing.
     assert identity(tmp_path, None, sources[:3], existing.__contains__) == frozenset()
+
+
+APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {url}
+    targetRevision: HEAD
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {name}
+"""
+
+
+def test_the_git_remote_decides_which_paths_are_checked(write_tree) -> None:
+    from tests.conftest import findings_of, validate_tree
+
+    repo = write_tree({
+        "argocd/mine.yaml": APP.format(name="mine", url="https://github.com/example/gitops", path="apps/missing"),
+        "argocd/theirs.yaml": APP.format(name="theirs", url="https://github.com/other/examples.git",
+                                         path="guestbook"),
+        "argocd/theirs-too.yaml": APP.format(name="theirs-too", url="https://github.com/other/examples.git",
+                                             path="helm-guestbook"),
+    })
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", "git@github.com:Example/GitOps.git"], check=True)
+    git_remotes.cache_clear()
+    found = findings_of(validate_tree(repo), "argocd-source-path")
+    assert [f.file for f in found] == ["argocd/mine.yaml"]

@@ -16,13 +16,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from validate import classify, discover, lint, load, render, rules, schema
+from validate import classify, discover, environments, lint, load, registry, render, rules, schema
+from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
-from validate.config import Config, load_config
-from validate.findings import Finding, ObjectRef, Severity, ToolError
-from validate.locate import Location, Locator
-from validate.render import RenderedObject
+from validate.config import load_config
+from validate.context import Context
+from validate.locate import Locator
+from validate.model import Checked, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -46,38 +47,10 @@ class Options:
 
 
 @dataclass
-class Checked:
-    """One object that went through the schema stage: what rules look at."""
+class Run(Result):
+    """A :class:`Result` and what the rules saw, for subcommands that reuse a run (diff, new-env)."""
 
-    data: dict[str, Any]
-    file: str | None
-    line: int | None
-    render: str | None  # the rendered directory, None for a stand-alone manifest
-    rendered: RenderedObject | None = None
-    document: load.Document | None = None
-
-
-@dataclass
-class Result:
-    root: Path
-    config: Config
-    versions: list[str]
-    findings: list[Finding]
-    rendered: list[str]
-    objects: list[Checked]
-    files: int
-    seconds: float
-    render_seconds: dict[str, float] = field(default_factory=dict)
-    cache_hits: int = 0
-    cache_misses: int = 0
-    context: rules.Context | None = None  # what the rules saw: for subcommands that reuse a run
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.count(Severity.ERROR) else 0
+    context: Context | None = None
 
 
 def find_root(start: Path) -> Path:
@@ -90,7 +63,7 @@ def find_root(start: Path) -> Path:
     return folder
 
 
-def run(options: Options) -> Result:
+def run(options: Options) -> Run:
     started = time.perf_counter()
     targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
     for target in targets:
@@ -121,7 +94,7 @@ def run(options: Options) -> Result:
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
-    argo_files = {rel for rel, f in loaded.items() if any(_is_argo(d.data) for d in f.documents)}
+    argo_files = {rel for rel, f in loaded.items() if any(is_argo(d.data) for d in f.documents)}
     checked_dirs = [d for d in inventory.rendered
                     if scope.covers_render(d, inventory.inputs[d]) or inventory.inputs[d] & argo_files]
     checked = set(checked_dirs)
@@ -168,11 +141,11 @@ def run(options: Options) -> Result:
         if _check_object(candidate, store, locator, versions, findings, missing_schemas) is not None:
             objects.append(candidate)
     findings.extend(_check_kustomizations(inventory, store, scope))
-    ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
+    ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
 
     final = _apply_config(findings, config)
-    return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
+    return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
 
@@ -198,10 +171,6 @@ def readable_files(root: Path, files: list[str], limits: load.Limits) -> list[st
                 continue
         wanted.append(rel)
     return wanted
-
-
-def _is_argo(data: Any) -> bool:
-    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("argoproj.io/")
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:
@@ -523,7 +492,9 @@ def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
     """Severity from the configuration, rules turned off dropped, one finding per place."""
     merged: dict[tuple[Any, ...], Finding] = {}
     for finding in findings:
-        environment = rules.environment_of(config, finding.render or finding.file or "")
+        if not registry.is_known(finding.rule):
+            raise RuntimeError(f"finding id {finding.rule!r} is not registered (validate/registry.py)")
+        environment = environments.environment_of(config.environments, finding.render or finding.file or "")
         severity = config.severity(finding.rule, finding.severity, environment)
         if severity is None:
             continue

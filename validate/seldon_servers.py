@@ -17,25 +17,24 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 if TYPE_CHECKING:
-    from validate.rules import Context
+    from validate.load import LoadedFile
+    from validate.model import Checked
 
 _KEY = "predictor_servers"
 
 
-def registered_servers(ctx: Context) -> frozenset[str]:
-    """Names of every prepackaged server the repository registers (cached per run)."""
-    if "seldon.servers" not in ctx.cache:
-        names: set[str] = set()
-        for servers in _registrations(ctx):
-            names |= {name for name in servers if isinstance(name, str)}
-        ctx.cache["seldon.servers"] = frozenset(names)
-    return ctx.cache["seldon.servers"]  # type: ignore[no-any-return]
+def registered_servers(objects: list[Checked], loaded: dict[str, LoadedFile]) -> frozenset[str]:
+    """Names of every prepackaged server the repository registers."""
+    names: set[str] = set()
+    for servers in _registrations(objects, loaded):
+        names |= {name for name in servers if isinstance(name, str)}
+    return frozenset(names)
 
 
-def _registrations(ctx: Context) -> Iterator[dict[Any, Any]]:
-    datas = [obj.data for obj in ctx.objects]
-    for loaded in ctx.loaded.values():
-        datas += [document.data for document in loaded.documents]
+def _registrations(objects: list[Checked], loaded: dict[str, LoadedFile]) -> Iterator[dict[Any, Any]]:
+    datas = [obj.data for obj in objects]
+    for loaded_file in loaded.values():
+        datas += [document.data for document in loaded_file.documents]
     for data in datas:
         if not isinstance(data, dict):
             continue

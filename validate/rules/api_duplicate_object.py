@@ -43,19 +43,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import describe, destination_namespaces, directory_of, object_key
-from validate.rules import Violation
+from validate.argocd import describe, directory_of
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "api-duplicate-object"
 DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    destinations = destination_namespaces(ctx)
+    destinations = ctx.destinations
     groups: dict[tuple[bool, str], list[Checked]] = {}
     for obj in ctx.objects:
         directory = directory_of(obj)
@@ -72,7 +72,7 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
         for namespace in sorted(destinations.get(directory, set()) | {None}, key=lambda n: n or ""):
             first: dict[tuple[str, str, str, str], Checked] = {}
             for obj in objects:
-                key = object_key(obj.data, namespace or "", ctx)
+                key = ctx.object_key(obj.data, namespace or "")
                 if key is None:
                     continue
                 other = first.setdefault(key, obj)

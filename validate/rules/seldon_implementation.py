@@ -39,13 +39,12 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import IMPLEMENTATIONS, SELDON_KINDS, iter_units, one_of, predictors
-from validate.seldon_servers import registered_servers
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-implementation"
 DEFAULT = "error"
@@ -56,7 +55,7 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     for p, predictor in predictors(obj.data):
         for path, unit in iter_units(predictor, p):
             value = unit.get("implementation")
-            known = IMPLEMENTATIONS | registered_servers(ctx)
+            known = IMPLEMENTATIONS | ctx.seldon_servers
             if value is None or one_of(value, known):
                 continue
             close = difflib.get_close_matches(str(value), sorted(known), n=1)
