@@ -119,7 +119,7 @@ def builtin_groups() -> frozenset[str]:
     """API groups that Kubernetes itself serves (or served): every group in kubernetes-validate's
     schema data, on every version it ships, plus the groups of the API lifecycle table."""
     from validate import schema
-    from validate.rules.api_deprecated import TABLE
+    from validate.lifecycle import TABLE
 
     groups: set[str] = {""}
     for version in schema.available_versions():
