@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 from functools import cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIX = ".json"
@@ -97,6 +97,29 @@ def chart_of(rel: str, charts: Iterable[str]) -> str | None:
         if chart == "." or rel.startswith(chart + "/"):
             return chart
     return None
+
+
+def readable_files(root: Path, files: list[str], max_bytes: int) -> list[str]:
+    """The files the validator reads: YAML outside Helm templates, kustomizations, Helm chart
+    metadata and values, and JSON files that name an apiVersion and a kind (as Argo CD reads them)."""
+    charts = chart_folders(files)
+    wanted = []
+    for rel in files:
+        kind = kind_of(rel, charts)
+        if kind in (FileKind.HELM_TEMPLATE, FileKind.OTHER):
+            continue
+        if kind is FileKind.HELM_CHART and not rel.endswith(YAML_SUFFIXES):
+            continue
+        if is_json(rel):
+            try:
+                with open(root / rel, "rb") as handle:
+                    head = handle.read(max_bytes + 1)
+            except OSError:
+                head = b""  # unreadable: the loader reports it
+            if head and not looks_like_manifest_json(head.decode("utf-8", "replace")):
+                continue
+        wanted.append(rel)
+    return wanted
 
 
 def is_json(rel: str) -> bool:

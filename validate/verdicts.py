@@ -2,13 +2,11 @@
 
 * nulls are pruned before validation, as the API server prunes them;
 * a kind without a schema gets its lifecycle (removed since, not served yet), an error for a
-  Kubernetes group, or the ``--missing-schemas`` policy for a custom group;
-* kustomization keys are matched as kustomize's Go JSON decoder matches them, without regard to case.
+  Kubernetes group, or the ``--missing-schemas`` policy for a custom group.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from validate import classify, schema
@@ -105,32 +103,3 @@ def api_lifecycle(api_version: str, kind: str) -> tuple[str, str | None, str] | 
     from validate.lifecycle import lookup
 
     return lookup(api_version.strip(), kind)
-
-
-@cache
-def _kustomize_names() -> dict[str, str]:
-    """Every field name of the kustomization schemas, by its lower-case spelling."""
-    names: dict[str, str] = {}
-    pending: list[Any] = [schema_ for schema_id, schema_ in schema.own_schemas().items() if "kustomiz" in schema_id]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, dict):
-            for name in current.get("properties", {}) if isinstance(current.get("properties"), dict) else {}:
-                names.setdefault(name.lower(), name)
-                names[name] = name  # exact spellings first, as Go matches them
-            pending.extend(current.values())
-        elif isinstance(current, list):
-            pending.extend(current)
-    return names
-
-
-def go_json_keys(value: Any) -> Any:
-    """kustomize reads a kustomization with Go's encoding/json, which matches field names without
-    regard to case (``fieldpath`` sets ``fieldPath``): keys are given their schema spelling first."""
-    names = _kustomize_names()
-    if isinstance(value, dict):
-        return {(names.get(key, names.get(key.lower(), key)) if isinstance(key, str) else key): go_json_keys(item)
-                for key, item in value.items()}
-    if isinstance(value, list):
-        return [go_json_keys(item) for item in value]
-    return value
