@@ -7,12 +7,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from validate.model import Finding
 from validate.pipeline import Options, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = REPO.parent / "shared" / "upstream"
+
+# Every property test runs on a shared, loaded machine: no deadline and no health check that
+# judges speed (a slow example generator is not a failure); @settings in a test adds to this.
+settings.register_profile("loaded-machine", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("loaded-machine")
 
 
 def copy_fixture(source: Path, target_root: Path) -> Path:
