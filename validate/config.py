@@ -36,6 +36,7 @@ _SCHEMA: dict[str, Any] = {
         "repoURL": {"type": "string", "minLength": 1},
         "ignore": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "skipKinds": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "missingSchemas": {"enum": ["error", "warn", "skip"]},
         "kustomize": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -115,6 +116,7 @@ def _parse(root: Path, path: Path) -> Config:
         repo_url=data.get("repoURL"),
         ignore=list(data.get("ignore", [])),
         skip_kinds=list(data.get("skipKinds", [])),
+        missing_schemas=data.get("missingSchemas", "warn"),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
         child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),

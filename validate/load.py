@@ -19,7 +19,6 @@ import marshal
 import os
 import stat
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -229,10 +228,3 @@ def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
 
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
     return LoadedFile(rel, [], [Finding(rule, message, rel, line, column)])
-
-
-def iter_objects(loaded: LoadedFile) -> Iterator[Document]:
-    """Documents whose data is a mapping (the only kind of document a manifest may hold)."""
-    for document in loaded.documents:
-        if isinstance(document.data, dict):
-            yield document

@@ -202,6 +202,7 @@ class Config:
     repo_url: str | None = None
     ignore: list[str] = field(default_factory=list)
     skip_kinds: list[str] = field(default_factory=list)
+    missing_schemas: str = "warn"  # a custom resource kind with no schema: error, warn or skip
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
     child_limits: ChildLimits = field(default_factory=ChildLimits)  # every kustomize (or git) process

@@ -104,6 +104,22 @@ def _definitions(version: str) -> dict[str, Any]:
     return data
 
 
+def definitions(version: str) -> dict[str, Any]:
+    """kubernetes-validate's definitions of Kubernetes ``version`` (shared, do not modify)."""
+    return _definitions(version)
+
+
+@cache
+def served_gvks(version: str) -> frozenset[GVK]:
+    return frozenset(gvk for schema in _definitions(version)["$defs"].values() for gvk in _gvks(schema))
+
+
+def served_versions(gvk: GVK) -> list[str]:
+    """The shipped Kubernetes versions whose schemas have ``gvk``, oldest first: its lifecycle as far
+    as the schema data knows it (a gap before is "not yet served", one after is "removed")."""
+    return [version for version in available_versions() if gvk in served_gvks(version)]
+
+
 @cache
 def own_schemas() -> dict[str, dict[str, Any]]:
     """Our schemas by $id; each kind schema carries x-kubernetes-group-version-kind."""

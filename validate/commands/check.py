@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--missing-schemas", choices=("error", "warn", "skip"), default=None,
+                        help="a custom resource whose kind has no schema (no CRD in the repository, no --crd):"
+                        " an error, a warning or nothing (default from the config's missingSchemas, else warn)")
     parser.add_argument("--rule", action="append", default=[], metavar="ID=LEVEL",
                         help="set a rule's severity (error, warning, info or off) for this run, over the"
                         " configuration; ID may end in * (repeatable)")
@@ -107,6 +110,7 @@ def main(argv: list[str]) -> int:
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
+                      missing_schemas=args.missing_schemas,
                       jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
                       child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
                       severities=check_overrides(args.rule))
