@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "  gitops-validate rules                       the domain rules\n"
                      "  gitops-validate diff --base REF             rendered changes per Argo CD Application\n"
                      "  gitops-validate graph                       apps, environments, Applications, projects\n"
-                     "  gitops-validate new-env NAME --from ENV     fork an environment\n\n"
+                     "  gitops-validate new-env NAME --from ENV     fork an environment\n"
+                     "  gitops-validate sources pull|list           the offline chart and git source cache (pull: network)\n\n"
                      "exit codes: 0 no error, 1 errors found, 2 the tool could not run")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
                         " the current directory is in)")
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
+    parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="the source cache folder (first use), then extra read-only source folders (repeatable;"
+                        " default from the config's sources, else ~/.cache/gitops-validate/sources)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
     parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
@@ -97,6 +101,7 @@ SUBCOMMANDS: dict[str, str] = {
     "diff": "validate.diff:main",
     "graph": "validate.graph:main",
     "new-env": "validate.newenv:main",
+    "sources": "validate.sources_command:main",
 }
 
 
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
-                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache)
+                      jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
+                      sources_dirs=args.sources_dir)
     try:
         try:
             result = run(options)

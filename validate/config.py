@@ -42,6 +42,13 @@ _SCHEMA: dict[str, Any] = {
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
             },
         },
+        "sources": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "cache": {"type": "string", "minLength": 1},
+                "readOnly": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
         "limits": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -90,6 +97,8 @@ class Config:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
+    sources_cache: Path | None = None  # the source cache folder (validate.sources)
+    sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
 
     def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
         """The configured severity of ``rule`` (None when turned off).
@@ -161,7 +170,16 @@ def _parse(root: Path, path: Path) -> Config:
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),
         source=path.name,
+        sources_cache=_folder(root, data.get("sources", {}).get("cache")),
+        sources_read_only=[p for p in (_folder(root, f) for f in data.get("sources", {}).get("readOnly", [])) if p],
     )
+
+
+def _folder(root: Path, value: str | None) -> Path | None:
+    """A configured folder: ``~`` expanded, relative to the repository root."""
+    if value is None:
+        return None
+    return (root / Path(value).expanduser()).resolve()
 
 
 def _build_options(text: str, where: str) -> list[str]:

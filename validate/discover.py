@@ -174,6 +174,16 @@ def is_yaml(rel: str) -> bool:
     return rel.endswith(YAML_SUFFIXES)
 
 
+def chart_directories(files: Iterable[str]) -> list[str]:
+    """Folders that hold a Helm chart (a Chart.yaml): their templates are Go templates, not manifests."""
+    return sorted({rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in files
+                   if rel.rsplit("/", 1)[-1] == "Chart.yaml"})
+
+
+def in_chart(rel: str, charts: list[str]) -> bool:
+    return any(chart == "." or rel.startswith(chart + "/") for chart in charts)
+
+
 def is_kustomization_file(rel: str) -> bool:
     return PurePosixPath(rel).name in KUSTOMIZATION_NAMES
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, lint, load, render, rules, schema
+from validate import discover, helm_stage, lint, load, render, rules, schema
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import Config, load_config
@@ -41,6 +41,7 @@ class Options:
     changed_since: str | None = None  # a git revision: check what changed since it
     use_cache: bool = True
     cache_dir: Path | None = None
+    sources_dirs: list[Path] = field(default_factory=list)  # the source cache, then read-only folders
 
 
 @dataclass
@@ -53,6 +54,8 @@ class Checked:
     render: str | None  # the rendered directory, None for a stand-alone manifest
     rendered: RenderedObject | None = None
     document: load.Document | None = None
+    locate: Callable[[tuple[str | int, ...]], Location] | None = None  # a chart object: where its fields came from
+    owner: Any = None  # a chart object: the Application (validate.argocd.App) that renders it
 
 
 @dataclass
@@ -69,6 +72,8 @@ class Result:
     cache_hits: int = 0
     cache_misses: int = 0
     context: rules.Context | None = None  # what the rules saw: for subcommands that reuse a run
+    charts: list[str] = field(default_factory=list)  # the Helm sources rendered, one label each
+    charts_missing: list[str] = field(default_factory=list)  # the chart sources the cache lacks
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)
@@ -109,8 +114,10 @@ def run(options: Options) -> Result:
     files, findings = discover.walk(root, config.ignore)
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
+    charts = discover.chart_directories(files)  # Helm charts: rendered by Helm when an Application points at them
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
-              for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
+              for rel in files if (discover.is_yaml(rel) or discover.is_kustomization_file(rel))
+              and not discover.in_chart(rel, charts)}
     if memo is not None:
         memo.save()
     for loaded_file in loaded.values():
@@ -152,6 +159,10 @@ def run(options: Options) -> Result:
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
+    chart_stage = helm_stage.run(config, inventory, loaded, candidates, renders, versions,
+                            lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
+    candidates += chart_stage.objects
+    findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
@@ -164,6 +175,7 @@ def run(options: Options) -> Result:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
+    findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
     findings.extend(_check_kustomizations(inventory, store, scope))
     ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
@@ -171,7 +183,8 @@ def run(options: Options) -> Result:
     final = _apply_config(findings, config)
     return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
-                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
+                  charts=chart_stage.rendered, charts_missing=chart_stage.missing)
 
 
 def _is_argo(data: Any) -> bool:
@@ -292,6 +305,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
 
 def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:
     """Where a field of a checked object stands in the files the user edits."""
+    if candidate.locate is not None:
+        return candidate.locate(path)
     if candidate.rendered is not None:
         return locator.locate(candidate.rendered, path)
     if candidate.document is not None:

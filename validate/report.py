@@ -40,6 +40,8 @@ def summary(result: Result) -> dict[str, object]:
         "rendered": result.rendered,
         "renderedCount": len(result.rendered),
         "renderCache": {"hits": result.cache_hits, "misses": result.cache_misses},
+        "charts": result.charts,
+        "chartsMissing": result.charts_missing,
         "objects": len(result.objects),
         "files": result.files,
         "kubernetesVersions": result.versions,
@@ -86,8 +88,16 @@ def summary_line(result: Result) -> str:
     cached = f" ({result.cache_hits} from cache)" if result.cache_hits else ""
     return (f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')}, {counts['infos']} info;"
             f" {plural(result.files, 'YAML file')}, {plural(len(result.rendered), 'path')} rendered{cached},"
+            f"{_charts(result)}"
             f" {plural(len(result.objects), 'object')} checked against Kubernetes {', '.join(result.versions)}"
             f" in {result.seconds:.1f}s")
+
+
+def _charts(result: Result) -> str:
+    if not result.charts and not result.charts_missing:
+        return ""
+    missing = f", {len(result.charts_missing)} not in the source cache" if result.charts_missing else ""
+    return f" {len(result.charts)} Helm chart(s) rendered{missing},"
 
 
 # JUnit XML -----------------------------------------------------------------------------------
@@ -191,6 +201,8 @@ STAGE_RULES = {
     "yamllint-": "yamllint reports a YAML style or syntax problem",
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
+    "source-": "A remote source is missing from the offline source cache or differs from the lock",
+    "helm-": "A Helm source of an Application does not render, or its values do not fit the chart",
     "schema-": "The object does not match its strict schema",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
 }
