@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from validate.findings import Finding
-from validate.pipeline import Options, Result, run
+from validate.model import Finding
+from validate.pipeline import Options, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = REPO.parent / "shared" / "upstream"
@@ -26,11 +26,11 @@ def copy_fixture(source: Path, target_root: Path) -> Path:
     return repo
 
 
-def validate_tree(repo: Path, **options: object) -> Result:
+def validate_tree(repo: Path, **options: object) -> Run:
     return run(Options(paths=[repo], **options))  # type: ignore[arg-type]
 
 
-def findings_of(result: Result, rule: str) -> list[Finding]:
+def findings_of(result: Run, rule: str) -> list[Finding]:
     return [f for f in result.findings if f.rule == rule]
 
 

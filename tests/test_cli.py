@@ -121,12 +121,12 @@ def test_missing_kubectl_is_exit_2_naming_the_fix(write_tree, tmp_path: Path) ->
 
 
 def test_internal_errors_are_one_line_exit_2(write_tree, monkeypatch, capsys) -> None:
-    import validate.cli
+    import validate.commands.check
 
     def explode(_options: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(validate.cli, "run", explode)
+    monkeypatch.setattr(validate.commands.check, "run", explode)
     assert main([str(write_tree({"cm.yaml": GOOD}))]) == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
@@ -177,7 +177,7 @@ def test_null_int_or_string_is_unset_not_an_error(write_tree) -> None:
 def test_progress_is_drawn_only_on_an_interactive_terminal_outside_ci() -> None:
     import io
 
-    from validate.cli import Progress
+    from validate.commands.check import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

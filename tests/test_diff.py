@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from validate.diff import main
+from validate.cli import main as cli_main
+
+
+def main(argv: list[str]) -> int:
+    return cli_main(["diff", *argv])
 
 
 def git(repo: Path, *args: str) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from validate import graph
+from validate.cli import main as cli_main
+from validate.commands import graph as graph_command
 from validate.graph import Edge, Graph, Node
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,7 +26,7 @@ def model() -> Graph:
 
 
 def test_docs_graph_md_is_up_to_date() -> None:
-    expected = graph.render(REPO, "markdown")
+    expected = graph_command.render(REPO, "markdown")
     written = (REPO / graph.MARKDOWN_FILE).read_text(encoding="utf-8")
     assert written == expected, ("docs/graph.md is out of date: run"
                                  " `gitops-validate graph --format markdown --output docs/graph.md`")
@@ -67,8 +69,8 @@ def test_the_root_application_syncs_argocd_which_holds_the_rest(model: Graph) ->
 
 
 def test_output_is_deterministic() -> None:
-    assert graph.render(REPO, "mermaid") == graph.render(REPO, "mermaid")
-    assert graph.render(REPO, "dot") == graph.render(REPO, "dot")
+    assert graph_command.render(REPO, "mermaid") == graph_command.render(REPO, "mermaid")
+    assert graph_command.render(REPO, "dot") == graph_command.render(REPO, "dot")
 
 
 _MERMAID_LINE = re.compile(
@@ -82,7 +84,7 @@ _MERMAID_LINE = re.compile(
 
 
 def test_mermaid_lines_are_well_formed() -> None:
-    text = graph.render(REPO, "mermaid")
+    text = graph_command.render(REPO, "mermaid")
     lines = text.splitlines()
     bad = [line for line in lines if not _MERMAID_LINE.match(line)]
     assert bad == []
@@ -95,14 +97,14 @@ def test_ids_are_sanitized_unique_and_labels_escaped() -> None:
     model.add(Node("overlay:a-b", ('say "hi" <now>',), "overlay"))
     model.add(Node("overlay:a_b", ("plain",), "overlay"))
     model.connect("overlay:a-b", "overlay:a_b", 'x"y')
-    text = graph.mermaid(model)
+    text = graph_command.mermaid(model)
     assert 'overlay_a_b["say #quot;hi#quot; #lt;now#gt;"]' in text and 'overlay_a_b_2["plain"]' in text
     assert 'overlay_a_b -->|"x#quot;y"| overlay_a_b_2' in text
-    assert 'label="say \\"hi\\" <now>"' in graph.dot(model)
+    assert 'label="say \\"hi\\" <now>"' in graph_command.dot(model)
 
 
 def test_dot_is_accepted_by_graphviz(tmp_path: Path) -> None:
-    text = graph.render(REPO, "dot")
+    text = graph_command.render(REPO, "dot")
     assert text.startswith("digraph gitops {") and text.rstrip().endswith("}")
     assert text.count("{") == text.count("}")
     if shutil.which("dot") is None:
@@ -113,19 +115,19 @@ def test_dot_is_accepted_by_graphviz(tmp_path: Path) -> None:
 
 def test_output_file_is_written_whole(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "out" / "graph.md"
-    assert graph.main(["--format", "markdown", "--output", str(target), str(REPO)]) == 0
-    assert target.read_text(encoding="utf-8") == graph.render(REPO, "markdown")
+    assert cli_main(["graph", "--format", "markdown", "--output", str(target), str(REPO)]) == 0
+    assert target.read_text(encoding="utf-8") == graph_command.render(REPO, "markdown")
     assert [p.name for p in target.parent.iterdir()] == ["graph.md"]
     assert capsys.readouterr().out == ""
 
 
 def test_a_missing_path_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert graph.main([str(tmp_path / "nowhere")]) == 2
+    assert cli_main(["graph", str(tmp_path / "nowhere")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
 
 
 def test_bad_format_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert graph.main(["--format", "svg"]) == 2
+    assert cli_main(["graph", "--format", "svg"]) == 2
     assert "invalid choice" in capsys.readouterr().err
 
 

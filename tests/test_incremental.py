@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import findings_of, validate_tree
-from validate.findings import ToolError
+from validate.model import ToolError
 
 SERVICE = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n    - port: {port}\n")
 

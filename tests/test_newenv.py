@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from validate import graph, newenv
+from validate.cli import main as cli_main
 from validate.newenv import make_plan, rewrite
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def tree_hash(root: Path) -> str:
 
 def test_qa_from_staging(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project_before = (repo / PROJECT).read_text()
-    assert newenv.main(["qa", "--from", "staging", str(repo)]) == 0
+    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 0
     out = capsys.readouterr().out
 
     assert sorted(p.name for p in (repo / "overlays/qa").iterdir()) == APPS
@@ -70,7 +71,7 @@ def test_qa_from_staging(repo: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert newenv.main(["qa", "--from", "staging", "--dry-run", str(repo)]) == 0
+    assert cli_main(["new-env", "qa", "--from", "staging", "--dry-run", str(repo)]) == 0
     out = capsys.readouterr().out
     assert tree_hash(repo) == before
     assert out.startswith("plan: overlays/qa/ from overlays/staging/")
@@ -80,7 +81,7 @@ def test_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) 
 
 def test_an_existing_environment_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert newenv.main(["dev", "--from", "staging", str(repo)]) == 2
+    assert cli_main(["new-env", "dev", "--from", "staging", str(repo)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "overlays/dev already exists" in err
     assert tree_hash(repo) == before
@@ -89,14 +90,14 @@ def test_an_existing_environment_is_refused(repo: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize("name", ["QA", "-qa", "qa-", "qa_1", "qa.1", "a" * 64, "", "staging"])
 def test_an_invalid_name_is_refused(repo: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert newenv.main([name, "--from", "staging", str(repo)]) == 2
+    assert cli_main(["new-env", name, "--from", "staging", str(repo)]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert tree_hash(repo) == before
 
 
 def test_a_missing_source_environment_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert newenv.main(["qa", "--from", "uat", str(repo)]) == 2
+    assert cli_main(["new-env", "qa", "--from", "uat", str(repo)]) == 2
     err = capsys.readouterr().err
     assert "no environment overlays/uat" in err and "dev, prod, staging" in err
     assert tree_hash(repo) == before
@@ -124,7 +125,7 @@ def test_an_error_midway_leaves_nothing_behind(repo: Path, where: str, monkeypat
         monkeypatch.setattr(newenv.os, "rename", _fail_on_call(1, os.rename))
     else:
         monkeypatch.setattr(newenv.os, "replace", _fail_on_call(1, os.replace))
-    assert newenv.main(["qa", "--from", "staging", str(repo)]) == 2
+    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 2
     monkeypatch.undo()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err
@@ -135,7 +136,7 @@ def test_an_error_midway_leaves_nothing_behind(repo: Path, where: str, monkeypat
 def test_errors_in_the_new_environment_are_exit_1(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  namespace: seldon-staging\ndata:\n  A: 1\n"
     (repo / "overlays/staging/02-first-deployment/broken.yaml").write_text(broken)
-    assert newenv.main(["qa", "--from", "staging", str(repo)]) == 1
+    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 1
     out = capsys.readouterr().out
     assert "overlays/qa/02-first-deployment/broken.yaml:7:3: error schema-type" in out
     assert "overlays/staging/02-first-deployment/broken.yaml" not in out
@@ -144,7 +145,7 @@ def test_errors_in_the_new_environment_are_exit_1(repo: Path, capsys: pytest.Cap
 
 
 def test_forking_prod_reports_the_explicit_applicationset(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert newenv.main(["prod-eu", "--from", "prod", "--dry-run", str(repo)]) == 0
+    assert cli_main(["new-env", "prod-eu", "--from", "prod", "--dry-run", str(repo)]) == 0
     out = capsys.readouterr().out
     assert ("ApplicationSet seldon-series-prod (argocd/applicationsets/seldon-series-prod.yaml) lists"
             " overlays/prod/* explicitly; it is not edited: overlays/prod-eu/* is covered by ApplicationSet"

@@ -17,11 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validate import rules
-from validate.config import Config
 from validate.discover import Inventory
-from validate.findings import Finding
-from validate.load import Document, Limits, LoadedFile, load_bytes, load_file, load_text
-from validate.pipeline import Checked
+from validate.load import Limits, LoadedFile, load_bytes, load_file, load_text
+from validate.model import Checked, Config, Document, Finding
 from validate.schema import SchemaStore
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import findings_of, validate_tree
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.render import check_kubectl, find_kubectl
 
 DEPLOYMENT = """\
@@ -196,6 +196,7 @@ def test_renders_run_with_the_network_closed(write_tree, tmp_path: Path, monkeyp
 
 def test_batched_renders_are_exactly_the_path_by_path_renders() -> None:
     from tests.conftest import REPO
+    from validate import batching
     from validate import render as render_module
 
     context = validate_tree(REPO, use_cache=False).context
@@ -208,7 +209,7 @@ def test_batched_renders_are_exactly_the_path_by_path_renders() -> None:
         return {r.directory: sorted(repr((o.data, o.source_file, o.generated_in, o.generator, o.transformed_in))
                                     for o in r.objects) for r in results}
 
-    batches = render_module._batches(inventory, inventory.rendered, 2, loaded)
+    batches = batching.batches(inventory, inventory.rendered, 2, loaded)
     assert len(batches) < len(inventory.rendered), "the repository's overlays should batch"
     assert by_path(True) == by_path(False)
 

@@ -18,9 +18,7 @@ import pytest
 
 from validate import __version__, rules
 from validate.cli import main
-from validate.config import Config
-from validate.findings import Finding, ObjectRef, Severity
-from validate.pipeline import Checked, Result
+from validate.model import Checked, Config, Finding, ObjectRef, Result, Severity
 from validate.report import REPORTERS, GithubReporter, MarkdownReporter, default_format, markdown_cell
 
 NASTY = 'value "a|b" <x> & 100% done, key: v\nsecond line\rthird'

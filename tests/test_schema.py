@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import findings_of, validate_tree
 from validate.crd import crd_schemas
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.schema import SchemaStore, available_versions, resolve_versions
 
 CRD = {

@@ -7,14 +7,13 @@ silently ignored setting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
-from validate.findings import Severity, ToolError
-from validate.load import Limits, load_file
+from validate.load import load_file
+from validate.model import Config, Limits, ToolError
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
 
@@ -81,49 +80,6 @@ _SCHEMA: dict[str, Any] = {
     },
 }
 _VALIDATOR = jsonschema_rs.validator_for(_SCHEMA)
-
-
-@dataclass
-class Config:
-    root: Path
-    kubernetes_versions: list[str] = field(default_factory=list)  # empty: oldest and newest shipped
-    repo_url: str | None = None
-    ignore: list[str] = field(default_factory=list)
-    skip_kinds: list[str] = field(default_factory=list)
-    build_options: list[str] = field(default_factory=list)
-    render_timeout: float = 60.0
-    limits: Limits = field(default_factory=Limits)
-    rules: dict[str, str] = field(default_factory=dict)
-    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
-    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
-    source: str | None = None  # the config file, repository-relative
-    sources_cache: Path | None = None  # the source cache folder (validate.sources)
-    sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
-
-    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
-        """The configured severity of ``rule`` (None when turned off).
-
-        The environment's profile is consulted first, then the top-level ``rules``. A setting
-        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
-        setting wins.
-        """
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        profile = self.profiles.get(profile_name or "", {})
-        for settings in (profile, self.rules):
-            chosen = _most_specific(settings, rule)
-            if chosen is not None:
-                return None if chosen == "off" else Severity.parse(chosen)
-        return default
-
-
-def _most_specific(settings: dict[str, str], rule: str) -> str | None:
-    if rule in settings:
-        return settings[rule]
-    best: tuple[int, str] | None = None
-    for name, value in settings.items():
-        if name.endswith("*") and rule.startswith(name[:-1]) and (best is None or len(name) > best[0]):
-            best = (len(name), value)
-    return best[1] if best else None
 
 
 def load_config(root: Path) -> Config:

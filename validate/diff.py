@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import io
 import subprocess
-import sys
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -24,10 +23,10 @@ from typing import Any
 
 import yaml
 
-from validate.argocd import applications, deployed_objects, is_chart, synced_directories
-from validate.findings import ToolError
+from validate.argocd import is_chart
+from validate.context import Context
+from validate.model import ToolError
 from validate.pipeline import Options, run
-from validate.rules import Context
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
 
@@ -42,10 +41,10 @@ class AppDiff:
 def rendered_applications(ctx: Context) -> dict[str, str]:
     """Application name -> the YAML of everything it deploys (sorted, stable)."""
     out: dict[str, str] = {}
-    for app in applications(ctx):
+    for app in ctx.applications:
         documents: list[Any] = []
-        for _, directory, recurse in synced_directories(app, ctx):
-            documents += deployed_objects(directory, recurse, ctx)
+        for _, directory, recurse in ctx.synced_directories(app):
+            documents += ctx.deployed_objects(directory, recurse)
         for _, source in app.sources():
             if is_chart(source):
                 documents.append({"# helm chart source (rendered by Argo CD, not offline)": source})
@@ -103,55 +102,3 @@ def render_both(root: Path, ref: str, jobs: int | None = None) -> list[AppDiff]:
         head = run(Options(paths=[root], jobs=jobs))
         assert base.context is not None and head.context is not None
         return compare(rendered_applications(base.context), rendered_applications(head.context), ref)
-
-
-def text_report(diffs: list[AppDiff], ref: str) -> str:
-    out = [d.diff for d in diffs if d.status != "unchanged"]
-    out.append(_summary(diffs, ref) + "\n")
-    return "".join(out)
-
-
-def markdown_report(diffs: list[AppDiff], ref: str) -> str:
-    changed = [d for d in diffs if d.status != "unchanged"]
-    out = [f"### Rendered changes against `{ref}`", "", _summary(diffs, ref), ""]
-    if changed:
-        out += ["| Application | change |", "|---|---|"]
-        out += [f"| `{d.name}` | {d.status} |" for d in changed]
-        out.append("")
-    for d in changed:
-        fence = "````" if "```" in d.diff else "```"
-        out += ["<details>", f"<summary><code>{d.name}</code> ({d.status})</summary>", "", f"{fence}diff",
-                d.diff.rstrip("\n"), fence, "", "</details>", ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _summary(diffs: list[AppDiff], ref: str) -> str:
-    counts = {status: sum(1 for d in diffs if d.status == status)
-              for status in ("changed", "added", "removed", "unchanged")}
-    return (f"{len(diffs)} Applications compared with {ref}: {counts['changed']} changed, {counts['added']} added,"
-            f" {counts['removed']} removed, {counts['unchanged']} unchanged")
-
-
-def main(argv: list[str]) -> int:
-    from validate.command import Parser, parse, repository_root
-
-    parser = Parser(prog="gitops-validate diff", description="Render every Argo CD Application at a git"
-                     " revision and in the working tree, and show what would change.")
-    parser.add_argument("--base", required=True, metavar="REF", help="the git revision to compare with")
-    parser.add_argument("--format", choices=("text", "markdown"), default="text")
-    parser.add_argument("--exit-code", action="store_true", help="exit 1 when any Application changes")
-    parser.add_argument("path", nargs="?", type=Path, default=None, help="a folder of the repository")
-    args = parse(parser, argv)
-    if isinstance(args, int):
-        return args
-    try:
-        root = repository_root(args.path)
-        if not (root / ".git").exists():
-            raise ToolError(f"{root} is not in a git repository: diff compares with a git revision")
-        diffs = render_both(root, args.base)
-    except ToolError as error:
-        print(f"gitops-validate diff: {error}", file=sys.stderr)
-        return 2
-    report = markdown_report(diffs, args.base) if args.format == "markdown" else text_report(diffs, args.base)
-    sys.stdout.write(report)
-    return 1 if args.exit_code and any(d.status != "unchanged" for d in diffs) else 0

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from validate.findings import Finding
-from validate.load import Document, LoadedFile
+from validate.argocd import sources as argocd_sources
+from validate.argocd.sources import ArgoSource
+from validate.load import LoadedFile
+from validate.model import Document, Finding
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -50,16 +52,6 @@ class Kustomization:
     files: list[str] = field(default_factory=list)  # files it reads directly
     remote: list[tuple[str, int | None]] = field(default_factory=list)  # remote references and their lines
     outside: list[tuple[str, int | None]] = field(default_factory=list)  # references that leave the repository
-
-
-@dataclass
-class ArgoSource:
-    """A directory in this repository that Argo CD renders (from an Application or ApplicationSet)."""
-
-    path: str  # repository-relative directory
-    file: str  # the manifest that points at it
-    line: int | None
-    owner: str  # "Application name" or "ApplicationSet name"
 
 
 @dataclass
@@ -216,7 +208,7 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
                                     " this kustomization are not rendered", kustomization.file, line))
 
     directories = directories_of(files)
-    argo_sources = list(_argo_sources(directories, loaded))
+    argo_sources = list(argocd_sources.argo_sources(directories, loaded))
     rendered = set(leaves)
     for source in argo_sources:
         if source.path in kustomizations and kustomizations[source.path].kind != "Component":
@@ -447,133 +439,3 @@ def _cycles(kustomizations: dict[str, Kustomization]) -> Iterator[Finding]:
             elif child not in state:
                 state[child] = 1
                 path.append((child, iter(list(kustomizations[child].includes))))
-
-
-# --- Argo CD ---------------------------------------------------------------------------------
-
-def _argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Iterator[ArgoSource]:
-    for rel, loaded_file in sorted(loaded.items()):
-        for document in loaded_file.documents:
-            data = document.data
-            if not isinstance(data, dict) or not str(data.get("apiVersion", "")).startswith("argoproj.io/"):
-                continue
-            kind, spec = data.get("kind"), data.get("spec")
-            name = str((data.get("metadata") or {}).get("name", "?")) if isinstance(data.get("metadata"), dict) else "?"
-            if not isinstance(spec, dict):
-                continue
-            if kind == "Application":
-                for index, source in application_sources(spec):
-                    path = source.get("path")
-                    if isinstance(path, str) and not source.get("chart"):
-                        target = _join(".", path)
-                        where = ("spec", "source", "path") if index is None else ("spec", "sources", index, "path")
-                        position = document.position(where)
-                        if target is not None:
-                            yield ArgoSource(target, rel, position[0] if position else document.line,
-                                             f"Application {name}")
-            elif kind == "ApplicationSet":
-                for pattern_path, patterns, excludes in git_directory_generators(spec.get("generators")):
-                    position = document.position(pattern_path)
-                    for directory in match_directories(directories, patterns, excludes):
-                        yield ArgoSource(directory, rel, position[0] if position else document.line,
-                                         f"ApplicationSet {name}")
-
-
-def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict[str, Any]]]:
-    if isinstance(spec.get("source"), dict):
-        yield None, spec["source"]
-    for index, source in enumerate(_list(spec.get("sources"))):
-        if isinstance(source, dict):
-            yield index, source
-
-
-def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
-                             ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
-    """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
-    for index, generator in enumerate(_list(generators)):
-        if not isinstance(generator, dict):
-            continue
-        git = generator.get("git")
-        if isinstance(git, dict) and isinstance(git.get("directories"), list):
-            includes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and not d.get("exclude")]
-            excludes = [d["path"] for d in git["directories"] if isinstance(d, dict) and isinstance(d.get("path"), str)
-                        and d.get("exclude")]
-            yield prefix + (index, "git", "directories"), includes, excludes
-        for combinator in ("matrix", "merge"):
-            nested = generator.get(combinator)
-            if isinstance(nested, dict):
-                yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
-
-
-class GlobPattern:
-    """A compiled directory pattern; ``match`` mirrors ``re.Pattern.match`` (truthy or None).
-
-    Matching simulates the pattern as an automaton, in time linear in pattern x text: a
-    backtracking regular expression (``.*/.*/.*...``) takes exponential time on deep paths, and
-    both patterns and directory names come from the repository.
-    """
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        tokens: list[str] = []
-        index = 0
-        while index < len(pattern):
-            if pattern.startswith("**", index):
-                if not tokens or tokens[-1] != "**":
-                    tokens.append("**")
-                index += 2
-                continue
-            tokens.append(pattern[index])
-            index += 1
-        self._tokens = tokens
-        literal = []
-        for token in tokens:  # the part before the first wildcard: most directories fail on it at once
-            if token in ("*", "**", "?"):
-                break
-            literal.append(token)
-        self._prefix = "".join(literal)
-        self._exact = len(literal) == len(tokens)
-
-    def _closure(self, states: set[int]) -> set[int]:
-        pending = list(states)
-        while pending:
-            state = pending.pop()
-            if state < len(self._tokens) and self._tokens[state] in ("*", "**") and state + 1 not in states:
-                states.add(state + 1)
-                pending.append(state + 1)
-        return states
-
-    def match(self, text: str) -> bool | None:
-        if self._exact:
-            return True if text == self._prefix else None
-        if not text.startswith(self._prefix):
-            return None
-        tokens = self._tokens
-        states = self._closure({0})
-        for char in text:
-            following: set[int] = set()
-            for state in states:
-                if state >= len(tokens):
-                    continue
-                token = tokens[state]
-                if token == "**" or (token == "*" and char != "/"):
-                    following.add(state)
-                elif (token == "?" and char != "/") or token == char:
-                    following.add(state + 1)
-            if not following:
-                return None
-            states = self._closure(following)
-        return True if len(tokens) in states else None
-
-
-def glob_regex(pattern: str) -> GlobPattern:
-    """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments."""
-    return GlobPattern(pattern)
-
-
-def match_directories(directories: list[str], includes: list[str], excludes: list[str]) -> list[str]:
-    include_res = [glob_regex(p.strip("/")) for p in includes]
-    exclude_res = [glob_regex(p.strip("/")) for p in excludes]
-    return [d for d in directories
-            if any(r.match(d) for r in include_res) and not any(r.match(d) for r in exclude_res)]

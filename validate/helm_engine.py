@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from validate.findings import ToolError
+from validate.model import ToolError
 
 HELM_MAJOR = "4"
 _SOURCE_PREFIX = "# Source: "

@@ -12,19 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from validate import argocd, helm, rules, schema
-from validate.findings import Finding, Severity
+from validate import helm, schema
 from validate.helm_engine import engine
-from validate.load import Path_
-from validate.locate import Location
+from validate.model import Checked, FieldPath, Finding, Location, Severity
 from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, default_cache_dir
 
 if TYPE_CHECKING:
-    from validate.config import Config
-    from validate.discover import Inventory
-    from validate.load import LoadedFile
-    from validate.pipeline import Checked
-    from validate.render import RenderResult
+    from validate.context import Context
+    from validate.model import Config
 
 ENV_READ_ONLY = "GITOPS_VALIDATE_SOURCES"  # extra read-only source folders, os.pathsep-separated
 
@@ -46,13 +41,10 @@ def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
     return SourceCache(primary, read_only)
 
 
-def run(config: Config, inventory: Inventory, loaded: dict[str, LoadedFile], candidates: list[Checked],
-        renders: list[RenderResult], versions: list[str], locate: Callable[[Checked, Path_], Location],
-        sources_dirs: list[Path]) -> ChartStage:
-    from validate.pipeline import Checked
-
-    ctx = rules.Context(config, inventory, loaded, candidates, renders, versions)
-    every_app = argocd.applications(ctx)
+def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path]) -> ChartStage:
+    """Render every Helm source of the Applications among the context's (not yet checked) objects."""
+    config, versions = ctx.config, ctx.versions
+    every_app = ctx.applications
     apps = [app for app in every_app if any(helm.chart_ref(s) for _w, s in app.sources())]
     stage = ChartStage()
     cache = source_cache(config, sources_dirs)
@@ -60,11 +52,11 @@ def run(config: Config, inventory: Inventory, loaded: dict[str, LoadedFile], can
     if not apps:
         return stage
     inputs = helm.Inputs(
-        apps=apps, loaded=loaded, cache=cache, lock=Lock.read(config.root),
+        apps=apps, loaded=ctx.loaded, cache=cache, lock=Lock.read(config.root),
         engine=engine, kube_version=versions[-1], api_versions=schema.api_versions(versions[-1]),
         locate_app=lambda app, path: locate(app.obj, app.where(*path)),
-        points_here=lambda source: argocd.points_here(source, ctx),
-        crds_in_repository=[c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"])
+        points_here=ctx.points_here,
+        crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"])
     result = helm.render_applications(inputs)
     for obj in result.objects:
         at = obj.locate(())
@@ -97,18 +89,18 @@ def absorb_unknown_kinds(findings: list[Finding], stage: ChartStage) -> list[Fin
     return kept
 
 
-def git_ref(source: dict[str, Any], ctx: rules.Context) -> GitRef | None:
+def git_ref(source: dict[str, Any], ctx: Context) -> GitRef | None:
     """A git source of another repository (this repository's own sources are read from the work tree)."""
     url, revision = source.get("repoURL"), source.get("targetRevision") or "HEAD"
     if not isinstance(url, str) or not isinstance(revision, str) or "{{" in url + revision or "chart" in source:
         return None
-    if argocd.points_here(source, ctx):
+    if ctx.points_here(source):
         return None
     return GitRef(url, revision)
 
 
-def _missing_git_sources(apps: list[Any], ctx: rules.Context, cache: SourceCache,
-                         locate: Callable[[Checked, Path_], Location]) -> list[Finding]:
+def _missing_git_sources(apps: list[Any], ctx: Context, cache: SourceCache,
+                         locate: Callable[[Checked, FieldPath], Location]) -> list[Finding]:
     """One finding per remote git source the cache lacks (what it deploys is not rendered yet either way)."""
     findings, seen = [], set()
     for app in apps:

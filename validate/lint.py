@@ -13,8 +13,8 @@ import yamllint
 from yamllint import linter
 from yamllint.config import YamlLintConfig, YamlLintConfigError
 
-from validate.findings import Finding, Severity, ToolError
 from validate.load import load_file
+from validate.model import Finding, Severity, ToolError
 
 CONFIG_NAMES = (".yamllint", ".yamllint.yaml", ".yamllint.yml")
 

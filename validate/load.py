@@ -18,15 +18,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
-from validate.findings import Finding, Severity
+from validate.model import Document, FieldPath, Finding, Limits, Severity
 
-Path_ = tuple[str | int, ...]
+Path_ = FieldPath  # the name stage code has used
 
 _Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
 
@@ -43,43 +43,6 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:merge",
 }
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what one file may cost. The defaults are far above any real manifest."""
-
-    max_file_bytes: int = 8 * 1024 * 1024
-    max_documents: int = 10_000
-    max_depth: int = 200
-    max_nodes_per_document: int = 1_000_000  # after alias expansion
-
-
-@dataclass
-class Document:
-    """One YAML document of a file: its data and where each node of it stands."""
-
-    file: str  # repository-relative path
-    index: int  # 0-based position of the document in its file
-    data: Any
-    line: int  # 1-based line where the document's root node starts
-    column: int
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False)
-
-    def position(self, path: Path_) -> tuple[int, int] | None:
-        """The exact position of ``path``, or None when the source has no such node."""
-        if not path:
-            return (self.line, self.column)
-        return self.positions.get(tuple(path))
-
-    def nearest(self, path: Path_) -> tuple[Path_, tuple[int, int]]:
-        """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
-        path = tuple(path)
-        for end in range(len(path), 0, -1):
-            found = self.positions.get(path[:end])
-            if found is not None:
-                return path[:end], found
-        return (), (self.line, self.column)
 
 
 @dataclass

@@ -9,20 +9,11 @@ then the finding lands in the patch file. Otherwise it lands on the object, sayi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from validate.load import Document, LoadedFile, Path_
-from validate.render import RenderedObject
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str | None
-    line: int | None
-    column: int | None
-    note: str = ""  # appended to the message when the value is not where the user wrote it
+from validate.load import LoadedFile
+from validate.model import Document, FieldPath, Location, RenderedObject
 
 
 class Locator:
@@ -42,7 +33,7 @@ class Locator:
         loaded = self.loaded.get(rel)
         return [d for d in loaded.documents if isinstance(d.data, dict)] if loaded else []
 
-    def locate(self, obj: RenderedObject, path: Path_) -> Location:
+    def locate(self, obj: RenderedObject, path: FieldPath) -> Location:
         path = tuple(path)
         document = self.source_document(obj)
         patched = self._in_patch(obj, path)  # a patch that sets the field wins over the base
@@ -84,7 +75,7 @@ class Locator:
                         return Location(obj.generated_in, position[0], position[1])
         return Location(obj.generated_in, document.line, document.column)
 
-    def _in_patch(self, obj: RenderedObject, path: Path_) -> Location | None:
+    def _in_patch(self, obj: RenderedObject, path: FieldPath) -> Location | None:
         """The patch file and line that set ``path`` on ``obj``, if a patch did."""
         if not path:
             return None
@@ -105,7 +96,7 @@ class Locator:
         return found
 
     def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
-                        path: Path_) -> tuple[str, int, int] | None:
+                        path: FieldPath) -> tuple[str, int, int] | None:
         for document in self._objects(rel):
             patch = document.data
             if "op" in patch or isinstance(patch, list):

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, helm_stage, lint, load, render, rules, schema
+from validate import discover, environments, helm_stage, lint, load, registry, render, rules, schema
+from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
-from validate.config import Config, load_config
-from validate.findings import Finding, ObjectRef, Severity, ToolError
-from validate.locate import Location, Locator
-from validate.render import RenderedObject
+from validate.config import load_config
+from validate.context import Context
+from validate.locate import Locator
+from validate.model import Checked, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -45,42 +46,10 @@ class Options:
 
 
 @dataclass
-class Checked:
-    """One object that went through the schema stage: what rules look at."""
+class Run(Result):
+    """A :class:`Result` and what the rules saw, for subcommands that reuse a run (diff, new-env)."""
 
-    data: dict[str, Any]
-    file: str | None
-    line: int | None
-    render: str | None  # the rendered directory, None for a stand-alone manifest
-    rendered: RenderedObject | None = None
-    document: load.Document | None = None
-    locate: Callable[[tuple[str | int, ...]], Location] | None = None  # a chart object: where its fields came from
-    owner: Any = None  # a chart object: the Application (validate.argocd.App) that renders it
-
-
-@dataclass
-class Result:
-    root: Path
-    config: Config
-    versions: list[str]
-    findings: list[Finding]
-    rendered: list[str]
-    objects: list[Checked]
-    files: int
-    seconds: float
-    render_seconds: dict[str, float] = field(default_factory=dict)
-    cache_hits: int = 0
-    cache_misses: int = 0
-    context: rules.Context | None = None  # what the rules saw: for subcommands that reuse a run
-    charts: list[str] = field(default_factory=list)  # the Helm sources rendered, one label each
-    charts_missing: list[str] = field(default_factory=list)  # the chart sources the cache lacks
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.count(Severity.ERROR) else 0
+    context: Context | None = None
 
 
 def find_root(start: Path) -> Path:
@@ -93,7 +62,7 @@ def find_root(start: Path) -> Path:
     return folder
 
 
-def run(options: Options) -> Result:
+def run(options: Options) -> Run:
     started = time.perf_counter()
     targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
     for target in targets:
@@ -126,7 +95,7 @@ def run(options: Options) -> Result:
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
-    argo_files = {rel for rel, f in loaded.items() if any(_is_argo(d.data) for d in f.documents)}
+    argo_files = {rel for rel, f in loaded.items() if any(is_argo(d.data) for d in f.documents)}
     checked_dirs = [d for d in inventory.rendered
                     if scope.covers_render(d, inventory.inputs[d]) or inventory.inputs[d] & argo_files]
     checked = set(checked_dirs)
@@ -159,8 +128,8 @@ def run(options: Options) -> Result:
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
-    chart_stage = helm_stage.run(config, inventory, loaded, candidates, renders, versions,
-                            lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
+    chart_stage = helm_stage.run(Context(config, inventory, loaded, candidates, renders, versions),
+                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
     candidates += chart_stage.objects
     findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
@@ -177,18 +146,14 @@ def run(options: Options) -> Result:
             objects.append(candidate)
     findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
     findings.extend(_check_kustomizations(inventory, store, scope))
-    ctx = rules.Context(config, inventory, loaded, objects, renders, versions)
+    ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(_run_rules(ctx, locator))
 
     final = _apply_config(findings, config)
-    return Result(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
+    return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
-                  charts=chart_stage.rendered, charts_missing=chart_stage.missing)
-
-
-def _is_argo(data: Any) -> bool:
-    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("argoproj.io/")
+               charts=chart_stage.rendered, charts_missing=chart_stage.missing)
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:
@@ -388,7 +353,9 @@ def _apply_config(findings: list[Finding], config: Config) -> list[Finding]:
     """Severity from the configuration, rules turned off dropped, one finding per place."""
     merged: dict[tuple[Any, ...], Finding] = {}
     for finding in findings:
-        environment = rules.environment_of(config, finding.render or finding.file or "")
+        if not registry.is_known(finding.rule):
+            raise RuntimeError(f"finding id {finding.rule!r} is not registered (validate/registry.py)")
+        environment = environments.environment_of(config.environments, finding.render or finding.file or "")
         severity = config.severity(finding.rule, finding.severity, environment)
         if severity is None:
             continue

@@ -30,33 +30,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from validate.batching import batches, emitting_files
 from validate.cache import RenderCache
-from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, closure_dirs, render_inputs
-from validate.findings import Finding, ToolError
+from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
 from validate.load import LoadedFile
+from validate.model import Finding, RenderedObject, ToolError
+from validate.provenance import RenderedLoader, provenance
 
 KUSTOMIZE_VERSION = "v5.8.1"
-ORIGIN = "config.kubernetes.io/origin"
-TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
-LOCAL_CONFIG = "config.kubernetes.io/local-config"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
-
-
-@dataclass
-class RenderedObject:
-    data: dict[str, Any]
-    render: str  # the rendered directory, repository-relative
-    index: int  # position in the render's output
-    source_file: str | None = None  # the resource file it came from, repository-relative
-    generated_in: str | None = None  # the kustomization file of the generator that made it
-    generator: str | None = None  # e.g. "ConfigMapGenerator"
-    transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
 
 
 @dataclass
@@ -216,16 +204,6 @@ def _with_build_metadata(loaded: LoadedFile) -> str:
 
 # --- rendering -------------------------------------------------------------------------------
 
-class _RenderedLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """Kustomize output, read as the API server reads it, except that timestamps stay strings."""
-
-
-_RenderedLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
                timeout: float, files: Iterable[str], jobs: int | None = None,
                on_done: Callable[[RenderResult], None] | None = None,
@@ -237,7 +215,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     rendered, and the mirror is only built when something is left to render. Paths in
     ``cache_only`` are never rendered: they are returned when the cache has them, else left out.
     With ``batch``, paths whose objects can be told apart are built several per kustomize process
-    (see :func:`_batches`), which saves most of kustomize's start-up time.
+    (see :func:`validate.batching.batches`), which saves most of kustomize's start-up time.
     """
     cache_only = set(cache_only)
     blocked = _remote_blocked(inventory)
@@ -331,7 +309,7 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
            timeout: float, files: list[str], directories: list[str], jobs: int | None, batch: bool
            ) -> dict[str, _Outcome]:
     workers = jobs or (os.cpu_count() or 2)
-    groups = _batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
+    groups = batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
     outcomes: dict[str, _Outcome] = {}
     with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
         with ThreadPoolExecutor(max_workers=max(1, min(len(groups), workers * 2))) as pool:
@@ -348,83 +326,6 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
                                       timeout) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
     return outcomes
-
-
-BATCH_SIZE = 25
-
-
-def _batches(inventory: Inventory, directories: list[str], workers: int,
-             loaded: dict[str, LoadedFile]) -> list[list[str]]:
-    """Groups of paths one kustomize process can build together and we can split apart again.
-
-    Every object kustomize emits names the file it was read from (or the kustomization whose
-    generator made it). Paths go into one batch only when no such file is shared between them,
-    so each object of the batch's output belongs to exactly one path. A batch that still fails
-    (two paths emitting the same object, say) is built path by path instead.
-    """
-    if len(directories) < 4:
-        return [[d] for d in directories]
-    size = max(2, min(BATCH_SIZE, -(-len(directories) // workers)))
-    batches: list[tuple[list[str], set[str]]] = []
-    singles = []
-    for directory in directories:
-        emitting = emitting_files(inventory, directory, loaded)
-        if emitting is None:
-            singles.append([directory])
-            continue
-        for members, used in batches:
-            if len(members) < size and not (used & emitting):
-                members.append(directory)
-                used |= emitting
-                break
-        else:
-            batches.append(([directory], set(emitting)))
-    return [members for members, _ in batches] + singles
-
-
-_GENERATING = ("configMapGenerator", "secretGenerator", "generators", "helmCharts", "helmChartInflationGenerator")
-
-
-def emitting_files(inventory: Inventory, directory: str, loaded: dict[str, LoadedFile]) -> set[str] | None:
-    """The files whose objects a render of ``directory`` emits: resource files, and kustomizations
-    with generators (a file of local-config objects only, which kustomize drops, counts once per
-    namespace). None when a kustomization of the closure could not be read."""
-    known = set(inventory.files)
-    found: set[str] = set()
-    root = inventory.kustomizations.get(directory)
-    root_data = root.document.data if root is not None and root.document is not None else None
-    namespace = root_data.get("namespace") if isinstance(root_data, dict) else None
-    for current in closure_dirs(directory, inventory.kustomizations):
-        kustomization = inventory.kustomizations[current]
-        data = kustomization.document.data if kustomization.document else None
-        if not isinstance(data, dict):
-            return None
-        if any(data.get(name) for name in _GENERATING):
-            found.add(kustomization.file)
-        for name in ("resources", "bases"):
-            for entry in data.get(name) or []:
-                target = os.path.normpath(os.path.join(current, entry)).replace(os.sep, "/") \
-                    if isinstance(entry, str) else None
-                if target not in known:
-                    continue
-                if isinstance(namespace, str) and namespace and _local_config_only(loaded.get(target)):
-                    # kustomize drops local-config objects from the output, but they still collide
-                    # while it accumulates: shared only between paths of different namespaces.
-                    found.add(f"{target}@{namespace}")
-                else:
-                    found.add(target)
-    return found
-
-
-def _local_config_only(loaded: LoadedFile | None) -> bool:
-    if loaded is None or not loaded.documents:
-        return False
-    for document in loaded.documents:
-        metadata = document.data.get("metadata") if isinstance(document.data, dict) else None
-        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-        if not isinstance(annotations, dict) or str(annotations.get(LOCAL_CONFIG, "")).lower() != "true":
-            return False
-    return True
 
 
 def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: list[str],
@@ -498,7 +399,7 @@ def _render_one(mirror: Mirror, directory: str, kubectl: Path, build_options: li
     if not ok:
         return _Outcome(False, [], message, cacheable, time.perf_counter() - started)
     try:
-        objects = [_provenance(data, directory, index) for index, data in enumerate(_documents(stdout))]
+        objects = [provenance(data, directory, index) for index, data in enumerate(_documents(stdout))]
     except yaml.YAMLError as error:
         return _Outcome(False, [], f"kustomize output is not YAML: {error}", True, time.perf_counter() - started)
     return _Outcome(True, objects, "", True, time.perf_counter() - started)
@@ -529,7 +430,7 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
     except yaml.YAMLError:
         return None
     for data in documents:
-        obj = _provenance(data, batch_dir, 0)
+        obj = provenance(data, batch_dir, 0)
         member: str | None = owner.get(obj.source_file or obj.generated_in or "")
         if member is None:
             return None
@@ -542,7 +443,7 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
 
 
 def _documents(stdout: str) -> Iterator[dict[str, Any]]:
-    for data in yaml.load_all(stdout, Loader=_RenderedLoader):
+    for data in yaml.load_all(stdout, Loader=RenderedLoader):
         if isinstance(data, dict):
             yield data
 
@@ -556,43 +457,3 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         except OSError:
             pass
     process.wait()
-
-
-def _provenance(data: dict[str, Any], directory: str, index: int) -> RenderedObject:
-    """Pop our build annotations off the object and turn them into repository paths."""
-    rendered = RenderedObject(data, directory, index)
-    metadata = data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if not isinstance(annotations, dict):
-        return rendered
-    origin = _yaml_annotation(annotations.pop(ORIGIN, None))
-    transformations = _yaml_annotation(annotations.pop(TRANSFORMATIONS, None))
-    if not annotations and isinstance(metadata, dict):
-        del metadata["annotations"]
-    if isinstance(origin, dict):
-        if isinstance(origin.get("path"), str):
-            rendered.source_file = _repo_path(directory, origin["path"])
-        elif isinstance(origin.get("configuredIn"), str):
-            rendered.generated_in = _repo_path(directory, origin["configuredIn"])
-            by = origin.get("configuredBy")
-            rendered.generator = by.get("kind") if isinstance(by, dict) else None
-    if isinstance(transformations, list):
-        for entry in transformations:
-            if isinstance(entry, dict) and isinstance(entry.get("configuredIn"), str):
-                by = entry.get("configuredBy")
-                rendered.transformed_in.append((_repo_path(directory, entry["configuredIn"]),
-                                                str(by.get("kind", "")) if isinstance(by, dict) else ""))
-    return rendered
-
-
-def _yaml_annotation(value: Any) -> Any:
-    if not isinstance(value, str):
-        return None
-    try:
-        return yaml.load(value, Loader=_RenderedLoader)
-    except yaml.YAMLError:
-        return None
-
-
-def _repo_path(directory: str, relative: str) -> str:
-    return os.path.normpath(os.path.join(directory, relative)).replace(os.sep, "/")

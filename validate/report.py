@@ -11,21 +11,28 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import Any, Generic, TextIO, TypeVar
 from urllib.parse import quote
 
-from validate import __version__, rules
-from validate.findings import Finding, Severity
-from validate.pipeline import Result
+from validate import __version__, registry, rules
+from validate.model import Finding, Result, Severity
+
+Subject = TypeVar("Subject")
 
 
-class Reporter:
+class Reporter(Generic[Subject]):
+    """Writes one subject in one format to a stream: the protocol every command's output shares.
+
+    ``check`` reports a :class:`Result` (the formats below), ``diff`` a
+    :class:`~validate.commands.diff.DiffReport`, ``graph`` a :class:`~validate.graph.Graph`; each
+    command keeps a ``REPORTERS`` table of its formats by ``name``."""
+
     name = ""
 
     def __init__(self, out: TextIO):
         self.out = out
 
-    def report(self, result: Result) -> None:
+    def report(self, subject: Subject) -> None:
         raise NotImplementedError
 
 
@@ -49,7 +56,7 @@ def summary(result: Result) -> dict[str, object]:
     }
 
 
-class TextReporter(Reporter):
+class TextReporter(Reporter[Result]):
     name = "text"
 
     def report(self, result: Result) -> None:
@@ -64,7 +71,7 @@ class TextReporter(Reporter):
         return f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
 
 
-class JsonReporter(Reporter):
+class JsonReporter(Reporter[Result]):
     name = "json"
 
     def report(self, result: Result) -> None:
@@ -93,12 +100,12 @@ def summary_line(result: Result) -> str:
             f" in {result.seconds:.1f}s")
 
 
+
 def _charts(result: Result) -> str:
     if not result.charts and not result.charts_missing:
         return ""
     missing = f", {len(result.charts_missing)} not in the source cache" if result.charts_missing else ""
     return f" {len(result.charts)} Helm chart(s) rendered{missing},"
-
 
 # JUnit XML -----------------------------------------------------------------------------------
 
@@ -110,7 +117,7 @@ def _xml_text(text: str) -> str:
     return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-class JunitReporter(Reporter):
+class JunitReporter(Reporter[Result]):
     """One ``<testsuite name="gitops-validate">``; one ``<testcase>`` per checked file and one per
     rendered path (``kustomize build <dir>``), so a clean run still counts what it checked.
 
@@ -195,20 +202,9 @@ class JunitReporter(Reporter):
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
-# Rules that belong to a stage rather than to validate/rules/: described by their prefix.
-STAGE_RULES = {
-    "load-": "The YAML file cannot be read safely",
-    "yamllint-": "yamllint reports a YAML style or syntax problem",
-    "discover-": "The repository cannot be walked or its kustomizations told apart",
-    "render-": "The path does not render with kustomize as Argo CD would render it",
-    "source-": "A remote source is missing from the offline source cache or differs from the lock",
-    "helm-": "A Helm source of an Application does not render, or its values do not fit the chart",
-    "schema-": "The object does not match its strict schema",
-    "suppression-reason": "A rule suppression must say why the rule does not apply",
-}
 
 
-class SarifReporter(Reporter):
+class SarifReporter(Reporter[Result]):
     """SARIF 2.1.0 for code scanning: one run, a rule descriptor for every rule that has a result.
 
     Paths are relative to ``%SRCROOT%`` (the repository root). A result is always anchored to a
@@ -259,8 +255,8 @@ class SarifReporter(Reporter):
                 descriptor["help"] = {"text": "\n\n".join(text), "markdown": "\n\n".join(body)}
             default = str(getattr(module, "DEFAULT", "error"))
         else:
-            prefix = next((p for p in STAGE_RULES if rule_id.startswith(p)), None)
-            short = STAGE_RULES[prefix] if prefix else rule_id
+            prefix = next((p for p in registry.FAMILIES if rule_id.startswith(p)), None)
+            short = registry.FAMILIES[prefix] if prefix else rule_id
             descriptor["shortDescription"] = {"text": short + "."}
             descriptor["fullDescription"] = {"text": f"{short} ({rule_id})."}
             default = "error"
@@ -327,7 +323,7 @@ def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-class GithubReporter(Reporter):
+class GithubReporter(Reporter[Result]):
     """``::error file=...,line=...,col=...,title=rule::message`` per finding, then the summary line.
 
     GitHub turns each command into an annotation on the file and line (it shows a limited number
@@ -376,7 +372,7 @@ def markdown_cell(text: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-class MarkdownReporter(Reporter):
+class MarkdownReporter(Reporter[Result]):
     """A verdict heading, a summary table and a findings table, for a pull-request comment.
 
     Errors come first; the table stops at :attr:`MAX_ROWS` rows or when the comment would grow past
@@ -441,7 +437,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-REPORTERS: dict[str, type[Reporter]] = {
+REPORTERS: dict[str, type[Reporter[Result]]] = {
     cls.name: cls
     for cls in (TextReporter, JsonReporter, JunitReporter, SarifReporter, GithubReporter, MarkdownReporter)
 }

@@ -29,7 +29,7 @@ from typing import Any
 import jsonschema_rs
 
 from validate.crd import GVK, crd_schemas
-from validate.findings import ToolError
+from validate.model import ToolError
 from validate.schema_ids import K8S_DEFINITIONS
 
 # The quantity grammar of k8s.io/apimachinery/pkg/api/resource (suffixes Ki..Ei, n u m k M..E, exponents).

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from validate.findings import ToolError
+from validate.model import ToolError
 
 LOCK_NAME = "gitops-sources.lock"
 MIRROR_INDEX = "repositories.yaml"

@@ -9,7 +9,7 @@ import pytest
 
 from validate import argocd as _argocd
 from validate import pipeline
-from validate.rules import Context
+from validate.context import Context
 from validate.rules.argocd_project import destination_permitted, source_permitted
 
 REPO = "https://github.com/example/seldon-gitops.git"
@@ -72,7 +72,7 @@ def _expand(write_tree: Any, monkeypatch: pytest.MonkeyPatch, files: dict[str, s
     ctx = _context(write_tree(files), monkeypatch)
     appsets = [obj for obj in ctx.objects if _argocd.is_kind(obj.data, "ApplicationSet")]
     assert len(appsets) == 1
-    return _argocd.expand(appsets[0], ctx)
+    return ctx.expansion(appsets[0])
 
 
 def _names_and_paths(expansion: _argocd.Expansion) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validate.pipeline import Checked
+from validate.model import Checked
 from validate.rules import applies, registry
 from validate.rules._podspec import (
     dns1123_label_problem,

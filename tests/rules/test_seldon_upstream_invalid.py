@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from validate.findings import Severity
+from validate.model import Severity
 from validate.pipeline import Options, run
 
 UPSTREAM = Path(__file__).resolve().parents[3] / "shared" / "upstream"

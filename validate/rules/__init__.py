@@ -1,4 +1,4 @@
-"""Domain rules: one module per rule, discovered automatically.
+"""Domain rules: one module per rule, registered in the table below.
 
 A rule module has:
 
@@ -15,92 +15,172 @@ Rules never read files themselves, never set severities, and never know about an
 internals: they see the :class:`Context` (the inventory, the loaded sources and the checked
 objects) and describe what is wrong and at which path of which object.
 Fixtures live in ``tests/rules/fixtures/<ID>/{positive,negative}/``.
+
+The registry is explicit: :data:`MODULES` lists every rule module, and importing this package
+fails (:class:`RegistryError`) when a module of the package is missing from it, when two rules
+share an id, when a module defines no ``ID`` or an ``ID`` that is not its module name with
+dashes (a renamed id), or when a rule has no check. ``tests/rules/test_registry.py`` proves each.
 """
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Iterable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from validate.config import Config
-    from validate.discover import Inventory
-    from validate.load import LoadedFile
-    from validate.pipeline import Checked
-    from validate.render import RenderResult
+from validate.context import Context
+from validate.model import Checked, Violation
+from validate.rules import (
+    api_deprecated,
+    api_duplicate_object,
+    api_labels,
+    api_missing_namespace,
+    api_object_name,
+    api_removed,
+    api_selector_match,
+    argocd_appset_unresolved,
+    argocd_duplicate_application,
+    argocd_generator_empty,
+    argocd_helm_version,
+    argocd_project,
+    argocd_project_resource,
+    argocd_repo_url,
+    argocd_shared_resource,
+    argocd_source_path,
+    argocd_target_revision,
+    pod_capabilities,
+    pod_host_namespaces,
+    pod_host_path,
+    pod_image_digest,
+    pod_image_tag,
+    pod_privilege_escalation,
+    pod_privileged,
+    pod_probes,
+    pod_resources,
+    pod_run_as_non_root,
+    pod_seccomp,
+    repo_appproject_wildcard,
+    repo_coverage,
+    repo_plaintext_secret,
+    seldon_deprecated_api,
+    seldon_derived_names,
+    seldon_graph_container,
+    seldon_graph_names_unique,
+    seldon_graph_type,
+    seldon_hpa_bounds,
+    seldon_hpa_requests,
+    seldon_hpa_static_replicas,
+    seldon_implementation,
+    seldon_model_uri,
+    seldon_names,
+    seldon_predictor_names_unique,
+    seldon_router_children,
+    seldon_traffic,
+    seldon_unused_container,
+)
+
+# The registry: every rule module, listed once. Adding a rule is adding its module here (a test and
+# the import itself fail when a module of this package is missing from the table).
+MODULES: tuple[ModuleType, ...] = (
+    api_deprecated,
+    api_duplicate_object,
+    api_labels,
+    api_missing_namespace,
+    api_object_name,
+    api_removed,
+    api_selector_match,
+    argocd_appset_unresolved,
+    argocd_duplicate_application,
+    argocd_generator_empty,
+    argocd_helm_version,
+    argocd_project,
+    argocd_project_resource,
+    argocd_repo_url,
+    argocd_shared_resource,
+    argocd_source_path,
+    argocd_target_revision,
+    pod_capabilities,
+    pod_host_namespaces,
+    pod_host_path,
+    pod_image_digest,
+    pod_image_tag,
+    pod_privilege_escalation,
+    pod_privileged,
+    pod_probes,
+    pod_resources,
+    pod_run_as_non_root,
+    pod_seccomp,
+    repo_appproject_wildcard,
+    repo_coverage,
+    repo_plaintext_secret,
+    seldon_deprecated_api,
+    seldon_derived_names,
+    seldon_graph_container,
+    seldon_graph_names_unique,
+    seldon_graph_type,
+    seldon_hpa_bounds,
+    seldon_hpa_requests,
+    seldon_hpa_static_replicas,
+    seldon_implementation,
+    seldon_model_uri,
+    seldon_names,
+    seldon_predictor_names_unique,
+    seldon_router_children,
+    seldon_traffic,
+    seldon_unused_container,
+)
 
 SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
 SUPPRESS_PREFIX = "ignore-check.gitops-validate.io/"
 
 
-@dataclass(frozen=True)
-class Violation:
-    """What a rule found. ``obj`` and ``path`` place it on an object's field; ``file`` and
-    ``line`` place it directly (repository-wide rules)."""
-
-    message: str
-    path: tuple[str | int, ...] = ()
-    obj: Checked | None = None
-    file: str | None = None
-    line: int | None = None
+FAMILIES = ("seldon-", "pod-", "argocd-", "api-", "repo-")
+SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass
-class Context:
-    config: Config
-    inventory: Inventory
-    loaded: dict[str, LoadedFile]
-    objects: list[Checked]
-    renders: list[RenderResult]
-    versions: list[str]
-    cache: dict[str, Any] = field(default_factory=dict)  # for rules that share expensive derived data
-
-    @property
-    def root(self) -> Any:
-        return self.config.root
-
-    def environment(self, obj: Checked) -> str | None:
-        """The environment an object belongs to, from the configuration or ``overlays/<env>/``."""
-        return environment_of(self.config, obj.render or obj.file or "")
-
-    def documents(self, rel: str) -> list[Any]:
-        loaded = self.loaded.get(rel)
-        return list(loaded.documents) if loaded else []
+class RegistryError(Exception):
+    """The rule table is wrong: a programming mistake that must stop the validator at import."""
 
 
-def environment_of(config: Config, rel: str) -> str | None:
-    import fnmatch
-
-    for name, settings in config.environments.items():
-        for pattern in settings.get("paths", []):
-            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel + "/", pattern) or rel.startswith(
-                    pattern.rstrip("*").rstrip("/") + "/"):
-                return name
-    parts = rel.split("/")
-    if len(parts) >= 2 and parts[0] == "overlays":
-        return parts[1]
-    return None
-
-
-@cache
-def registry() -> dict[str, ModuleType]:
-    """Every rule module of this package, by rule id."""
+def build_registry(modules: Iterable[ModuleType], package_modules: Iterable[str]) -> dict[str, ModuleType]:
+    """Rule id -> module, after checking that every module is a well-formed rule, that no id is
+    taken twice, that each id names its module (``pod-image-digest`` lives in
+    ``pod_image_digest.py``: a renamed id is caught), and that ``package_modules`` (the public
+    modules of the package) are all in the table."""
     found: dict[str, ModuleType] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for module in modules:
+        name = module.__name__.rpartition(".")[2]
         rule_id = getattr(module, "ID", None)
-        if isinstance(rule_id, str):
-            if rule_id in found:
-                raise RuntimeError(f"rule id {rule_id} is defined twice")
-            found[rule_id] = module
+        if not isinstance(rule_id, str) or not rule_id:
+            raise RegistryError(f"rule module {name} defines no ID")
+        if not rule_id.startswith(FAMILIES) or rule_id.replace("-", "_") != name:
+            raise RegistryError(f"rule module {name} has ID {rule_id!r}: the ID must be the module name with"
+                                f" dashes, in a family ({', '.join(f + '*' for f in FAMILIES)})")
+        if rule_id in found:
+            raise RegistryError(f"rule id {rule_id} is defined twice")
+        if getattr(module, "DEFAULT", None) not in SEVERITIES:
+            raise RegistryError(f"rule {rule_id}: DEFAULT must be one of {', '.join(SEVERITIES)}")
+        if not callable(getattr(module, "check", None)) and not callable(getattr(module, "check_repository", None)):
+            raise RegistryError(f"rule {rule_id} has neither check(obj, ctx) nor check_repository(ctx)")
+        found[rule_id] = module
+    registered = {module.__name__.rpartition(".")[2] for module in found.values()}
+    missing = sorted(set(package_modules) - registered)
+    if missing:
+        raise RegistryError(f"rule module(s) {', '.join(missing)} are not in the registry (validate/rules/__init__.py)")
     return dict(sorted(found.items()))
+
+
+def _package_modules() -> list[str]:
+    return [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+
+
+RULES: dict[str, ModuleType] = build_registry(MODULES, _package_modules())
+
+
+def registry() -> dict[str, ModuleType]:
+    """Every rule module, by rule id."""
+    return RULES
 
 
 def title(module: ModuleType) -> str:

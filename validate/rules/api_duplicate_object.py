@@ -42,12 +42,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import describe, destination_namespaces, directory_of, object_key
-from validate.rules import Violation
+from validate.argocd import describe, directory_of
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "api-duplicate-object"
 DEFAULT = "error"
@@ -59,13 +59,13 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
         directory = directory_of(obj)
         if directory is not None:
             groups.setdefault((obj.render is not None, directory), []).append(obj)
-    destinations = destination_namespaces(ctx)
+    destinations = ctx.destinations
     for (rendered, directory), objects in groups.items():
         reported: set[int] = set()
         for namespace in sorted(destinations.get(directory, set()) | {None}, key=lambda n: n or ""):
             first: dict[tuple[str, str, str, str], Checked] = {}
             for obj in objects:
-                key = object_key(obj.data, namespace or "", ctx)
+                key = ctx.object_key(obj.data, namespace or "")
                 if key is None:
                     continue
                 other = first.setdefault(key, obj)

@@ -33,12 +33,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import destination_namespaces, directory_of, namespaced
-from validate.rules import Violation
+from validate.argocd import directory_of
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "api-missing-namespace"
 DEFAULT = "warning"
@@ -46,12 +46,12 @@ DEFAULT = "warning"
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     metadata = obj.data.get("metadata")
-    if not isinstance(metadata, dict) or metadata.get("namespace") or namespaced(obj.data, ctx) is not True:
+    if not isinstance(metadata, dict) or metadata.get("namespace") or ctx.namespaced(obj.data) is not True:
         return
     if not isinstance(metadata.get("name"), str) and not isinstance(metadata.get("generateName"), str):
         return
     directory = directory_of(obj)
-    synced = destination_namespaces(ctx).get(directory or "", set())
+    synced = ctx.destinations.get(directory or "", set())
     if synced and None not in synced:
         return
     kind = obj.data.get("kind")

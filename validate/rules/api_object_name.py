@@ -38,11 +38,11 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "api-object-name"
 DEFAULT = "error"

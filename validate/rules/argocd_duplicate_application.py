@@ -36,11 +36,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import App, applications, templated
-from validate.rules import Violation
+from validate.argocd import App, templated
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.rules import Context
+    from validate.context import Context
 
 ID = "argocd-duplicate-application"
 DEFAULT = "error"
@@ -48,7 +49,7 @@ DEFAULT = "error"
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
     first: dict[tuple[str, str], App] = {}
-    for app in applications(ctx):
+    for app in ctx.applications:
         if app.name == "?" or templated(app.name):
             continue
         key = (app.namespace, app.name)
@@ -62,4 +63,4 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
         if app.generated:
             yield Violation(f"{app.label}: {message}", app.where("metadata", "name"), obj=app.obj)
         else:
-            yield app.violation(message, "metadata", "name")
+            yield app_violation(app, message, "metadata", "name")

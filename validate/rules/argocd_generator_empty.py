@@ -35,12 +35,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import expand
-from validate.rules import Violation
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-generator-empty"
 DEFAULT = "error"
@@ -48,6 +47,6 @@ KINDS = {("argoproj.io", "ApplicationSet")}
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    for issue in expand(obj, ctx).issues:
+    for issue in ctx.expansion(obj).issues:
         if issue.kind == "empty":
             yield Violation(issue.message, issue.path)

@@ -35,12 +35,13 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import APP_KINDS, apps_of, is_chart, templated
-from validate.rules import Violation
+from validate.argocd import APP_KINDS, is_chart, templated
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-helm-version"
 DEFAULT = "error"
@@ -49,19 +50,19 @@ EXACT = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$"
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    for app in apps_of(obj, ctx):
+    for app in ctx.apps_of(obj):
         for where, source in app.sources():
             if not is_chart(source):
                 continue
             chart = source.get("chart")
             revision = source.get("targetRevision")
             if revision is None or revision == "":
-                yield app.violation(f"chart {chart} has no targetRevision: Argo CD takes the newest version at"
+                yield app_violation(app, f"chart {chart} has no targetRevision: Argo CD takes the newest version at"
                                     " every sync", *where)
             elif isinstance(revision, (int, float)):
-                yield app.violation(f"chart {chart} targetRevision {revision} is a number, not an exact version"
+                yield app_violation(app, f"chart {chart} targetRevision {revision} is a number, not an exact version"
                                     " string", *where, "targetRevision")
             elif isinstance(revision, str) and not templated(revision) and not EXACT.match(revision.strip()):
-                yield app.violation(f"chart {chart} targetRevision {revision!r} is not an exact version: it"
+                yield app_violation(app, f"chart {chart} targetRevision {revision!r} is not an exact version: it"
                                     " resolves to whatever the chart repository offers at sync time",
                                     *where, "targetRevision")

@@ -52,19 +52,18 @@ from validate.argocd import (
     APP_KINDS,
     IN_CLUSTER_NAME,
     IN_CLUSTER_SERVER,
-    apps_of,
+    glob_regex,
     mapping,
     normalize_git_url,
-    projects,
     templated,
     text,
 )
-from validate.discover import glob_regex
-from validate.rules import Violation
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-project"
 DEFAULT = "error"
@@ -72,15 +71,15 @@ KINDS = APP_KINDS
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    known = projects(ctx)
-    for app in apps_of(obj, ctx):
+    known = ctx.projects
+    for app in ctx.apps_of(obj):
         name = app.spec.get("project")
         if not isinstance(name, str) or not name or templated(name):
             continue
         project = known.get(name)
         if project is None:
             if name != "default":
-                yield app.violation(f"project {name!r} is not defined in this repository (known: "
+                yield app_violation(app, f"project {name!r} is not defined in this repository (known: "
                                     f"{', '.join(sorted(known)) or 'none'}, and default)", "spec", "project")
             continue
         spec = mapping(project.get("spec"))
@@ -89,7 +88,7 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
         for where, source in app.sources():
             url = text(source.get("repoURL"))
             if url is not None and not templated(url) and not source_permitted(repos, url):
-                yield app.violation(f"project {name} does not allow repository {url} (sourceRepos: "
+                yield app_violation(app, f"project {name} does not allow repository {url} (sourceRepos: "
                                     f"{', '.join(repos) or 'none'})", *where, "repoURL")
         destination = app.destination
         if any(templated(destination.get(k)) for k in ("server", "name", "namespace")):
@@ -98,7 +97,7 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
         if verdict is False:
             shown = text(destination.get("server")) or text(destination.get("name")) or "?"
             namespace = text(destination.get("namespace"))
-            yield app.violation(f"project {name} does not allow destination {shown}"
+            yield app_violation(app, f"project {name} does not allow destination {shown}"
                                 f"{f' namespace {namespace}' if namespace else ''}", "spec", "destination")
 
 

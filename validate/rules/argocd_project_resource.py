@@ -43,13 +43,13 @@ import fnmatch
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from validate.argocd import group_kind, mapping, namespaced, projects, text
-from validate.rules import Violation
+from validate.argocd import group_kind, mapping, text
+from validate.model import Violation
 from validate.rules.argocd_project import destination_permitted
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-project-resource"
 DEFAULT = "error"
@@ -69,12 +69,12 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     if app is None:
         return
     name = app.spec.get("project")
-    project = projects(ctx).get(name) if isinstance(name, str) else None
+    project = ctx.projects.get(name) if isinstance(name, str) else None
     if project is None:
         return  # argocd-project reports an unknown project on the Application
     spec = mapping(project.get("spec"))
     group, kind = group_kind(obj.data)
-    scoped = namespaced(obj.data, ctx)
+    scoped = ctx.namespaced(obj.data)
     shown = f"{kind} {text(mapping(obj.data.get('metadata')).get('name')) or '?'}"
     if scoped is False:
         if not _listed(spec.get("clusterResourceWhitelist"), group, kind) or \

@@ -39,33 +39,31 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from validate.argocd import (
-    Path_,
-    applications,
-    home_repository,
+    App,
     is_chart,
     is_kind,
     mapping,
     repo_key,
-    repository,
     templated,
     text,
 )
-from validate.rules import Violation
+from validate.model import Checked, FieldPath, Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.rules import Context
+    from validate.context import Context
 
 ID = "argocd-repo-url"
 DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    home = home_repository(ctx)
+    home = ctx.home
     if home is None:
         return
-    tree = repository(ctx)
-    entries: list[tuple[str, bool, Any]] = []  # (url, path exists here, how to report)
-    for app in applications(ctx):
+    tree = ctx.tree
+    entries: list[tuple[str, bool, tuple[App | Checked, FieldPath]]] = []  # (url, path exists here, how to report)
+    for app in ctx.applications:
         for where, source in app.sources():
             url = text(source.get("repoURL"))
             if url is None or templated(url) or is_chart(source):
@@ -93,13 +91,13 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
                              f" this repository is {expected} ({origin}): Argo CD would sync from {url}")
 
 
-def _violation(owner: Any, where: Path_, message: str) -> Violation:
-    if hasattr(owner, "violation"):
-        return owner.violation(message, *where)  # type: ignore[no-any-return]
+def _violation(owner: App | Checked, where: FieldPath, message: str) -> Violation:
+    if isinstance(owner, App):
+        return app_violation(owner, message, *where)
     return Violation(message, where, obj=owner)
 
 
-def _generator_urls(generators: Any, prefix: Path_) -> Iterator[tuple[Path_, str]]:
+def _generator_urls(generators: Any, prefix: FieldPath) -> Iterator[tuple[FieldPath, str]]:
     for index, generator in enumerate(generators if isinstance(generators, list) else []):
         generator = mapping(generator)
         url = text(mapping(generator.get("git")).get("repoURL"))

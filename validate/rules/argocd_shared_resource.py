@@ -38,11 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import App, applications, deployed_objects, describe, object_key, synced_directories
-from validate.rules import Violation
+from validate.argocd import App, describe
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.rules import Context
+    from validate.context import Context
 
 ID = "argocd-shared-resource"
 DEFAULT = "error"
@@ -50,13 +51,13 @@ DEFAULT = "error"
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
     owners: dict[tuple[str, str, str, str], App] = {}
-    for app in applications(ctx):
+    for app in ctx.applications:
         namespace = app.destination_namespace or ""
         clashes: dict[int, tuple[App, list[tuple[str, str, str, str]], tuple[str | int, ...]]] = {}
         mine: set[tuple[str, str, str, str]] = set()
-        for where, directory, recurse in synced_directories(app, ctx):
-            for data in deployed_objects(directory, recurse, ctx):
-                key = object_key(data, namespace, ctx)
+        for where, directory, recurse in ctx.synced_directories(app):
+            for data in ctx.deployed_objects(directory, recurse):
+                key = ctx.object_key(data, namespace)
                 if key is None or key in mine:
                     continue
                 mine.add(key)
@@ -71,5 +72,5 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
             shown = ", ".join(describe(k) for k in sorted(keys)[:3]) + (f" and {len(keys) - 3} more"
                                                                           if len(keys) > 3 else "")
             place = f" ({other.obj.file}:{other.obj.line})" if other.obj.file else ""
-            yield app.violation(f"{len(keys)} object(s) are also managed by {other.label}{place}: {shown}",
+            yield app_violation(app, f"{len(keys)} object(s) are also managed by {other.label}{place}: {shown}",
                                 *where, "path")

@@ -43,12 +43,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import APP_KINDS, apps_of, points_here, relative, repository, templated
-from validate.rules import Violation
+from validate.argocd import APP_KINDS, relative, templated
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-source-path"
 DEFAULT = "error"
@@ -56,12 +57,12 @@ KINDS = APP_KINDS
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    tree = repository(ctx)
+    tree = ctx.tree
     renders = {result.directory: result for result in ctx.renders}
-    for app in apps_of(obj, ctx):
+    for app in ctx.apps_of(obj):
         for where, source in app.sources():
             path = source.get("path")
-            if not points_here(source, ctx) or templated(path) or (source.get("ref") and path is None):
+            if not ctx.points_here(source) or templated(path) or (source.get("ref") and path is None):
                 continue
             if path is None:
                 path = "."  # Argo CD renders the repository root
@@ -69,27 +70,27 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
                 continue
             directory = relative(path)
             if directory is None:
-                yield app.violation(f"path {path!r} is absolute or leaves the repository: Argo CD paths are"
+                yield app_violation(app, f"path {path!r} is absolute or leaves the repository: Argo CD paths are"
                                     " relative to the repository root", *where, "path")
                 continue
             if tree.is_file(directory):
-                yield app.violation(f"path {path!r} is a file: a source path names a directory", *where, "path")
+                yield app_violation(app, f"path {path!r} is a file: a source path names a directory", *where, "path")
                 continue
             if not tree.is_dir(directory):
-                yield app.violation(f"path {path!r} does not exist in this repository", *where, "path")
+                yield app_violation(app, f"path {path!r} does not exist in this repository", *where, "path")
                 continue
             if isinstance(source.get("plugin"), dict):
                 continue
             kustomization = ctx.inventory.kustomizations.get(directory)
             if kustomization is not None:
                 if kustomization.kind == "Component":
-                    yield app.violation(f"path {path!r} holds a kustomize Component, which cannot be built on its"
+                    yield app_violation(app, f"path {path!r} holds a kustomize Component, which cannot be built on its"
                                         " own", *where, "path")
                     continue
                 result = renders.get(directory)
                 if result is not None and result.findings:
                     failed = result.findings[0]
-                    yield app.violation(f"path {path!r} does not build: see the {failed.rule} finding at"
+                    yield app_violation(app, f"path {path!r} does not build: see the {failed.rule} finding at"
                                         f" {failed.file or kustomization.file}", *where, "path")
                 continue
             if tree.is_file(f"{directory}/Chart.yaml" if directory != "." else "Chart.yaml"):
@@ -97,6 +98,6 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
             recurse = isinstance(source.get("directory"), dict) and source["directory"].get("recurse") is True
             manifests = [f for f in tree.files_in(directory, recurse) if f.endswith((".yaml", ".yml", ".json"))]
             if not manifests:
-                yield app.violation(f"path {path!r} holds no kustomization, Helm chart or YAML/JSON manifest"
+                yield app_violation(app, f"path {path!r} holds no kustomization, Helm chart or YAML/JSON manifest"
                                     f"{'' if recurse else ' (directory.recurse is off)'}: Argo CD would sync"
                                     " nothing", *where, "path")

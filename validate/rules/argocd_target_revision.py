@@ -36,12 +36,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import APP_KINDS, apps_of, is_chart, points_here, templated, text
-from validate.rules import Violation
+from validate.argocd import APP_KINDS, is_chart, templated, text
+from validate.model import Violation
+from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "argocd-target-revision"
 DEFAULT = "warning"
@@ -49,15 +50,15 @@ KINDS = APP_KINDS
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    for app in apps_of(obj, ctx):
+    for app in ctx.apps_of(obj):
         for where, source in app.sources():
             if is_chart(source) or text(source.get("repoURL")) is None:
                 continue
             revision = source.get("targetRevision")
             if revision is None or revision == "":
-                yield app.violation("the source has no targetRevision: Argo CD tracks HEAD, the remote's default"
+                yield app_violation(app, "the source has no targetRevision: Argo CD tracks HEAD, the remote's default"
                                     " branch, implicitly", *where)
             elif isinstance(revision, str) and not templated(revision) and revision.strip().upper() == "HEAD" \
-                    and not points_here(source, ctx):
-                yield app.violation(f"the source tracks HEAD of another repository ({source.get('repoURL')}):"
+                    and not ctx.points_here(source):
+                yield app_violation(app, f"the source tracks HEAD of another repository ({source.get('repoURL')}):"
                                     " every push there changes what is deployed", *where, "targetRevision")

@@ -32,12 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import WORKLOAD_KINDS, image_reference, iter_all_containers
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "pod-image-digest"
 DEFAULT = "info"

@@ -31,11 +31,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.argocd import repository
-from validate.rules import Violation
+from validate.environments import overlay
+from validate.model import Violation
 
 if TYPE_CHECKING:
-    from validate.rules import Context
+    from validate.context import Context
 
 ID = "repo-coverage"
 DEFAULT = "warning"
@@ -44,15 +44,14 @@ DEFAULT = "warning"
 def check_repository(ctx: Context) -> Iterator[Violation]:
     kustomizations = ctx.inventory.kustomizations
     apps = sorted(d.split("/")[1] for d in kustomizations if d.count("/") == 1 and d.startswith("apps/"))
-    environments = sorted(d.split("/")[1] for d in repository(ctx).directories
-                          if d.count("/") == 1 and d.startswith("overlays/"))
+    environments = ctx.environments
     if not apps or not environments:
         return
     for app in apps:
-        missing = [env for env in environments if f"overlays/{env}/{app}" not in kustomizations]
+        missing = [env for env in environments if overlay(env, app) not in kustomizations]
         if missing:
             kustomization = kustomizations[f"apps/{app}"]
             line = kustomization.document.line if kustomization.document is not None else 1
             yield Violation(f"app {app} has no overlay in environment(s) {', '.join(missing)}: expected "
-                            + ", ".join(f"overlays/{env}/{app}/kustomization.yaml" for env in missing),
+                            + ", ".join(f"{overlay(env, app)}/kustomization.yaml" for env in missing),
                             file=kustomization.file, line=line)

@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import (
     SELDON_KINDS,
     Path,
@@ -62,8 +62,8 @@ from validate.rules._podspec import (
 )
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-derived-names"
 DEFAULT = "warning"

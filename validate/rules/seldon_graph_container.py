@@ -42,12 +42,12 @@ import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import SELDON_KINDS, container_names, iter_units, needs_container, predictors
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-graph-container"
 DEFAULT = "error"

@@ -33,12 +33,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import SELDON_KINDS, as_dict, as_list, predictors
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-hpa-bounds"
 DEFAULT = "error"

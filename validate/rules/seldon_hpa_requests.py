@@ -56,12 +56,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import SELDON_KINDS, as_dict, as_list, iter_containers, predictors, where
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-hpa-requests"
 DEFAULT = "error"

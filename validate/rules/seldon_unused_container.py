@@ -42,12 +42,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from validate.rules import Violation
+from validate.model import Violation
 from validate.rules._podspec import SELDON_KINDS, iter_component_containers, iter_units, predictors
 
 if TYPE_CHECKING:
-    from validate.pipeline import Checked
-    from validate.rules import Context
+    from validate.context import Context
+    from validate.model import Checked
 
 ID = "seldon-unused-container"
 DEFAULT = "warning"

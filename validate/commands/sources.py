@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from validate import argocd, helm
-from validate.command import Parser
-from validate.findings import ToolError
+from validate import helm
+from validate.commands import Parser
 from validate.helm_stage import git_ref
+from validate.model import ToolError
 from validate.pipeline import Options, find_root
 from validate.pipeline import run as run_pipeline
 from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, tree_digest
@@ -39,7 +39,7 @@ def references(root: Path, sources_dirs: list[Path]) -> list[Reference]:
     ctx = result.context
     assert ctx is not None
     found: dict[ChartRef | GitRef, Reference] = {}
-    for app in argocd.applications(ctx):
+    for app in ctx.applications:
         for _where, source in app.sources():
             chart = helm.chart_ref(source)
             where = f"{app.obj.file} ({app.label})"

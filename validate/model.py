@@ -1,0 +1,263 @@
+"""The shared types of the validator: every stage, rule, command and reporter speaks these.
+
+This module imports nothing else from the package (a test walks the import graph), so any
+module may import it without creating a cycle. It holds records only: what a source document
+is, what a render produced, what the schema stage checked, what a rule found, and the finding
+every stage produces and the reporters consume.
+
+A finding is small and immutable. Stages say *what* is wrong and *where*; the core assigns the
+severity from the rule's default and the configuration, so no stage decides how loud it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+FieldPath = tuple[str | int, ...]
+"""A path to a field of a YAML or JSON document: mapping keys and sequence indices."""
+
+
+class Severity(IntEnum):
+    INFO = 0
+    WARNING = 1
+    ERROR = 2
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning, info or off)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """The identity of a Kubernetes object a finding is about."""
+
+    api_version: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+
+    @classmethod
+    def of(cls, obj: Any) -> ObjectRef | None:
+        if not isinstance(obj, dict):
+            return None
+        meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
+        return cls(
+            api_version=_text(obj.get("apiVersion")),
+            kind=_text(obj.get("kind")),
+            namespace=_text(meta.get("namespace")),
+            name=_text(meta.get("name")),
+        )
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind or '?'} {where}{self.name or '?'}"
+
+    def as_json(self) -> dict[str, str]:
+        return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    message: str
+    file: str | None = None  # repository-relative, forward slashes
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
+    severity: Severity = Severity.ERROR
+    object: ObjectRef | None = None
+    render: str | None = None  # the rendered path (or Application) the object came from
+    extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.file or "~", self.line or 0, self.column or 0, self.rule, self.message, self.render or "")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "object": self.object.as_json() if self.object else None,
+            "render": self.render,
+        }
+
+
+class ToolError(Exception):
+    """The tool cannot do its job (exit 2); the message is one line naming the fix."""
+
+
+# --- where things are ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Location:
+    """A place in the files the user edits."""
+
+    file: str | None
+    line: int | None
+    column: int | None
+    note: str = ""  # appended to the message when the value is not where the user wrote it
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its data and where each node of it stands."""
+
+    file: str  # repository-relative path
+    index: int  # 0-based position of the document in its file
+    data: Any
+    line: int  # 1-based line where the document's root node starts
+    column: int
+    positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def position(self, path: FieldPath) -> tuple[int, int] | None:
+        """The exact position of ``path``, or None when the source has no such node."""
+        if not path:
+            return (self.line, self.column)
+        return self.positions.get(tuple(path))
+
+    def nearest(self, path: FieldPath) -> tuple[FieldPath, tuple[int, int]]:
+        """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
+        path = tuple(path)
+        for end in range(len(path), 0, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return path[:end], found
+        return (), (self.line, self.column)
+
+
+@dataclass
+class RenderedObject:
+    """One object of a render's output, with what kustomize's annotations say about its origin."""
+
+    data: dict[str, Any]
+    render: str  # the rendered directory, repository-relative
+    index: int  # position in the render's output
+    source_file: str | None = None  # the resource file it came from, repository-relative
+    generated_in: str | None = None  # the kustomization file of the generator that made it
+    generator: str | None = None  # e.g. "ConfigMapGenerator"
+    transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one file may cost. The defaults are far above any real manifest."""
+
+    max_file_bytes: int = 8 * 1024 * 1024
+    max_documents: int = 10_000
+    max_depth: int = 200
+    max_nodes_per_document: int = 1_000_000  # after alias expansion
+
+
+@dataclass
+class Config:
+    root: Path
+    kubernetes_versions: list[str] = field(default_factory=list)  # empty: oldest and newest shipped
+    repo_url: str | None = None
+    ignore: list[str] = field(default_factory=list)
+    skip_kinds: list[str] = field(default_factory=list)
+    build_options: list[str] = field(default_factory=list)
+    render_timeout: float = 60.0
+    limits: Limits = field(default_factory=Limits)
+    rules: dict[str, str] = field(default_factory=dict)
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict)
+    source: str | None = None  # the config file, repository-relative
+    sources_cache: Path | None = None  # the source cache folder (validate.sources)
+    sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
+
+    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
+        """The configured severity of ``rule`` (None when turned off).
+
+        The environment's profile is consulted first, then the top-level ``rules``. A setting
+        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
+        setting wins.
+        """
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        profile = self.profiles.get(profile_name or "", {})
+        for settings in (profile, self.rules):
+            chosen = _most_specific(settings, rule)
+            if chosen is not None:
+                return None if chosen == "off" else Severity.parse(chosen)
+        return default
+
+
+def _most_specific(settings: dict[str, str], rule: str) -> str | None:
+    if rule in settings:
+        return settings[rule]
+    best: tuple[int, str] | None = None
+    for name, value in settings.items():
+        if name.endswith("*") and rule.startswith(name[:-1]) and (best is None or len(name) > best[0]):
+            best = (len(name), value)
+    return best[1] if best else None
+
+
+# --- what the stages produce -----------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """One object that went through the schema stage: what rules look at."""
+
+    data: dict[str, Any]
+    file: str | None
+    line: int | None
+    render: str | None  # the rendered directory, None for a stand-alone manifest
+    rendered: RenderedObject | None = None
+    document: Document | None = None
+    locate: Callable[[FieldPath], Location] | None = None  # a chart object: where its fields came from
+    owner: Any = None  # a chart object: the Application (validate.argocd.App) whose chart renders it
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule found. ``obj`` and ``path`` place it on an object's field; ``file`` and
+    ``line`` place it directly (repository-wide rules)."""
+
+    message: str
+    path: FieldPath = ()
+    obj: Checked | None = None
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Result:
+    """One run of the checks: what every reporter prints."""
+
+    root: Path
+    config: Config
+    versions: list[str]
+    findings: list[Finding]
+    rendered: list[str]
+    objects: list[Checked]
+    files: int
+    seconds: float
+    render_seconds: dict[str, float] = field(default_factory=dict)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    charts: list[str] = field(default_factory=list)  # the Helm sources rendered, one label each
+    charts_missing: list[str] = field(default_factory=list)  # the chart sources the source cache lacks
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.count(Severity.ERROR) else 0

@@ -1,0 +1,116 @@
+"""``new-env``'s view of Argo CD: which generators pick the new folders up, and what they will create."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from validate import argocd as _argocd
+from validate.graph import Repository
+from validate.newenv.plan import Plan, PlannedApplication, documents, mapping, name_of
+
+
+def directories_of(plan: Plan) -> list[str]:
+    """Every directory the new environment will have."""
+    found = {plan.target}
+    for rel in list(plan.files) + list(plan.links):
+        parent = PurePosixPath(rel).parent
+        while parent.as_posix().startswith(plan.target):
+            found.add(parent.as_posix())
+            parent = parent.parent
+    for rel in plan.links:
+        if (plan.root / plan.source_dir / PurePosixPath(rel).relative_to(plan.target)).is_dir():
+            found.add(rel)
+    return sorted(found)
+
+
+def coverage(repo: Repository, plan: Plan) -> None:
+    """Which generators pick up the new folders, the Applications they will create, and notes on
+    ApplicationSets that name ENV explicitly and on Applications written for ENV."""
+    new_dirs = directories_of(plan)
+    explicit: list[str] = []
+    covering: list[str] = []
+    for rel, document in documents(repo, "ApplicationSet"):
+        data = document.data
+        spec = mapping(data.get("spec"))
+        appset = name_of(data)
+        template = mapping(spec.get("template"))
+        go = spec.get("goTemplate") is True
+        for where, includes, excludes in _argocd.git_directory_generators(spec.get("generators")):
+            generator = _at(data, where[:-2]) if len(where) >= 2 else {}
+            prefix = generator.get("pathParamPrefix") if isinstance(generator, dict) else None
+            for pattern in includes:
+                segments = pattern.strip("/").split("/")
+                if plan.source in segments:
+                    explicit.append(f"ApplicationSet {appset} ({rel}) lists {pattern} explicitly")
+                matched = _argocd.match_directories(new_dirs, [pattern], excludes)
+                if not matched:
+                    continue
+                covering.append(f"ApplicationSet {appset} ({pattern})")
+                nested = len(where) > 5  # inside a matrix or merge: other parameters are missing
+                for directory in matched:
+                    name, namespace = _template_values(template, directory, go, prefix, nested, _argocd)
+                    plan.applications.append(PlannedApplication(name or directory, directory, namespace,
+                                                                f"ApplicationSet {appset} ({pattern})"))
+    for rel, document in documents(repo, "Application"):
+        spec = document.data.get("spec")
+        for _, source in _argocd.application_sources(spec if isinstance(spec, dict) else {}):
+            path = source.get("path")
+            synced = _argocd.relative(path) if isinstance(path, str) else None
+            if synced and (synced == plan.source_dir or synced.startswith(plan.source_dir + "/")):
+                plan.notes.append(f"Application {name_of(document.data)} ({rel}) syncs {synced}: it is not"
+                                  f" copied; write one for {plan.target}{synced[len(plan.source_dir):]} if"
+                                  " you need it")
+    unique: dict[tuple[str, str], PlannedApplication] = {}
+    for app in plan.applications:
+        unique.setdefault((app.name, app.owner), app)
+    plan.applications = sorted(unique.values(), key=lambda a: (a.name, a.owner))
+    covered_by = ", ".join(sorted(set(covering))) or "no ApplicationSet"
+    for line in sorted(set(explicit)):
+        plan.notes.append(f"{line}; it is not edited: {plan.target}/* is covered by {covered_by}")
+    if not covering:
+        plan.notes.append(f"warning: no ApplicationSet git directory generator matches {plan.target}/*: Argo CD"
+                          " will not sync the new environment until one does")
+
+
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _template_values(template: dict[str, Any], directory: str, go: bool, prefix: Any, nested: bool,
+                     argocd: Any) -> tuple[str | None, str | None]:
+    """The generated Application's name and destination namespace for ``directory``; None when the
+    template cannot be evaluated offline."""
+    segments = directory.split("/")
+    basename = segments[-1]
+    if go:
+        value: dict[str, Any] = {"path": directory, "basename": basename,
+                                 "basenameNormalized": argocd.sanitize_name(basename), "segments": segments}
+        params: dict[str, Any] = {prefix: {"path": value}} if isinstance(prefix, str) and prefix else {"path": value}
+    else:
+        key = f"{prefix}.path" if isinstance(prefix, str) and prefix else "path"
+        params = {key: directory, f"{key}.basename": basename,
+                  f"{key}.basenameNormalized": argocd.sanitize_name(basename)}
+        params.update({f"{key}[{i}]": s for i, s in enumerate(segments)})
+
+    def evaluate(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        problems: list[str] = []
+        result = argocd.render_go(value, params, problems) if go else argocd.render_fast(value, params, problems)
+        if problems and nested:
+            return None
+        return None if problems or "{{" in result else result
+
+    metadata = mapping(template.get("metadata"))
+    destination = mapping(mapping(template.get("spec")).get("destination"))
+    return evaluate(metadata.get("name")), evaluate(destination.get("namespace"))
+
+
