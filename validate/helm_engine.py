@@ -201,16 +201,18 @@ class BinaryEngine:
 def split_stream(text: str) -> dict[str, str]:
     """``helm template`` output, one entry per template (by its ``# Source:`` comment)."""
     out: dict[str, str] = {}
-    current = "unknown"
-    for document in text.split("\n---"):
-        lines = document.strip("\n").splitlines()
-        for line in lines:
-            if line.startswith(_SOURCE_PREFIX):
-                current = line[len(_SOURCE_PREFIX):].strip()
-                break
-        body = "\n".join(line for line in lines if not line.startswith(_SOURCE_PREFIX))
+    documents: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.rstrip() == "---":
+            documents.append([])
+        else:
+            documents[-1].append(line)
+    for lines in documents:
+        source = next((line[len(_SOURCE_PREFIX):].strip() for line in lines if line.startswith(_SOURCE_PREFIX)),
+                      "unknown")
+        body = "\n".join(line for line in lines if not line.startswith(_SOURCE_PREFIX)).strip("\n")
         if body.strip():
-            out[current] = (out[current] + "---\n" if current in out else "") + body + "\n"
+            out[source] = (out[source] + "---\n" if source in out else "") + body + "\n"
     return out
 
 
