@@ -378,3 +378,53 @@ def test_a_pod_monitor_is_checked_against_the_crd_of_kube_prometheus_stack(write
     assert any("kube-prometheus-stack" in label for label in result.charts)
     [finding] = findings_of(result, "schema-unknown-field")
     assert (finding.file, finding.line) == ("pod-monitor.yaml", line_of(repo, "pod-monitor.yaml", "podMetricEndpoints"))
+
+
+# --- chart folders of this repository ----------------------------------------------------------------
+
+LOCAL_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: demo
+  source:
+    repoURL: https://github.com/example/repo.git
+    targetRevision: main
+    path: charts/web
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+
+
+def test_a_chart_folder_an_application_points_at_renders_with_its_values(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    files.update({"argocd/project.yaml": PROJECT, "argocd/app.yaml": LOCAL_APP,
+                  "charts/web/values-prod.yaml": "replicaCount: 5\nservise:\n  port: 81\n",
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    result = check(repo, tmp_path)
+    assert result.charts == ["argocd/app.yaml: Application web, chart folder charts/web"]
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 5
+    [unknown] = findings_of(result, "helm-values-unknown")
+    assert (unknown.file, unknown.line) == ("charts/web/values-prod.yaml", 2) and "did you mean service?" in unknown.message
+
+
+def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    files["charts/web/templates/broken.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x\n"
+    files.update({"argocd/project.yaml": PROJECT, "argocd/app.yaml": LOCAL_APP.replace("valueFiles: [values-prod.yaml]",
+                                                                                        "releaseName: web"),
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    result = check(repo, tmp_path)
+    lint = findings_of(result, "helm-lint")
+    assert [(f.file, f.severity) for f in lint] == [("charts/web/templates/broken.yaml", Severity.ERROR)]
+    assert lint[0].line in (4, 5)
+    assert findings_of(result, "helm-render")  # Argo CD cannot render it either

@@ -45,7 +45,15 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     """Render every Helm source of the Applications among the context's (not yet checked) objects."""
     config, versions = ctx.config, ctx.versions
     every_app = ctx.applications
-    apps = [app for app in every_app if any(helm.chart_ref(s) for _w, s in app.sources())]
+    def local_chart(source: dict[str, Any]) -> str | None:
+        """The chart folder of this repository a git source points at (Argo CD detects Helm by Chart.yaml)."""
+        path = source.get("path")
+        if "chart" in source or not isinstance(path, str) or not ctx.points_here(source):
+            return None
+        rel = "/".join(p for p in path.split("/") if p not in ("", "."))
+        return rel if rel and ".." not in rel.split("/") and (config.root / rel / "Chart.yaml").is_file() else None
+
+    apps = [app for app in every_app if any(helm.chart_ref(s) or local_chart(s) for _w, s in app.sources())]
     stage = ChartStage()
     cache = source_cache(config, sources_dirs)
     stage.findings += _missing_git_sources(every_app, ctx, cache, locate)
@@ -56,7 +64,8 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
         engine=engine, kube_version=versions[-1], api_versions=schema.api_versions(versions[-1]),
         locate_app=lambda app, path: locate(app.obj, app.where(*path)),
         points_here=ctx.points_here,
-        crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"])
+        crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"],
+        root=config.root, local_chart=local_chart)
     result = helm.render_applications(inputs)
     for obj in result.objects:
         at = obj.locate(())

@@ -44,7 +44,14 @@ class ChartRef:
     version: str
 
     def __str__(self) -> str:
+        if self.is_local:
+            return f"chart folder {self.chart}"
         return f"chart {self.chart} {self.version} from {self.repo_url}"
+
+    @property
+    def is_local(self) -> bool:
+        """A chart folder of this repository (``chart`` is its repository-relative path)."""
+        return not self.repo_url
 
     @property
     def archive_name(self) -> str:

@@ -22,10 +22,12 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from validate import load
 from validate.helm.chart import ChartError, ChartFiles, crd_api_versions, documents, read_chart
 from validate.helm.values import Locate, Values, check_schema, check_values, object_locator, text_positions
 from validate.helm_engine import Engine, HelmError, RenderRequest
@@ -65,6 +67,8 @@ class Inputs:
     locate_app: Callable[[Any, FieldPath], Location]  # (App, path in the Application) -> where it is written
     points_here: Callable[[dict[str, Any]], bool]  # does a source name this repository?
     crds_in_repository: list[dict[str, Any]] = field(default_factory=list)
+    root: Path | None = None  # the repository: its chart folders render from the work tree
+    local_chart: Callable[[dict[str, Any]], str | None] = lambda _source: None  # a source's chart folder here
 
 
 def render_applications(inputs: Inputs) -> HelmRun:
@@ -74,11 +78,23 @@ def render_applications(inputs: Inputs) -> HelmRun:
     for app in inputs.apps:
         for where, source in app.sources():
             ref = chart_ref(source)
+            local = inputs.local_chart(source) if ref is None else None
+            if local is not None:
+                ref = ChartRef("", local, "")
             if ref is not None:
                 sources.append((app, where, source, ref))
     charts: dict[ChartRef, ChartFiles | None] = {}
+    paths: dict[ChartRef, Path] = {}
     for app, where, _source, ref in sources:
         if ref in charts:
+            continue
+        if ref.is_local and inputs.root is not None:
+            try:
+                charts[ref] = read_chart(inputs.root / ref.chart)
+                paths[ref] = inputs.root / ref.chart
+            except ChartError as error:
+                charts[ref] = None
+                run.findings.append(Finding("helm-render", f"{ref}: {error}", f"{ref.chart}/Chart.yaml", 1, None))
             continue
         found = inputs.cache.chart(ref)
         if found is None:
@@ -103,6 +119,7 @@ def render_applications(inputs: Inputs) -> HelmRun:
                     at.file, at.line, at.column))
         try:
             charts[ref] = read_chart(found.path)
+            paths[ref] = found.path
         except ChartError as error:
             charts[ref] = None
             at = inputs.locate_app(app, (*where, "chart"))
@@ -124,8 +141,9 @@ def render_applications(inputs: Inputs) -> HelmRun:
             continue
         started = time.perf_counter()
         # The file first: the configuration's environment paths (and so severities) apply to it.
-        label = f"{app.obj.file or '?'}: {app.label}, chart {ref.chart} {ref.version}"
-        _render_source(inputs, run, app, where, source, ref, files, label, api_versions)
+        label = f"{app.obj.file or '?'}: {app.label}, {ref}" if ref.is_local else \
+            f"{app.obj.file or '?'}: {app.label}, chart {ref.chart} {ref.version}"
+        _render_source(inputs, run, app, where, source, ref, paths[ref], files, label, api_versions)
         run.seconds[label] = time.perf_counter() - started
     return run
 
@@ -138,17 +156,19 @@ def chart_ref(source: dict[str, Any]) -> ChartRef | None:
 
 
 def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, source: dict[str, Any], ref: ChartRef,
-                   files: ChartFiles, label: str, api_versions: tuple[str, ...]) -> None:
+                   chart_path: Path, files: ChartFiles, label: str, api_versions: tuple[str, ...]) -> None:
     helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
     assert isinstance(helm, dict)
-    chart_at = inputs.locate_app(app, (*where, "chart"))
+    chart_at = inputs.locate_app(app, (*where, "path" if ref.is_local else "chart"))
 
     def finding(rule: str, message: str, at: Location, severity: Severity = Severity.ERROR) -> None:
         run.findings.append(Finding(rule, message + at.note, at.file, at.line, at.column, severity, render=label))
 
-    values = _assemble_values(inputs, app, where, helm, files, finding)
+    values = _assemble_values(inputs, app, where, helm, files, finding, ref.chart if ref.is_local else None)
     if values is None:
         return
+    if ref.is_local:
+        _lint(inputs, run, ref, chart_path, values.merged, label)
     check_values(values, files, ref, finding)
     if files.schema is not None and not helm.get("skipSchemaValidation"):
         if not check_schema(values, files, ref, chart_at, finding):
@@ -156,9 +176,7 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
     name = helm.get("releaseName") if isinstance(helm.get("releaseName"), str) and helm.get("releaseName") else app.name
     namespace = helm.get("namespace") if isinstance(helm.get("namespace"), str) and helm.get("namespace") else \
         (app.destination_namespace or "")
-    found = inputs.cache.chart(ref)
-    assert found is not None
-    request = RenderRequest(found.path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
+    request = RenderRequest(chart_path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
                             api_versions, skip_schema_validation=True, skip_tests=bool(helm.get("skipTests")))
     try:
         rendered = inputs.engine().render(request)
@@ -185,8 +203,22 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
                                            object_locator(data, values, chart_at, ref, template)))
 
 
+def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:
+    """``helm lint`` of a chart folder of this repository: its warnings and errors at the chart's files."""
+    for message in inputs.engine().lint(chart_path, values):
+        rel, line = f"{ref.chart}/{message.path.rstrip('/')}" if message.path else f"{ref.chart}/Chart.yaml", None
+        where = re.search(r"\((?:[^/():]+/)?([^():]+):(\d+)\)", message.message)
+        if where is not None:
+            rel, line = f"{ref.chart}/{where.group(1)}", int(where.group(2))
+        if inputs.root is not None and not (inputs.root / rel).is_file():
+            rel = f"{ref.chart}/Chart.yaml"
+        run.findings.append(Finding("helm-lint", f"helm lint: {message.message}", rel, line, None,
+                                    Severity.ERROR if message.severity == "error" else Severity.WARNING,
+                                    render=label))
+
+
 def _assemble_values(inputs: Inputs, app: Any, where: FieldPath, helm: dict[str, Any], files: ChartFiles,
-                     finding: Callable[..., None]) -> Values | None:
+                     finding: Callable[..., None], chart_dir: str | None = None) -> Values | None:
     values = Values()
     base = (*where, "helm")
     refs = _value_refs(app)
@@ -194,7 +226,7 @@ def _assemble_values(inputs: Inputs, app: Any, where: FieldPath, helm: dict[str,
         at = inputs.locate_app(app, (*base, "valueFiles", index))
         if not isinstance(entry, str):
             continue
-        loaded = _value_file(inputs, entry, refs)
+        loaded = _value_file(inputs, entry, refs, chart_dir)
         if loaded is None:
             if helm.get("ignoreMissingValueFiles"):
                 continue
@@ -299,8 +331,20 @@ def _repository_file(inputs: Inputs, reference: str, refs: dict[str, dict[str, A
     return "/".join(parts)
 
 
-def _value_file(inputs: Inputs, entry: str, refs: dict[str, dict[str, Any]]) -> tuple[Any, Document | None] | None:
+def _value_file(inputs: Inputs, entry: str, refs: dict[str, dict[str, Any]],
+                chart_dir: str | None) -> tuple[Any, Document | None] | None:
     rel = _repository_file(inputs, entry, refs)
+    if rel is None and chart_dir is not None and not entry.startswith("$") and inputs.root is not None:
+        parts = [p for p in f"{chart_dir}/{entry}".split("/") if p not in ("", ".")]
+        if ".." in parts:
+            return None
+        rel = "/".join(parts)
+        if not (inputs.root / rel).is_file():
+            return None
+        chart_file = load.load_file(inputs.root / rel, rel)  # chart folders are not loaded as manifests
+        if not chart_file.ok or not chart_file.documents:
+            return None
+        return chart_file.documents[0].data, chart_file.documents[0]
     if rel is None:
         return None
     loaded = inputs.loaded.get(rel)
