@@ -428,3 +428,13 @@ def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write
     assert [(f.file, f.severity) for f in lint] == [("charts/web/templates/broken.yaml", Severity.ERROR)]
     assert lint[0].line in (4, 5)
     assert findings_of(result, "helm-render")  # Argo CD cannot render it either
+
+
+def test_an_object_two_applications_render_is_a_shared_resource(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    second = app().replace("name: web\n  namespace: argocd", "name: web-again\n  namespace: argocd").replace(
+        "    helm:\n", "    helm:\n      releaseName: web\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(), "argocd/app2.yaml": second})
+    [finding] = findings_of(check(repo, tmp_path), "argocd-shared-resource")
+    assert finding.file == "argocd/app2.yaml" and finding.line == line_of(repo, "argocd/app2.yaml", "chart: web")
+    assert "Deployment demo/web" in finding.message
