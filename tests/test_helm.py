@@ -438,3 +438,15 @@ def test_an_object_two_applications_render_is_a_shared_resource(write_tree, tmp_
     [finding] = findings_of(check(repo, tmp_path), "argocd-shared-resource")
     assert finding.file == "argocd/app2.yaml" and finding.line == line_of(repo, "argocd/app2.yaml", "chart: web")
     assert "Deployment demo/web" in finding.message
+
+
+def test_diff_shows_what_a_values_change_does_to_the_rendered_objects(repo: Path, tmp_path: Path) -> None:
+    from validate.diff import render_both
+
+    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
+    [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
+    assert "-  replicas: 2\n+  replicas: 3" in changed.diff  # the Deployment the chart renders, not only the values
