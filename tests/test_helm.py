@@ -450,3 +450,39 @@ def test_diff_shows_what_a_values_change_does_to_the_rendered_objects(repo: Path
     (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
     [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
     assert "-  replicas: 2\n+  replicas: 3" in changed.diff  # the Deployment the chart renders, not only the values
+
+
+def make_mirror(root: Path, digest: str | None) -> Path:
+    """A Helm repository mirror as ../shared/upstream/charts lays it out: repositories.yaml, index.yaml, .tgz."""
+    import hashlib
+    import io
+    import tarfile
+
+    folder = root / "mirror" / "example"
+    folder.mkdir(parents=True)
+    archive = folder / "web-1.0.0.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for rel, text in CHART.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"web/{rel}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (folder / "index.yaml").write_text(f"apiVersion: v1\nentries:\n  web:\n    - name: web\n      version: 1.0.0\n"
+                                       f"      digest: {digest or actual}\n      urls: [web-1.0.0.tgz]\n")
+    (root / "mirror" / "repositories.yaml").write_text(f"helm:\n  - repoURL: {CHART_REPO}/\n    path: example\n")
+    return root / "mirror"
+
+
+def test_a_helm_repository_mirror_is_read_through_its_index(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, None)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror])
+    assert result.charts and findings_of(result, "source-digest") == []
+
+
+def test_an_archive_that_differs_from_its_index_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, "ab" * 32)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror]), "source-digest")
+    assert "repository index records sha256:abab" in finding.message

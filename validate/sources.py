@@ -169,6 +169,7 @@ class Found:
     path: Path  # a chart archive or directory; a git tree
     folder: Path  # the cache or read-only folder it is in
     commit: str | None = None
+    expected: str | None = None  # the digest the Helm repository's index.yaml records for it
 
 
 class SourceCache:
@@ -198,7 +199,7 @@ class SourceCache:
                 if isinstance(entry, dict) and same_url(str(entry.get("repoURL", "")), ref.repo_url):
                     found = _from_index(folder / str(entry.get("path", "")), ref)
                     if found is not None:
-                        return Found(found, folder)
+                        return Found(found[0], folder, expected=found[1])
         return None
 
     def git(self, ref: GitRef) -> Found | None:
@@ -243,7 +244,18 @@ def _safe(revision: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", revision) or "_"
 
 
-def _from_index(repository: Path, ref: ChartRef) -> Path | None:
+def index_digest(index: Any, ref: ChartRef) -> str | None:
+    """The ``sha256:…`` digest a Helm repository index records for ``ref``, or None."""
+    entries = index.get("entries", {}).get(ref.chart) if isinstance(index, dict) and \
+        isinstance(index.get("entries"), dict) else None
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and str(entry.get("version")) == ref.version and isinstance(entry.get("digest"), str):
+            value = entry["digest"]
+            return value if value.startswith("sha256:") else "sha256:" + value
+    return None
+
+
+def _from_index(repository: Path, ref: ChartRef) -> tuple[Path, str | None] | None:
     """The archive of ``ref`` in a Helm repository folder, through its index.yaml."""
     index = repository / "index.yaml"
     if index.is_file():
@@ -259,6 +271,6 @@ def _from_index(repository: Path, ref: ChartRef) -> Path | None:
                     if isinstance(url, str) and "://" not in url:
                         candidate = (repository / url).resolve()
                         if candidate.is_file() and repository.resolve() in candidate.parents:
-                            return candidate
+                            return candidate, index_digest(data, ref)
     plain = repository / ref.archive_name
-    return plain if plain.is_file() else None
+    return (plain, None) if plain.is_file() else None

@@ -23,7 +23,7 @@ from validate.helm_stage import git_ref
 from validate.model import ToolError
 from validate.pipeline import Options, find_root
 from validate.pipeline import run as run_pipeline
-from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, tree_digest
+from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, index_digest, tree_digest
 
 
 @dataclass
@@ -108,7 +108,27 @@ def _fetch_chart(ref: ChartRef, cache: SourceCache, timeout: float) -> Path:
         archives = sorted(Path(folder).glob("*.tgz"))
         if not archives:
             raise ToolError(f"sources pull: {ref}: Helm downloaded no archive")
+        if not ref.repo_url.startswith("oci://"):
+            expected = _published_digest(ref, timeout)
+            if expected is not None and digest(archives[0]) != expected:
+                raise ToolError(f"sources pull: {ref}: the downloaded archive has digest {digest(archives[0])}, the"
+                                f" repository's index.yaml records {expected}; nothing was stored")
         return cache.store_chart(ref, archives[0])
+
+
+def _published_digest(ref: ChartRef, timeout: float) -> str | None:
+    """The digest the Helm repository's index.yaml records for ``ref`` (None when it records none)."""
+    import urllib.request
+
+    import yaml
+
+    url = ref.repo_url.rstrip("/") + "/index.yaml"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https repository URL
+            index = yaml.safe_load(response.read(64 << 20))
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise ToolError(f"sources pull: {ref}: cannot read {url} to verify the archive: {error}") from None
+    return index_digest(index, ref)
 
 
 def _fetch_git(ref: GitRef, cache: SourceCache, timeout: float) -> tuple[Path, str]:
@@ -167,6 +187,9 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any) -> int:
             found = cache.chart(ref)
             path = found.path if found is not None else _fetch_chart(ref, cache, timeout)
             actual = digest(path)
+            if found is not None and found.expected is not None and actual != found.expected:
+                raise ToolError(f"sources pull: {ref}: {path} has digest {actual}, the index.yaml beside it records"
+                                f" {found.expected}")
             lock.charts[ref] = actual
             before = old.charts.get(ref)
         else:

@@ -108,6 +108,12 @@ def render_applications(inputs: Inputs) -> HelmRun:
                     f" `{PULL_COMMAND}`; until then what {app.label} deploys is not checked",
                     at.file, at.line, at.column, Severity.WARNING))
             continue
+        if found.expected is not None and digest(found.path) != found.expected:
+            at = inputs.locate_app(app, (*where, "targetRevision"))
+            run.findings.append(Finding(
+                "source-digest", f"the archive of {ref} in {found.folder} has digest {digest(found.path)}, its"
+                f" repository index records {found.expected}: the archive is corrupt or was replaced", at.file,
+                at.line, at.column))
         if inputs.lock is not None:
             actual = digest(found.path)
             locked = inputs.lock.charts.get(ref)
