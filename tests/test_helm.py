@@ -486,3 +486,52 @@ def test_an_archive_that_differs_from_its_index_is_reported(write_tree, tmp_path
     repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
     [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror]), "source-digest")
     assert "repository index records sha256:abab" in finding.message
+
+
+# --- remote git sources ----------------------------------------------------------------------------
+
+REMOTE_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: tools
+  namespace: argocd
+spec:
+  project: demo
+  source:
+    repoURL: https://github.com/example/tools.git
+    targetRevision: v1.0.0
+    path: deploy
+    kustomize:
+      namePrefix: my-
+      patches:
+        - target: {kind: ConfigMap, name: settings}
+          patch: |-
+            - op: add
+              path: /data/mode
+              value: patched
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+
+
+def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustomize_options(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tree = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0" / "deploy"
+    tree.mkdir(parents=True)
+    (tree / "kustomization.yaml").write_text("resources: [settings.yaml, elsewhere.yaml]\n")
+    (tree / "settings.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    (tree / "elsewhere.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+                                         "  namespace: kube-system\ndata:\n  a: b\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": REMOTE_APP,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    result = check(repo, tmp_path)
+    objects = {o.data["metadata"]["name"]: o.data for o in result.objects if o.owner is not None}
+    assert objects, [(f.rule, f.message) for f in result.findings]
+    assert objects["my-settings"]["data"] == {"a": "b", "mode": "patched"}
+    assert result.charts == ["argocd/app.yaml: Application tools, git https://github.com/example/tools.git at v1.0.0"]
+    [outside] = findings_of(result, "argocd-project-resource")
+    assert "namespace kube-system" in outside.message and outside.line == line_of(repo, "argocd/app.yaml", "path: deploy")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from validate import helm, schema
 from validate.helm_engine import engine
 from validate.model import Checked, FieldPath, Finding, Location, Severity
+from validate.remote import render_git_sources
 from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, default_cache_dir
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     stage = ChartStage()
     cache = source_cache(config, sources_dirs)
     stage.findings += _missing_git_sources(every_app, ctx, cache, locate)
+    remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout)
+    stage.objects += remote.objects
+    stage.findings += remote.findings
+    stage.rendered += remote.rendered
     if not apps:
         return stage
     inputs = helm.Inputs(
@@ -71,7 +76,7 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
         at = obj.locate(())
         stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app))
     stage.findings += result.findings
-    stage.rendered = result.rendered
+    stage.rendered += result.rendered
     stage.missing = [str(ref) for ref in result.missing]
     stage.seconds = result.seconds
     return stage

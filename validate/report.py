@@ -105,7 +105,7 @@ def _charts(result: Result) -> str:
     if not result.charts and not result.charts_missing:
         return ""
     missing = f", {len(result.charts_missing)} not in the source cache" if result.charts_missing else ""
-    return f" {len(result.charts)} Helm chart(s) rendered{missing},"
+    return f" {len(result.charts)} chart(s) and remote source(s) rendered{missing},"
 
 # JUnit XML -----------------------------------------------------------------------------------
 
