@@ -70,9 +70,12 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             stage.rendered.append(label)
             fixed = Location(path_at.file, path_at.line, path_at.column, f" (rendered from {ref} path {rel or '.'})")
             for obj in data:
-                stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=lambda _p, at=fixed: at,
-                                             owner=app))
+                stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app))
     return stage
+
+
+def _fixed(at: Location) -> Callable[[FieldPath], Location]:
+    return lambda _path: at
 
 
 def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
