@@ -44,26 +44,53 @@ def private_render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     return folder
 
 
+# The slow tier, by file: `make test` runs it, `make test-fast` (-m "not slow") leaves it out.
+SLOW = ("tests/hostile/", "tests/test_properties.py", "tests/test_fuzz_properties.py", "tests/test_diff.py",
+        "tests/test_newenv.py", "tests/test_precommit.py", "tests/test_repository_content.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        rel = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if rel.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 MARK = re.compile(r"#\s*<-\s*([a-z0-9*-]+)\s*$")
 
 
-def check_fixture(rule_id: str, source: Path, tmp_path: Path, expect: bool) -> None:
-    """Run the validator on a copy of ``source``: a positive fixture has no finding of ``rule_id``;
-    a negative one has one on every line that ends with ``# <- rule_id``, and at least one."""
-    repo = copy_fixture(source, tmp_path)
-    found = findings_of(validate_tree(repo), rule_id)
-    if not expect:
-        assert found == [], f"{source.name}: unexpected {rule_id}: {found}"
-        return
-    assert found, f"{rule_id} found nothing in {source.name}"
+def marked_lines(repo: Path, rule_id: str) -> set[tuple[str, int]]:
+    """Every (file, line) of ``repo`` that ends with the comment ``# <- rule_id``."""
     marked = set()
     for path in sorted(p for p in repo.rglob("*") if p.is_file()):
         for number, line in enumerate(path.read_bytes().decode("utf-8", "replace").splitlines(), 1):
             match = MARK.search(line)
             if match and match.group(1) == rule_id:
                 marked.add((path.relative_to(repo).as_posix(), number))
+    return marked
+
+
+def check_fixture(rule_id: str, source: Path, tmp_path: Path, expect: bool) -> None:
+    """Run the validator on a copy of ``source`` and match the findings of ``rule_id`` exactly,
+    yamllint-style. A negative fixture has a finding of the rule on every line that ends with
+    ``# <- rule_id`` and on no other line (at least one). A positive fixture has none, and must
+    load (no ``load-*`` finding) and have at least one object checked: a fixture that is not even
+    valid YAML proves nothing."""
+    repo = copy_fixture(source, tmp_path)
+    result = validate_tree(repo)
+    found = findings_of(result, rule_id)
+    marked = marked_lines(repo, rule_id)
+    if not expect:
+        assert found == [], f"{source.name}: unexpected {rule_id}: {found}"
+        assert not marked, f"{source.name}: a positive fixture marks lines {sorted(marked)}"
+        unloaded = [f for f in result.findings if f.rule.startswith("load-")]
+        assert not unloaded, f"{source.name}: a positive fixture must load: {unloaded}"
+        assert result.objects, f"{source.name}: a positive fixture must have at least one object checked"
+        return
+    assert found, f"{rule_id} found nothing in {source.name}"
     lines = {(f.file, f.line) for f in found}
-    assert marked <= lines, f"expected {rule_id} at {sorted(marked - lines)}, got {sorted(lines)}"
+    assert lines == marked, (f"{source.name}: {rule_id} expected exactly at {sorted(marked)}, got {sorted(lines)}"
+                             f" (missing {sorted(marked - lines)}, unmarked {sorted(lines - marked, key=str)})")
 
 
 @pytest.fixture

@@ -70,10 +70,30 @@ def test_python_m_and_console_script_are_the_same(write_tree) -> None:
 
 def test_no_path_means_the_repository_of_the_working_directory(write_tree) -> None:
     repo = write_tree({".yamllint": LINT, "cm.yaml": BAD, "sub/dir/x.yaml": GOOD})
-    (repo / ".git").mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
     result = cli("--format", "json", cwd=repo / "sub" / "dir")
     assert result.returncode == 1
     assert [f["file"] for f in json.loads(result.stdout)["findings"]] == ["cm.yaml"]
+
+
+def test_no_path_outside_a_git_repository_is_refused(write_tree) -> None:
+    """Outside any repository there is no telling where the repository ends: one line, exit 2."""
+    repo = write_tree({"cm.yaml": BAD})
+    result = cli("--format", "json", cwd=repo)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "not inside a git repository" in result.stderr
+    assert cli(str(repo), "--format", "json", cwd=repo).returncode == 1  # an explicit path is checked
+
+
+def test_a_fake_git_folder_falls_back_to_walking(write_tree) -> None:
+    """A .git folder git does not accept: the folder is walked, and an info finding says why."""
+    repo = write_tree({".yamllint": LINT, "cm.yaml": BAD})
+    (repo / ".git").mkdir()
+    result = cli("--format", "json", cwd=repo)
+    findings = json.loads(result.stdout)["findings"]
+    assert result.returncode == 1
+    assert [(f["rule"], f["file"], f["severity"]) for f in findings if f["file"] is None] == \
+        [("discover-no-git", None, "info")]
 
 
 def test_a_path_limits_what_is_reported(write_tree) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,32 +38,59 @@ def repo(tmp_path: Path) -> Path:
     return target
 
 
+def _bump_max_replicas(repo: Path) -> tuple[str, int, int]:
+    """Raise the first prod maxReplicas patch by two, whatever it is today; (file, old, new)."""
+    for path in sorted((repo / "overlays/prod").rglob("*.yaml")):
+        text = path.read_text()
+        match = re.search(r"path: \S*/maxReplicas\n\s*value: (\d+)", text)
+        if match:
+            old = int(match.group(1))
+            path.write_text(text[:match.start(1)] + str(old + 2) + text[match.end(1):])
+            return path.relative_to(repo).as_posix(), old, old + 2
+    pytest.skip("no maxReplicas patch in the prod overlays to change")
+
+
+def _summary(out: str) -> tuple[int, int, int, int, int]:
+    """(compared, changed, added, removed, unchanged) from the summary line."""
+    match = re.fullmatch(r"(\d+) Applications compared with HEAD: (\d+) changed, (\d+) added, (\d+) removed,"
+                         r" (\d+) unchanged", out.splitlines()[-1])
+    assert match, out.splitlines()[-1]
+    compared, changed, added, removed, unchanged = (int(n) for n in match.groups())
+    assert compared == changed + added + removed + unchanged
+    return compared, changed, added, removed, unchanged
+
+
 def test_a_patch_change_shows_in_its_application_only(repo: Path, capsys, monkeypatch) -> None:
-    bounds = repo / "overlays/prod/09-autoscaling/hpa-bounds.yaml"
-    bounds.write_text(bounds.read_text().replace("value: 6", "value: 8"))
+    edited, old, new = _bump_max_replicas(repo)
+    app = edited.split("/")[2]
     status = git(repo, "status", "--porcelain")
     monkeypatch.chdir(repo)
     assert main(["--base", "HEAD", "--exit-code"]) == 1
     out = capsys.readouterr().out
-    assert "--- HEAD:argocd/prod-09-autoscaling" in out
-    assert "-        maxReplicas: 6\n+        maxReplicas: 8" in out
-    assert out.splitlines()[-1].endswith("1 changed, 0 added, 0 removed, 35 unchanged")
+    assert f"--- HEAD:argocd/prod-{app}" in out
+    assert f"-        maxReplicas: {old}\n+        maxReplicas: {new}" in out
+    assert _summary(out)[1:4] == (1, 0, 0)
     assert git(repo, "status", "--porcelain") == status
     assert git(repo, "stash", "list") == "" and "worktree" not in git(repo, "worktree", "list").split()[1:]
 
 
 def test_a_new_environment_shows_as_added_applications(repo: Path, capsys) -> None:
-    shutil.copytree(repo / "overlays/staging", repo / "overlays/qa")
+    source = sorted(p for p in (repo / "overlays").iterdir() if p.is_dir())[0]
+    name = next(n for n in (f"copy{i}" for i in range(100)) if not (repo / "overlays" / n).exists())
+    shutil.copytree(source, repo / "overlays" / name)
+    app = sorted(p.name for p in (repo / "overlays" / name).iterdir() if p.is_dir())[0]
     assert main(["--base", "HEAD", "--format", "markdown", str(repo)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("### Rendered changes against `HEAD`")
-    assert "| `argocd/qa-02-first-deployment` | added |" in out and "```diff" in out
+    assert f"| `argocd/{name}-{app}` | added |" in out and "```diff" in out
 
 
 def test_no_change_is_quiet(repo: Path, capsys) -> None:
     assert main(["--base", "HEAD", "--exit-code", str(repo)]) == 0
-    assert capsys.readouterr().out.splitlines() == [
-        "36 Applications compared with HEAD: 0 changed, 0 added, 0 removed, 36 unchanged"]
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 1
+    compared, *changes, unchanged = _summary(out)
+    assert changes == [0, 0, 0] and unchanged == compared > 0
 
 
 def test_a_bad_revision_or_no_repository_is_exit_2(repo: Path, tmp_path: Path, capsys) -> None:

@@ -533,5 +533,5 @@ def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustom
     assert objects, [(f.rule, f.message) for f in result.findings]
     assert objects["my-settings"]["data"] == {"a": "b", "mode": "patched"}
     assert result.charts == ["argocd/app.yaml: Application tools, git https://github.com/example/tools.git at v1.0.0"]
-    [outside] = findings_of(result, "argocd-project-resource")
+    [outside] = findings_of(result, "argocd-project-resources")
     assert "namespace kube-system" in outside.message and outside.line == line_of(repo, "argocd/app.yaml", "path: deploy")

@@ -15,6 +15,10 @@ from validate.newenv import make_plan, rewrite
 
 REPO = Path(__file__).resolve().parents[1]
 APPS = sorted(p.name for p in (REPO / "apps").iterdir() if (p / "kustomization.yaml").is_file())
+ENVIRONMENTS = sorted(p.name for p in (REPO / "overlays").iterdir() if p.is_dir())
+# The environment the tests create: "qa", unless the repository has one already (a fork that ran
+# `gitops-validate new-env qa` must keep a green suite).
+NEW = next(n for n in ("qa", *(f"qa{i}" for i in range(1, 100))) if n not in ENVIRONMENTS)
 PROJECT = "argocd/projects/seldon-series.yaml"
 
 
@@ -42,48 +46,77 @@ def tree_hash(root: Path) -> str:
 
 def test_qa_from_staging(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project_before = (repo / PROJECT).read_text()
-    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 0
+    assert cli_main(["new-env", NEW, "--from", "staging", str(repo)]) == 0
     out = capsys.readouterr().out
 
-    assert sorted(p.name for p in (repo / "overlays/qa").iterdir()) == APPS
+    assert sorted(p.name for p in (repo / f"overlays/{NEW}").iterdir()) == APPS
     for app in APPS:
-        text = (repo / f"overlays/qa/{app}/kustomization.yaml").read_text()
-        assert "namespace: seldon-qa\n" in text and "app.kubernetes.io/environment: qa\n" in text
+        text = (repo / f"overlays/{NEW}/{app}/kustomization.yaml").read_text()
+        assert f"namespace: seldon-{NEW}\n" in text and f"app.kubernetes.io/environment: {NEW}\n" in text
         assert "seldon-staging" not in text and "environment: staging" not in text
         assert text == rewrite((repo / f"overlays/staging/{app}/kustomization.yaml").read_text(),
-                               {"seldon-staging": "seldon-qa", "staging": "qa"}, "staging")
+                               {"seldon-staging": f"seldon-{NEW}", "staging": NEW}, "staging")
 
     # The AppProject gets exactly one destination, after staging's; comments and layout are kept.
     staging_entry = ("    - server: https://kubernetes.default.svc\n"
                      "      namespace: seldon-staging\n")
-    qa_entry = staging_entry.replace("seldon-staging", "seldon-qa")
+    qa_entry = staging_entry.replace("seldon-staging", f"seldon-{NEW}")
     assert (repo / PROJECT).read_text() == project_before.replace(staging_entry, staging_entry + qa_entry)
 
     # Argo CD picks it up without further edits: the ApplicationSet's overlays/*/* generates qa-*.
     for app in APPS:
-        assert f"qa-{app}" in out
+        assert f"{NEW}-{app}" in out
     model = graph.build(graph.read_repository(repo))
-    assert model.nodes["application:qa-02-first-deployment"].group == "env:qa"
-    assert graph.Edge("applicationset:seldon-series", "env:qa", f"generates {len(APPS)}") in model.edges
-    assert "validation: no error in overlays/qa" in out
+    assert model.nodes[f"application:{NEW}-{APPS[0]}"].group == f"env:{NEW}"
+    assert graph.Edge("applicationset:seldon-series", f"env:{NEW}", f"generates {len(APPS)}") in model.edges
+    assert f"validation: no error in overlays/{NEW}" in out
     assert not [p for p in repo.iterdir() if p.name.startswith(".gitops-validate-new-env")]
+
+
+def test_the_new_environment_gets_the_source_profile_and_fresh_docs(repo: Path, capsys) -> None:
+    from validate.commands.graph import generated_docs
+    from validate.config import load_config
+
+    for rel in ("README.md", "docs/graph.md"):
+        (repo / rel).parent.mkdir(exist_ok=True)
+        shutil.copy(REPO / rel, repo / rel)
+    before = load_config(repo)
+    assert cli_main(["new-env", NEW, "--from", "staging", str(repo)]) == 0
+    out = capsys.readouterr().out
+    after = load_config(repo)
+    assert after.environments[NEW].get("profile") == before.environments["staging"].get("profile")
+    assert after.profile(NEW) == before.profile("staging")
+    assert [p.replace(f"overlays/{NEW}/", "overlays/staging/") for p in after.environments[NEW].get("paths", [])] \
+        == before.environments["staging"].get("paths", [])
+    assert {k: v for k, v in after.environments.items() if k != NEW} == before.environments
+    assert "regenerated docs/graph.md, README.md" in out
+    for rel, text in generated_docs(repo).items():
+        assert (repo / rel).read_text() == text, f"{rel} is stale after new-env"
+    assert f"application_{NEW}_" in (repo / "README.md").read_text()
+
+
+def test_a_repository_without_configuration_gets_none(repo: Path, capsys) -> None:
+    (repo / ".gitops-validate.yaml").unlink()
+    assert cli_main(["new-env", NEW, "--from", "staging", str(repo)]) in (0, 1)
+    assert not (repo / ".gitops-validate.yaml").exists()
+    assert ".gitops-validate.yaml" not in capsys.readouterr().out
 
 
 def test_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert cli_main(["new-env", "qa", "--from", "staging", "--dry-run", str(repo)]) == 0
+    assert cli_main(["new-env", NEW, "--from", "staging", "--dry-run", str(repo)]) == 0
     out = capsys.readouterr().out
     assert tree_hash(repo) == before
-    assert out.startswith("plan: overlays/qa/ from overlays/staging/")
-    assert f"would edit {PROJECT}: AppProject seldon-series gets destination namespace seldon-qa" in out
-    assert "qa-10-continuous-delivery" in out
+    assert out.startswith(f"plan: overlays/{NEW}/ from overlays/staging/")
+    assert f"would edit {PROJECT}: AppProject seldon-series gets destination namespace seldon-{NEW}" in out
+    assert f"{NEW}-{APPS[-1]}" in out
 
 
 def test_an_existing_environment_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert cli_main(["new-env", "dev", "--from", "staging", str(repo)]) == 2
+    assert cli_main(["new-env", ENVIRONMENTS[0], "--from", "staging", str(repo)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "overlays/dev already exists" in err
+    assert err.count("\n") == 1 and f"overlays/{ENVIRONMENTS[0]} already exists" in err
     assert tree_hash(repo) == before
 
 
@@ -97,9 +130,9 @@ def test_an_invalid_name_is_refused(repo: Path, name: str, capsys: pytest.Captur
 
 def test_a_missing_source_environment_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = tree_hash(repo)
-    assert cli_main(["new-env", "qa", "--from", "uat", str(repo)]) == 2
+    assert cli_main(["new-env", NEW, "--from", "no-such-env", str(repo)]) == 2
     err = capsys.readouterr().err
-    assert "no environment overlays/uat" in err and "dev, prod, staging" in err
+    assert "no environment overlays/no-such-env" in err and ", ".join(ENVIRONMENTS) in err
     assert tree_hash(repo) == before
 
 
@@ -125,23 +158,23 @@ def test_an_error_midway_leaves_nothing_behind(repo: Path, where: str, monkeypat
         monkeypatch.setattr(newenv.os, "rename", _fail_on_call(1, os.rename))
     else:
         monkeypatch.setattr(newenv.os, "replace", _fail_on_call(1, os.replace))
-    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 2
+    assert cli_main(["new-env", NEW, "--from", "staging", str(repo)]) == 2
     monkeypatch.undo()
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err
-    assert not (repo / "overlays/qa").exists()
+    assert not (repo / f"overlays/{NEW}").exists()
     assert tree_hash(repo) == before
 
 
 def test_errors_in_the_new_environment_are_exit_1(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\n  namespace: seldon-staging\ndata:\n  A: 1\n"
     (repo / "overlays/staging/02-first-deployment/broken.yaml").write_text(broken)
-    assert cli_main(["new-env", "qa", "--from", "staging", str(repo)]) == 1
+    assert cli_main(["new-env", NEW, "--from", "staging", str(repo)]) == 1
     out = capsys.readouterr().out
-    assert "overlays/qa/02-first-deployment/broken.yaml:7:3: error schema-type" in out
+    assert f"overlays/{NEW}/02-first-deployment/broken.yaml:7:3: error schema-type" in out
     assert "overlays/staging/02-first-deployment/broken.yaml" not in out
     assert "errors elsewhere in the repository" in out or "error elsewhere in the repository" in out
-    assert (repo / "overlays/qa/02-first-deployment/broken.yaml").is_file()
+    assert (repo / f"overlays/{NEW}/02-first-deployment/broken.yaml").is_file()
 
 
 def test_forking_prod_reports_the_explicit_applicationset(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,17 +5,28 @@ a deliberate superset of what kustomize reads, plus the kustomize version and th
 options: an entry is only reused when kustomize would read exactly the same bytes.
 
 Entries live in ``$GITOPS_VALIDATE_CACHE_DIR`` or ``$XDG_CACHE_HOME/gitops-validate`` (by default
-``~/.cache/gitops-validate``), one small JSON file per render, written atomically; the oldest
-are pruned beyond a bound. A corrupt or unreadable entry is a miss, never an error.
+``~/.cache/gitops-validate``), one small JSON file per render; the oldest are pruned beyond a
+bound. Several validators may share the folder at once:
+
+* every file is written to a temporary file beside it and renamed into place (``os.replace`` is
+  atomic), so a reader sees the old entry or the new one, never half of one; a write interrupted
+  by an exception or a signal removes its temporary file, and one left by a killed process is
+  swept by a later run once its process is gone;
+* every entry starts with a header holding the SHA-256 of its body, checked on every read: a
+  truncated, corrupt or foreign entry is a miss, never an error and never a wrong result;
+* a cache that cannot be written (read-only or full disk, no permission) is used read-only for
+  the rest of the run, and :attr:`RenderCache.warning` says why.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import marshal
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +34,72 @@ from validate.discover import Inventory, render_inputs
 from validate.load import LoadedFile, from_plain, to_plain
 
 MAX_ENTRIES = 4000
-_FORMAT = 2
+_FORMAT = 3
+_MAGIC = b"gitops-validate-cache"
+_TEMPORARY = ".tmp"
+
+
+def seal(body: bytes) -> bytes:
+    """``body`` behind a header that names the format and holds the body's SHA-256."""
+    return b"%s %d %s\n" % (_MAGIC, _FORMAT, hashlib.sha256(body).hexdigest().encode()) + body
+
+
+def unseal(raw: bytes) -> bytes | None:
+    """The body of a sealed file, or None when it is truncated, corrupt or of another format."""
+    header, newline, body = raw.partition(b"\n")
+    parts = header.split(b" ")
+    if not newline or len(parts) != 3 or parts[0] != _MAGIC or parts[1] != str(_FORMAT).encode():
+        return None
+    return body if hashlib.sha256(body).hexdigest().encode() == parts[2] else None
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """Write ``target`` so that no reader ever sees part of it, and leave no temporary file behind
+    whatever interrupts the write (the caller handles OSError)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                                         suffix=_TEMPORARY)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def sweep_temporaries(folder: Path, older_than: float = 3600.0) -> None:
+    """Remove temporary files that a killed process left in ``folder``'s subfolders: those of a
+    process that no longer exists, or older than ``older_than`` seconds."""
+    now = time.time()
+    try:
+        leftovers = list(folder.glob(f"*/.*{_TEMPORARY}")) + list(folder.glob(f".*{_TEMPORARY}"))
+    except OSError:
+        return
+    for path in leftovers:
+        parts = path.name.split(".")
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        try:
+            stale = (pid is not None and pid != os.getpid() and not _alive(pid)) or now - path.stat().st_mtime > older_than
+            if stale:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+_DISK_TROUBLE = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
 
 
 def default_dir() -> Path:
@@ -43,6 +119,9 @@ class RenderCache:
         self._digests: dict[str, str] = {}
         self.hits = 0
         self.misses = 0
+        self.writable = True
+        self.warning: str | None = None  # why the cache could not be written, once it could not
+        sweep_temporaries(self.folder)
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -65,10 +144,10 @@ class RenderCache:
     def get(self, key: str) -> dict[str, Any] | None:
         path = self.folder / key[:2] / f"{key}.json"
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            body = unseal(path.read_bytes())
+            entry = json.loads(body) if body is not None else None
         except (OSError, ValueError):
-            self.misses += 1
-            return None
+            entry = None
         if not isinstance(entry, dict) or not isinstance(entry.get("ok"), bool) or \
                 not isinstance(entry.get("objects"), list) or \
                 not all(isinstance(o, dict) and isinstance(o.get("data"), dict) for o in entry["objects"]):
@@ -79,15 +158,24 @@ class RenderCache:
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         """Store a render: whether it worked, its failure message, its objects with their provenance."""
+        if not self.writable:
+            return
         target = self.folder / key[:2] / f"{key}.json"
         try:
+            body = json.dumps(entry).encode("utf-8")
+        except (TypeError, ValueError):
+            return
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(temporary, target)
-        except (OSError, TypeError, ValueError):
-            return  # a cache that cannot be written is only slower
+            atomic_write(target, seal(body))
+        except OSError as error:
+            self.writable = False
+            reason = error.strerror or str(error)
+            hint = " (read-only or full disk?)" if error.errno in _DISK_TROUBLE else ""
+            self.warning = (f"the render cache in {self.folder} cannot be written: {reason}{hint}; this run"
+                            " continues without storing renders (set GITOPS_VALIDATE_CACHE_DIR to a writable"
+                            " folder, or pass --no-cache)")
+            return
         self._prune()
 
     def _prune(self) -> None:
@@ -117,7 +205,9 @@ class LoadMemo:
         self.new: dict[str, tuple[str, Any]] = {}
         self.changed = False
         try:
-            data = marshal.loads(self.path.read_bytes())
+            # marshal is not meant for untrusted bytes: only a body whose checksum matches is decoded.
+            body = unseal(self.path.read_bytes())
+            data = marshal.loads(body) if body is not None else None
             if isinstance(data, dict):
                 self.old = data
         except (OSError, ValueError, EOFError, TypeError):
@@ -144,9 +234,7 @@ class LoadMemo:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(marshal.dumps(self.new))
-            os.replace(temporary, self.path)
+            sweep_temporaries(self.path.parent.parent)
+            atomic_write(self.path, seal(marshal.dumps(self.new)))
         except (OSError, ValueError):
             return

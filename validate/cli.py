@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import cast
 
+from validate import children
 from validate.model import ToolError
 
 # Subcommands: a first argument with one of these names (a folder of that name is still
@@ -35,7 +36,15 @@ def command(name: str | None) -> Callable[[list[str]], int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    # Ctrl-C and SIGTERM end every child process group first, then unwind (cleaning up as they go).
+    restore = children.install_signal_handlers()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        restore()
+
+
+def _main(argv: list[str]) -> int:
     name = argv[0] if argv[:1] and argv[0] in SUBCOMMANDS else None
     prog = f"gitops-validate {name}" if name else "gitops-validate"
     arguments = argv[1:] if name else argv

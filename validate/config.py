@@ -12,10 +12,12 @@ from typing import Any
 
 import jsonschema_rs
 
+from validate import registry
 from validate.load import load_file
-from validate.model import Config, Limits, ToolError
+from validate.model import ChildLimits, Config, Limits, ToolError, WalkLimits
 
 CONFIG_NAMES = (".gitops-validate.yaml", ".gitops-validate.yml")
+LEVELS = ("error", "warning", "info", "off")
 
 # Options of Argo CD's `kustomize.buildOptions` that are safe offline. Anything else (exec
 # plugins, alpha functions) could run code from the repository, which the validator never does.
@@ -39,6 +41,8 @@ _SCHEMA: dict[str, Any] = {
             "properties": {
                 "buildOptions": {"type": "string"},
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
+                "memoryLimitMiB": {"type": "integer", "minimum": 128, "maximum": 1048576},
+                "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
         "sources": {
@@ -54,6 +58,8 @@ _SCHEMA: dict[str, Any] = {
                 "maxFileBytes": {"type": "integer", "minimum": 1},
                 "maxDocuments": {"type": "integer", "minimum": 1},
                 "maxDepth": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "maxWalkFiles": {"type": "integer", "minimum": 1},
+                "maxWalkBytes": {"type": "integer", "minimum": 1},
             },
         },
         "rules": {
@@ -106,6 +112,7 @@ def _parse(root: Path, path: Path) -> Config:
         error = errors[0]
         where = ".".join(str(part) for part in error.instance_path) or "(top level)"
         raise ToolError(f"{path.name}: {where}: {error.message}")
+    _check_names(data, path.name)
     kustomize = data.get("kustomize", {})
     options = _build_options(kustomize.get("buildOptions", ""), path.name)
     limits = data.get("limits", {})
@@ -117,11 +124,15 @@ def _parse(root: Path, path: Path) -> Config:
         skip_kinds=list(data.get("skipKinds", [])),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
+        child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),
+                                 cpu_seconds=kustomize.get("cpuLimitSeconds", ChildLimits.cpu_seconds)),
         limits=Limits(
             max_file_bytes=limits.get("maxFileBytes", Limits.max_file_bytes),
             max_documents=limits.get("maxDocuments", Limits.max_documents),
             max_depth=limits.get("maxDepth", Limits.max_depth),
         ),
+        walk_limits=WalkLimits(files=limits.get("maxWalkFiles", WalkLimits.files),
+                               bytes=limits.get("maxWalkBytes", WalkLimits.bytes)),
         rules=dict(data.get("rules", {})),
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),
@@ -136,6 +147,37 @@ def _folder(root: Path, value: str | None) -> Path | None:
     if value is None:
         return None
     return (root / Path(value).expanduser()).resolve()
+def _check_names(data: dict[str, Any], where: str) -> None:
+    """Every rule id a severity setting names is registered, and every profile an environment
+    names exists: a misspelt name is a usage error, never a silently ignored setting."""
+    sections = [("rules", data.get("rules", {}))]
+    sections += [(f"profiles.{name}", settings) for name, settings in data.get("profiles", {}).items()]
+    for section, settings in sections:
+        for setting in settings:
+            problem = registry.problem(setting)
+            if problem is not None:
+                raise ToolError(f"{where}: {section}: {problem}")
+    profiles = sorted(data.get("profiles", {}))
+    for name, settings in data.get("environments", {}).items():
+        profile = settings.get("profile")
+        if profile is not None and profile not in profiles:
+            raise ToolError(f"{where}: environments.{name}.profile: no profile {profile!r} under profiles"
+                            f"{registry.did_you_mean(profile, profiles)}")
+
+
+def check_overrides(settings: list[str]) -> dict[str, str]:
+    """``--rule ID=LEVEL`` settings from the command line, checked like the configuration's."""
+    found: dict[str, str] = {}
+    for setting in settings:
+        rule, _, level = setting.partition("=")
+        rule, level = rule.strip(), level.strip().lower()
+        if not rule or level not in LEVELS:
+            raise ToolError(f"--rule {setting}: give ID=LEVEL, LEVEL one of {', '.join(LEVELS)}")
+        problem = registry.problem(rule)
+        if problem is not None:
+            raise ToolError(f"--rule {setting}: {problem}")
+        found[rule] = level
+    return found
 
 
 def _build_options(text: str, where: str) -> list[str]:

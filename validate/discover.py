@@ -9,12 +9,9 @@ a symbolic link that points outside it is a finding and is not read.
 from __future__ import annotations
 
 import bisect
-import errno
-import fnmatch
 import os
 import re
-import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -24,13 +21,13 @@ from validate.argocd.sources import ArgoSource
 from validate.load import LoadedFile
 from validate.model import Document, Finding
 
+# Discovery's first step, in a module of its own; re-exported for the callers of discover.walk.
+from validate.walk import SKIPPED_DIRS as SKIPPED_DIRS
+from validate.walk import WORK_DIR_PREFIX as WORK_DIR_PREFIX
+from validate.walk import walk as walk
+
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 YAML_SUFFIXES = (".yaml", ".yml")
-# Never walked: version control, virtual environments, caches.
-SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
-                ".mypy_cache", ".ruff_cache", ".pytest_cache", ".hypothesis"}
-# Folders the validator's own commands build before moving them into place (new-env).
-WORK_DIR_PREFIX = ".gitops-validate-"
 # Kustomization fields that name other kustomizations (directories) or resource files.
 _INCLUDE_FIELDS = ("resources", "bases", "components")
 # What kustomize fetches instead of reading from disk: URLs (any field that names a file, not only
@@ -71,102 +68,11 @@ class Inventory:
         return {kustomization.file for kustomization in self.kustomizations.values()}
 
 
-def walk(root: Path, ignore: Iterable[str] = ()) -> tuple[list[str], list[Finding]]:
-    """Every file under ``root`` (repository-relative, sorted) and findings for links that escape."""
-    patterns = list(ignore)
-    files: list[str] = []
-    findings: list[Finding] = []
-    real_root = root.resolve()
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
-        rel_dir = Path(current).relative_to(root).as_posix()
-        kept = []
-        for name in sorted(dirnames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            full = Path(current, name)
-            if name in SKIPPED_DIRS or name.startswith(WORK_DIR_PREFIX) or (full / "pyvenv.cfg").exists() \
-                    or _ignored(rel, patterns):
-                continue
-            if full.is_symlink():
-                if _is_loop(full):
-                    findings.append(Finding("discover-symlink-loop", f"directory link {rel} is a loop of"
-                                            " symbolic links; it is not followed", rel, None))
-                elif not _inside(full, real_root):
-                    findings.append(Finding("discover-symlink-escape", f"directory link {rel} points outside"
-                                            " the repository; it is not followed", rel, None))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if _ignored(rel, patterns):
-                continue
-            full = Path(current, name)
-            if full.is_symlink() and _is_loop(full):
-                findings.append(Finding("discover-symlink-loop", f"file link {rel} is a loop of symbolic links;"
-                                        " it is not read", rel, None))
-                continue
-            if full.is_symlink() and not _inside(full, real_root):
-                findings.append(Finding("discover-symlink-escape", f"file link {rel} points outside the"
-                                        " repository; it is not read", rel, None))
-                continue
-            special = _special(full)
-            if special:
-                # Opening a FIFO blocks forever and a device can be endless: such entries are never read.
-                findings.append(Finding("discover-special-file", f"{rel} is a {special}, not a regular file;"
-                                        " it is not read", rel, None))
-                continue
-            files.append(rel)
-    return sorted(files), findings
-
-
-def _is_loop(path: Path) -> bool:
-    try:
-        path.resolve(strict=True)
-    except RuntimeError:  # Python 3.11 reports a loop this way
-        return True
-    except OSError as error:
-        return error.errno == errno.ELOOP
-    return False
-
-
-def _special(path: Path) -> str | None:
-    """What a non-regular entry is (None for regular files and dangling links, reported when read)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    if stat.S_ISFIFO(mode):
-        return "named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
-    return "special file"
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        path.resolve().relative_to(real_root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
-def _ignored(rel: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/"):
-            return True
-    return False
-
-
 def is_yaml(rel: str) -> bool:
     return rel.endswith(YAML_SUFFIXES)
 
 
-def chart_directories(files: Iterable[str]) -> list[str]:
+def chart_directories(files: list[str]) -> list[str]:
     """Folders that hold a Helm chart (a Chart.yaml): their templates are Go templates, not manifests."""
     return sorted({rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in files
                    if rel.rsplit("/", 1)[-1] == "Chart.yaml"})
@@ -253,6 +159,49 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
                 prefix = target + "/"
                 files.update(ordered[bisect.bisect_left(ordered, prefix):bisect.bisect_left(ordered, prefix + "\U0010ffff")])
     return files
+
+
+def where_named(inventory: Inventory, directory: str, target: str) -> tuple[str, int | None]:
+    """The kustomization file and line that make the render of ``directory`` read ``target``
+    (see :func:`render_inputs`): where it is named exactly, else where a kustomization including
+    it is, else where a folder holding it is named; the rendered kustomization when nothing is."""
+    kustomizations = inventory.kustomizations
+    closure = sorted(closure_dirs(directory, kustomizations))
+    by_folder: tuple[str, int | None] | None = None
+    for current in closure:
+        kustomization = kustomizations[current]
+        document = kustomization.document
+        for value, path in _strings_with_paths(document.data if document else None):
+            if not value or "\n" in value or len(value) > 1024:
+                continue
+            named = _join(current, value.split("=", 1)[-1])
+            if named is None or named == ".":
+                continue
+            if target == named or (by_folder is None and target.startswith(named + "/")):
+                position = document.position(path) if document else None
+                found = (kustomization.file, position[0] if position else None)
+                if target == named:
+                    return found
+                by_folder = found
+    for current in closure:
+        if target == kustomizations[current].file:
+            for parent in closure:
+                if current in kustomizations[parent].includes:
+                    return kustomizations[parent].file, kustomizations[parent].include_lines.get(current)
+            return kustomizations[current].file, 1
+    return by_folder or (kustomizations[directory].file, 1)
+
+
+def _strings_with_paths(value: Any) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while pending:
+        current, path = pending.pop()
+        if isinstance(current, str):
+            yield current, path
+        elif isinstance(current, dict):
+            pending.extend((item, (*path, str(key))) for key, item in current.items())
+        elif isinstance(current, list):
+            pending.extend((item, (*path, index)) for index, item in enumerate(current))
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -92,7 +92,7 @@ class Repository:
 
 def read_repository(root: Path) -> Repository:
     config = load_config(root)
-    files, findings = discover.walk(root, config.ignore)
+    files, findings = discover.walk(root, config.ignore, config.walk_limits)
     loaded = {rel: load.load_file(root / rel, rel, config.limits)
               for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
     inventory = discover.inventory(root, files, loaded, findings)

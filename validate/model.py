@@ -86,7 +86,7 @@ class Finding:
         return (self.file or "~", self.line or 0, self.column or 0, self.rule, self.message, self.render or "")
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,
@@ -96,6 +96,14 @@ class Finding:
             "object": self.object.as_json() if self.object else None,
             "render": self.render,
         }
+        # Optional keys: the tool's original text behind the message, and other places of the same cause.
+        detail = [value for key, value in self.extra if key == "detail"]
+        if detail:
+            out["detail"] = detail[0]
+        related = [value for key, value in self.extra if key == "related"]
+        if related:
+            out["related"] = related
+        return out
 
 
 class ToolError(Exception):
@@ -166,6 +174,28 @@ class Limits:
     max_nodes_per_document: int = 1_000_000  # after alias expansion
 
 
+@dataclass(frozen=True)
+class ChildLimits:
+    """What one child process (kustomize, git) may use. The defaults are far above any real render
+    and far below a build machine: four parallel renders at the cap fit in 8 GiB."""
+
+    memory_mib: int = 2048
+    cpu_seconds: int = 120
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mib * 2**20
+
+
+@dataclass(frozen=True)
+class WalkLimits:
+    """How much of a folder the walk looks at before it stops with an error: a repository of
+    manifests is far smaller; a home folder, a temporary folder or ``/`` is far larger."""
+
+    files: int = 50_000  # files and folders
+    bytes: int = 2 * 2**30  # their total size
+
+
 @dataclass
 class Config:
     root: Path
@@ -175,28 +205,47 @@ class Config:
     skip_kinds: list[str] = field(default_factory=list)
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
+    child_limits: ChildLimits = field(default_factory=ChildLimits)  # every kustomize (or git) process
     limits: Limits = field(default_factory=Limits)
+    walk_limits: WalkLimits = field(default_factory=WalkLimits)
     rules: dict[str, str] = field(default_factory=dict)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
     sources_cache: Path | None = None  # the source cache folder (validate.sources)
     sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
+    overrides: dict[str, str] = field(default_factory=dict)  # from the command line: --rule ID=LEVEL
 
-    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
-        """The configured severity of ``rule`` (None when turned off).
-
-        The environment's profile is consulted first, then the top-level ``rules``. A setting
-        names a rule id or a prefix of one ending in ``*`` (``schema-*``); the most specific
-        setting wins.
-        """
-        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
-        profile = self.profiles.get(profile_name or "", {})
-        for settings in (profile, self.rules):
+    def setting(self, rule: str, environment: str | None = None) -> str | None:
+        """What the command line or configuration says about ``rule`` (``error`` ... ``off``), None when nothing."""
+        for settings in (self.overrides, self.rules, self.profile(environment)):
             chosen = _most_specific(settings, rule)
             if chosen is not None:
-                return None if chosen == "off" else Severity.parse(chosen)
-        return default
+                return chosen
+        return None
+
+    def names(self, rule: str, environment: str | None = None) -> bool:
+        """True when the command line or configuration names ``rule`` in full (not through a prefix)."""
+        return rule in self.overrides or rule in self.rules or rule in self.profile(environment)
+
+    def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
+        """The severity of a finding of ``rule`` in ``environment`` (None: turned off).
+
+        The one precedence, used for every finding: the command line (``--rule``), then the
+        top-level ``rules:``, then the environment's profile, then ``default`` (the rule's
+        ``DEFAULT``, or the stage's). The first of them that names the rule decides. A setting
+        names a rule id or a prefix of one ending in ``*`` (``schema-*``); within one of them
+        the most specific setting wins.
+        """
+        chosen = self.setting(rule, environment)
+        if chosen is None:
+            return default
+        return None if chosen == "off" else Severity.parse(chosen)
+
+    def profile(self, environment: str | None) -> dict[str, str]:
+        """The severity profile of an environment: the one it names, else the profile named like it."""
+        profile_name = self.environments.get(environment or "", {}).get("profile", environment)
+        return self.profiles.get(profile_name or "", {})
 
 
 def _most_specific(settings: dict[str, str], rule: str) -> str | None:

@@ -7,22 +7,25 @@ the configuration.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import discover, environments, helm_stage, lint, load, registry, render, rules, schema
+from validate import apivalidation, discover, environments, helm_stage, lint, load, registry, render, rules, schema
+from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
-from validate.model import Checked, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -43,6 +46,9 @@ class Options:
     use_cache: bool = True
     cache_dir: Path | None = None
     sources_dirs: list[Path] = field(default_factory=list)  # the source cache, then read-only folders
+    severities: dict[str, str] = field(default_factory=dict)  # --rule ID=LEVEL: beats the configuration
+    child_memory_mib: int | None = None  # overrides kustomize.memoryLimitMiB
+    child_cpu_seconds: int | None = None  # overrides kustomize.cpuLimitSeconds
 
 
 @dataclass
@@ -62,9 +68,21 @@ def find_root(start: Path) -> Path:
     return folder
 
 
+def implicit_root() -> Path:
+    """The repository the working directory is in, when no path is given. Outside any git
+    repository there is no telling where the repository ends, and a walk of everything below a
+    home, temporary or root folder is not a check of anything: refused (exit 2)."""
+    cwd = Path.cwd()
+    root = find_root(cwd)
+    if not (root / ".git").exists():
+        raise ToolError(f"{cwd} is not inside a git repository: give the folder to check"
+                        " (gitops-validate PATH) to check a folder that is not one")
+    return root
+
+
 def run(options: Options) -> Run:
     started = time.perf_counter()
-    targets = [p.resolve() for p in options.paths] or [find_root(Path.cwd())]
+    targets = [p.resolve() for p in options.paths] or [implicit_root()]
     for target in targets:
         if not target.exists():
             raise ToolError(f"{target}: no such file or directory")
@@ -73,6 +91,8 @@ def run(options: Options) -> Run:
         raise ToolError("the paths belong to different repositories; run once per repository")
     root = roots.pop()
     config = load_config(root)
+    if options.severities:
+        config = dataclasses.replace(config, overrides=dict(options.severities))
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
     if options.changed_since is not None:
@@ -80,7 +100,7 @@ def run(options: Options) -> Run:
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
 
-    files, findings = discover.walk(root, config.ignore)
+    files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
     charts = discover.chart_directories(files)  # Helm charts: rendered by Helm when an Application points at them
@@ -92,6 +112,7 @@ def run(options: Options) -> Run:
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
+    inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
@@ -109,22 +130,22 @@ def run(options: Options) -> Run:
         pending = None
         if inventory.rendered:
             kubectl = render.find_kubectl()
+            limits = child_limits(config, options)
             if checked_dirs:
-                render.check_kubectl(kubectl, remember_in=cache.folder.parent if cache else None)
+                render.check_kubectl(kubectl, kubectl_timeout(), remember_in=cache.folder.parent if cache else None,
+                                     limits=limits)
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
-                                        [d for d in inventory.rendered if d not in checked])
-        yamllint_config = lint.lint_config(root)
-        for rel, loaded_file in loaded.items():
-            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
-                findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
+                                        [d for d in inventory.rendered if d not in checked],
+                                        limits=limits, load_limits=config.limits)
+        findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()
     checked_renders = [r for r in renders if r.directory in checked]
 
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
-    for result in checked_renders:
-        findings.extend(result.findings)
+    if cache is not None and cache.warning:
+        findings.append(Finding("cache-unwritable", cache.warning, severity=Severity.WARNING))
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
@@ -145,15 +166,62 @@ def run(options: Options) -> Run:
         if _check_object(candidate, store, locator, versions, findings) is not None:
             objects.append(candidate)
     findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
+    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
+    # Render failures at their root cause, once each; explained renders lose their own finding.
+    failed: set[str] = set()
+    findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
+                                                   config.build_options, scope.covers_file, failed))
     ctx = Context(config, inventory, loaded, objects, renders, versions)
+    findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
     findings.extend(_run_rules(ctx, locator))
+    findings.extend(_unknown_suppressions(objects, locator))
 
+    findings = kustomize_diagnostics.name_environments(findings, config)
     final = _apply_config(findings, config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
                charts=chart_stage.rendered, charts_missing=chart_stage.missing)
+
+
+def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,
+          jobs: int | None) -> list[Finding]:
+    """Style findings on the files in scope where at least one style rule is on (see validate/lint.py)."""
+    linter = lint.plan(root, config, [*config.environments, *config.profiles])
+    if linter is None:
+        return []
+    items = []
+    for rel, loaded_file in loaded.items():
+        if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+            on = linter.rules_for(rel, environments.environment_of(config.environments, rel))
+            if on:
+                items.append((rel, loaded_file.text, on))
+    return lint.lint_files(linter, items, jobs)
+
+
+def child_limits(config: Config, options: Options) -> ChildLimits:
+    """The configured limits of every child process, with the command line's overrides."""
+    return ChildLimits(memory_mib=options.child_memory_mib or config.child_limits.memory_mib,
+                       cpu_seconds=options.child_cpu_seconds or config.child_limits.cpu_seconds)
+
+
+KUBECTL_TIMEOUT = "GITOPS_VALIDATE_KUBECTL_TIMEOUT"
+
+
+def kubectl_timeout(environ: Mapping[str, str] = os.environ) -> float:
+    """Seconds ``kubectl version`` may take before kubectl counts as broken (default 30; the
+    environment variable overrides, so tests of a hanging kubectl need not wait that long)."""
+    text = environ.get(KUBECTL_TIMEOUT, "").strip()
+    if not text:
+        return 30.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ToolError(f"{KUBECTL_TIMEOUT}={text}: give seconds, more than 0 and at most 3600")
+    return seconds
 
 
 def changed_files(root: Path, ref: str) -> list[str] | None:
@@ -306,8 +374,10 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
             yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
                           " Component", kustomization.file, line, column)
             continue
-        for issue in store.check_with(schema_id, document.data):
-            line, column = document.position(issue.path) or document.nearest(issue.path)[1]
+        data, renamed = kustomize_diagnostics.normalise(document.data, kustomize_diagnostics.known_fields())
+        for issue in store.check_with(schema_id, data):
+            path = kustomize_diagnostics.original_path(issue.path, renamed)
+            line, column = document.position(path) or document.nearest(path)[1]
             message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)
@@ -336,6 +406,26 @@ def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
         yield Finding(module.ID, violation.message + location.note, violation.file or location.file,
                       violation.line or location.line, location.column if violation.line is None else None,
                       severity=default, object=ObjectRef.of(obj.data), render=obj.render)
+
+
+def _unknown_suppressions(objects: list[Checked], locator: Locator) -> Iterator[Finding]:
+    """A finding at every suppression annotation that names no domain rule: it suppresses nothing
+    (stage findings cannot be suppressed, and a misspelt id would otherwise pass silently)."""
+    for obj in objects:
+        metadata = obj.data.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        for key in annotations if isinstance(annotations, dict) else {}:
+            if not isinstance(key, str) or not key.startswith(rules.SUPPRESS_PREFIX):
+                continue
+            rule_id = key[len(rules.SUPPRESS_PREFIX):]
+            if registry.is_rule(rule_id):
+                continue
+            why = "a stage finding, which cannot be suppressed" if registry.is_known(rule_id) else \
+                f"no rule{registry.did_you_mean(rule_id, sorted(rules.RULES))}"
+            location = locate_in(obj, locator, ("metadata", "annotations", key))
+            yield Finding("suppression-unknown-rule", f"annotation {key} names {why}: it suppresses nothing",
+                          location.file, location.line, location.column, object=ObjectRef.of(obj.data),
+                          render=obj.render)
 
 
 def _suppression(obj: Checked, rule_id: str) -> str | None:

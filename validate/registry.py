@@ -27,6 +27,8 @@ STAGES: dict[str, str] = {
     "discover-kustomization-ambiguous": "A folder has more than one kustomization file",
     "discover-include-cycle": "Kustomizations include each other in a cycle",
     "discover-outside-reference": "A kustomization refers to a file outside the repository",
+    "discover-nested-repository": "A folder is a git repository of its own and is checked on its own",
+    "discover-no-git": "git could not list the files; the folder was walked without .gitignore",
     # load: reading YAML safely
     "load-unreadable": "The file cannot be read",
     "load-oversize": "The file is over the size limit",
@@ -44,6 +46,24 @@ STAGES: dict[str, str] = {
     # render: kustomize as Argo CD runs it
     "render-failed": "The path does not render with kustomize as Argo CD would render it",
     "render-remote": "A remote reference cannot be rendered offline",
+    "render-unsafe-input": "The path reads a file that failed the loader's safety checks and is not rendered",
+    # cache
+    "cache-unwritable": "The render cache cannot be written; the run goes on without storing renders",
+    # kustomize: build failures at their root cause, transformers that do nothing, deprecations
+    "kustomize-missing-path": "A kustomization entry names a file or folder that does not exist",
+    "kustomize-wrong-kind": "A Component is listed as a resource, or a Kustomization as a component",
+    "kustomize-load-restrictor": "A kustomization reads a file outside its folder",
+    "kustomize-patch-target": "A strategic-merge patch names an object the kustomization does not have",
+    "kustomize-json-patch-path": "A JSON 6902 patch operation's path does not exist in its target",
+    "kustomize-duplicate-object": "The same object is added twice to a render",
+    "kustomize-replacement-source": "A replacement's source selects nothing",
+    "kustomize-noop-patch": "A patch's target selects no object: the patch changes nothing",
+    "kustomize-noop-image": "An images entry matches no container image: the override changes nothing",
+    "kustomize-noop-replacement": "A replacement target selects no object",
+    "kustomize-noop-metadata": "Labels, annotations, a prefix or a namespace on a kustomization without objects",
+    "kustomize-namespace-mismatch": "The kustomization's namespace contradicts the Argo CD destination",
+    "kustomize-overridden": "An Argo CD Application overrides the kustomization's namespace or name prefix",
+    "kustomize-deprecated": "A deprecated kustomization field (kustomize warns on every build)",
     # schema: strict JSON schemas
     "schema-identity": "The object has no valid apiVersion or kind",
     "schema-unknown-kind": "No schema is known for the object's kind",
@@ -65,9 +85,20 @@ STAGES: dict[str, str] = {
     "helm-values-type": "A values key whose type contradicts the chart's default",
     "helm-values-schema": "The values do not match the chart's values.schema.json",
     "helm-lint": "helm lint reports a problem in a chart of this repository",
+    # apivalidation: the API server's semantic validation, offline (validate/apivalidation, docs/apivalidation.md)
+    "apivalidation-invalid": "The API server refuses the object (its semantic validation, beyond the schema)",
+    "apivalidation-warning": "The API server accepts the object with a warning",
+    "apivalidation-seldon-pod": "A SeldonDeployment pod spec makes the operator's Deployment fail validation",
+    # server: gitops-validate --server, the verdicts of a real API server (validate/servermode.py)
+    "server-invalid": "The API server refused the object (strict server-side dry-run)",
+    "server-warning": "The API server accepted the object with a warning",
+    "server-unchecked": "The API server could not judge the object (unknown kind, missing namespace)",
     # suppressions
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation names no rule of the validator",
+    # Registered ahead for the realworld branch (issue 10), which reports it; a stage that reports an
+    # id missing here fails loudly.
+    "schema-not-kubernetes": "The object is not a Kubernetes API object",
 }
 
 
@@ -77,10 +108,15 @@ FAMILIES = {
     "yamllint-": "yamllint reports a YAML style or syntax problem",
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
+    "kustomize-": "A kustomization entry breaks the build, does nothing, or is deprecated",
     "schema-": "The object does not match its strict schema",
     "source-": "A remote source is missing from the offline source cache or differs from the lock",
     "helm-": "A Helm source of an Application does not render, or its values do not fit the chart",
+    "cache-": "The validator's render cache cannot be used",
+    "apivalidation-": "The API server would refuse the object or warn about it",
+    "server-": "A real API server refused the object or warned about it",
     "suppression-reason": "A rule suppression must say why the rule does not apply",
+    "suppression-unknown-rule": "A suppression annotation must name a rule of the validator",
 }
 
 

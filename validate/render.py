@@ -18,15 +18,13 @@ kustomization file, carrying kustomize's own message.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,12 +34,15 @@ from typing import Any
 
 import yaml
 
+from validate import children, safety
 from validate.batching import batches, emitting_files
-from validate.cache import RenderCache
+from validate.cache import RenderCache, atomic_write
+from validate.children import ChildLimits
 from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
 from validate.load import LoadedFile
-from validate.model import Finding, RenderedObject, ToolError
+from validate.model import Finding, Limits, RenderedObject, ToolError
 from validate.provenance import RenderedLoader, provenance
+from validate.render_hints import hint, line_of
 
 KUSTOMIZE_VERSION = "v5.8.1"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
@@ -69,7 +70,8 @@ def find_kubectl() -> Path:
     return Path(found) if found else beside
 
 
-def check_kubectl(kubectl: Path, timeout: float = 30.0, remember_in: Path | None = None) -> str:
+def check_kubectl(kubectl: Path, timeout: float = 30.0, remember_in: Path | None = None,
+                  limits: ChildLimits | None = None) -> str:
     """Return kustomize's version, or raise ToolError naming the fix.
 
     With ``remember_in`` (the cache folder), a binary already checked (same path, size and
@@ -88,35 +90,30 @@ def check_kubectl(kubectl: Path, timeout: float = 30.0, remember_in: Path | None
                 return KUSTOMIZE_VERSION
         except OSError:
             memo = None
-    version = _ask_version(kubectl, timeout, fix)
+    version = _ask_version(kubectl, timeout, fix, limits or ChildLimits())
     if memo is not None:
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
-            memo.write_text(version)
+            atomic_write(memo, version.encode())
         except OSError:
             pass
     return version
 
 
-def _ask_version(kubectl: Path, timeout: float, fix: str) -> str:
+def _ask_version(kubectl: Path, timeout: float, fix: str, limits: ChildLimits) -> str:
     try:
-        process = subprocess.Popen([str(kubectl), "version", "--client", "-o", "json"], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=_child_env(None), stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    except OSError as error:
-        raise ToolError(f"cannot run {kubectl}: {error.strerror or error}: {fix}") from None
-    outputs = _Outputs(process, 1 << 20)
+        completed = children.run([str(kubectl), "version", "--client", "-o", "json"], limits=limits,
+                                 timeout=timeout, output_cap=1 << 20, env=_child_env(None))
+    except children.Interrupted:
+        raise
+    except ToolError as error:
+        raise ToolError(f"{error}: {fix}") from None
+    if completed.timed_out:
+        raise ToolError(f"{kubectl} did not answer `kubectl version` within {timeout:.0f}s: {fix}")
+    if not completed.ok:
+        raise ToolError(f"{kubectl} version failed with exit code {completed.returncode}: {fix}")
     try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        outputs.join()
-        raise ToolError(f"{kubectl} did not answer `kubectl version` within {timeout:.0f}s: {fix}") from None
-    stdout, _ = outputs.join()
-    if process.returncode != 0 or outputs.overflow:
-        raise ToolError(f"{kubectl} version failed with exit code {process.returncode}: {fix}")
-    try:
-        version = json.loads(stdout).get("kustomizeVersion", "")
+        version = json.loads(completed.stdout).get("kustomizeVersion", "")
     except (ValueError, AttributeError):
         raise ToolError(f"{kubectl} printed no version information: {fix}") from None
     if version != KUSTOMIZE_VERSION:
@@ -151,7 +148,24 @@ class Mirror:
     def __init__(self, root: Path, files: Iterable[str], kustomizations: dict[str, Kustomization],
                  loaded: dict[str, LoadedFile]):
         self.root = root
-        self.base = Path(tempfile.mkdtemp(prefix="gitops-validate-"))
+        _sweep_stale_mirrors()
+        try:
+            self.base = Path(tempfile.mkdtemp(prefix=f"{MIRROR_PREFIX}{os.getpid()}-"))
+        except OSError as error:
+            raise ToolError(f"cannot create a folder for the renders in {tempfile.gettempdir()}:"
+                            f" {error.strerror or error}") from None
+        try:
+            self._fill(root, files, kustomizations, loaded)
+        except OSError as error:
+            self.close()
+            raise ToolError(f"cannot prepare the renders in {tempfile.gettempdir()}: {error.strerror or error}"
+                            " (is the disk full?)") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _fill(self, root: Path, files: Iterable[str], kustomizations: dict[str, Kustomization],
+              loaded: dict[str, LoadedFile]) -> None:
         self.tree = self.base / "repo"
         self.home = str(self.base / "home")
         os.mkdir(self.home)
@@ -169,7 +183,9 @@ class Mirror:
             except OSError:
                 try:
                     shutil.copyfile(source, target)
-                except OSError:
+                except OSError as error:
+                    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                        raise
                     continue  # unreadable: kustomize will say the file is missing
 
     def close(self) -> None:
@@ -184,6 +200,31 @@ class Mirror:
     def scrub(self, text: str) -> str:
         """Kustomize's messages name mirror paths; users need repository paths."""
         return text.replace(str(self.tree) + "/", "").replace(str(self.tree), ".")
+
+
+MIRROR_PREFIX = "gitops-validate-"
+
+
+def _sweep_stale_mirrors() -> None:
+    """Remove mirrors that a validator killed with SIGKILL left behind (no handler runs then):
+    folders of our prefix and owner whose process no longer exists."""
+    folder = Path(tempfile.gettempdir())
+    try:
+        candidates = list(folder.glob(f"{MIRROR_PREFIX}*-*"))
+    except OSError:
+        return
+    for candidate in candidates:
+        pid_text = candidate.name[len(MIRROR_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid():
+            continue
+        try:
+            if candidate.lstat().st_uid != os.getuid() or not candidate.is_dir() or candidate.is_symlink():
+                continue
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(candidate, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _with_build_metadata(loaded: LoadedFile) -> str:
@@ -208,7 +249,8 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
                timeout: float, files: Iterable[str], jobs: int | None = None,
                on_done: Callable[[RenderResult], None] | None = None,
                cache: RenderCache | None = None, cache_only: Iterable[str] = (),
-               batch: bool = True) -> list[RenderResult]:
+               batch: bool = True, limits: ChildLimits | None = None,
+               load_limits: Limits | None = None) -> list[RenderResult]:
     """Render every path of the inventory in parallel; results keep the inventory's order.
 
     With a cache, a path whose inputs are byte-for-byte unchanged is read back instead of
@@ -216,9 +258,17 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     ``cache_only`` are never rendered: they are returned when the cache has them, else left out.
     With ``batch``, paths whose objects can be told apart are built several per kustomize process
     (see :func:`validate.batching.batches`), which saves most of kustomize's start-up time.
+
+    A path is never rendered when its inputs include a remote reference, or a file that failed
+    the loader's safety checks (see :mod:`validate.safety`); such files are not even copied into
+    the mirror kustomize reads.
     """
     cache_only = set(cache_only)
+    limits = limits or ChildLimits()
     blocked = _remote_blocked(inventory)
+    unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
+    for directory, findings in safety.blocked_renders(inventory, unsafe).items():
+        blocked[directory] = blocked.get(directory, []) + findings
     results: dict[str, RenderResult] = {}
     keys: dict[str, str] = {}
     to_build = []
@@ -244,11 +294,12 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
             needed |= render_inputs(inventory, directory)
         all_files = list(files)
         partial = len(needed) < len(all_files)
-        outcomes = _build(inventory, loaded, kubectl, build_options, timeout, sorted(needed) if partial else all_files,
-                          to_build, jobs, batch)
+        mirrored = [rel for rel in (sorted(needed) if partial else all_files) if rel not in unsafe]
+        outcomes = _build(inventory, loaded, kubectl, build_options, timeout, mirrored, to_build, jobs, batch, limits)
         retry = [d for d in to_build if partial and not outcomes[d].ok and outcomes[d].cacheable]
         if retry:
-            outcomes.update(_build(inventory, loaded, kubectl, build_options, timeout, all_files, retry, jobs, False))
+            outcomes.update(_build(inventory, loaded, kubectl, build_options, timeout,
+                                   [rel for rel in all_files if rel not in unsafe], retry, jobs, False, limits))
         for directory in to_build:
             outcome = outcomes[directory]
             if cache is not None and outcome.cacheable:
@@ -288,7 +339,10 @@ class _Outcome:
 
     def result(self, kustomization: Kustomization) -> RenderResult:
         if not self.ok:
-            finding = Finding("render-failed", self.message, kustomization.file, 1, render=kustomization.dir)
+            remedy = hint(self.message)
+            message = f"{self.message}; {remedy}" if remedy else self.message
+            line = line_of(self.message, kustomization.document) or 1
+            finding = Finding("render-failed", message, kustomization.file, line, render=kustomization.dir)
             return RenderResult(kustomization.dir, [], [finding], self.seconds)
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
@@ -306,15 +360,15 @@ def _from_entry(kustomization: Kustomization, entry: dict[str, Any]) -> RenderRe
 
 
 def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
-           timeout: float, files: list[str], directories: list[str], jobs: int | None, batch: bool
-           ) -> dict[str, _Outcome]:
+           timeout: float, files: list[str], directories: list[str], jobs: int | None, batch: bool,
+           limits: ChildLimits) -> dict[str, _Outcome]:
     workers = jobs or (os.cpu_count() or 2)
     groups = batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
     outcomes: dict[str, _Outcome] = {}
     with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
         with ThreadPoolExecutor(max_workers=max(1, min(len(groups), workers * 2))) as pool:
             runs = [(group, pool.submit(_render_batch, mirror, inventory, loaded, group, index, kubectl,
-                                        build_options, timeout)) for index, group in enumerate(groups)]
+                                        build_options, timeout, limits)) for index, group in enumerate(groups)]
             singles = []
             for group, future in runs:
                 batched = future.result()
@@ -323,94 +377,69 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
                 else:
                     outcomes.update(batched)
             futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d].dir, kubectl, build_options,
-                                      timeout) for d in singles}
+                                      timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
     return outcomes
 
 
+@dataclass
+class _Run:
+    ok: bool
+    stdout: str
+    message: str  # why it failed
+    cacheable: bool  # deterministic: the same inputs fail the same way
+    exhausted: bool  # a resource ran out (memory, CPU, time, output) or a signal ended it
+
+
 def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: list[str],
-                   timeout: float) -> tuple[bool, str, str, bool]:
-    """(ok, stdout, failure message, deterministic) of one kustomize process."""
+                   timeout: float, limits: ChildLimits) -> _Run:
+    """One kustomize process, under the child limits."""
     command = [str(kubectl), "kustomize", str(target), *build_options]
-    try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                   cwd=mirror.tree, env=_child_env(mirror.home), start_new_session=True)
-    except OSError as error:
-        raise ToolError(f"cannot run {kubectl}: {error.strerror or error}") from None
-    outputs = _Outputs(process, MAX_OUTPUT_BYTES)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        outputs.join()
-        return False, "", (f"kustomize build did not finish within {timeout:g}s (raise kustomize.timeoutSeconds"
-                           " in the config if the build is really that slow)"), False
-    stdout, stderr = outputs.join()
-    if outputs.overflow:
-        return False, "", (f"kustomize printed more than {MAX_OUTPUT_BYTES // 2**20} MiB; no repository of"
-                           " manifests renders to that much"), False
-    if process.returncode != 0:
-        message = mirror.scrub(stderr.decode("utf-8", "replace")).strip()
+    completed = children.run(command, limits=limits, timeout=timeout, output_cap=MAX_OUTPUT_BYTES,
+                             env=_child_env(mirror.home), cwd=mirror.tree)
+    if completed.exhausted:
+        reason = children.describe(completed, limits, timeout)
+        advice = {"time": " (raise kustomize.timeoutSeconds in the config if the build is really that slow)",
+                  "memory": " (raise kustomize.memoryLimitMiB in the config or --child-memory-limit if the build"
+                            " really needs that much)",
+                  "cpu": " (raise kustomize.cpuLimitSeconds in the config or --child-cpu-limit if the build"
+                         " really needs that much)",
+                  "output": f" (over {MAX_OUTPUT_BYTES // 2**20} MiB)"}.get(completed.exhausted or "", "")
+        return _Run(False, "", f"kustomize build {reason}{advice}", False, True)
+    if completed.returncode != 0:
+        message = mirror.scrub(completed.stderr.decode("utf-8", "replace")).strip()
         message = message.removeprefix("Error: ").replace("\n", " ")
-        if process.returncode < 0:
-            message = f"kustomize was killed by signal {-process.returncode}" + (f": {message}" if message else "")
-            return False, "", message, False
-        return False, "", f"kustomize build failed: {message or f'exit code {process.returncode}'}", True
-    return True, stdout.decode("utf-8", "replace"), "", True
+        return _Run(False, "", f"kustomize build failed: {message or f'exit code {completed.returncode}'}", True, False)
+    return _Run(True, completed.stdout.decode("utf-8", "replace"), "", True, False)
 
 
 MAX_OUTPUT_BYTES = 64 * 2**20
 
 
-class _Outputs:
-    """Reads a child's stdout and stderr as they come, killing it once either passes ``cap``."""
-
-    def __init__(self, process: subprocess.Popen[bytes], cap: int):
-        self.process = process
-        self.cap = cap
-        self.overflow = False
-        self._chunks: dict[str, list[bytes]] = {"out": [], "err": []}
-        self._threads = [threading.Thread(target=self._pump, args=(stream, self._chunks[name]), daemon=True)
-                         for name, stream in (("out", process.stdout), ("err", process.stderr))]
-        for thread in self._threads:
-            thread.start()
-
-    def _pump(self, stream: Any, sink: list[bytes]) -> None:
-        size = 0
-        while chunk := stream.read(1 << 16):
-            size += len(chunk)
-            if size > self.cap:
-                self.overflow = True
-                _kill(self.process)
-                break
-            sink.append(chunk)
-        stream.close()
-
-    def join(self) -> tuple[bytes, bytes]:
-        for thread in self._threads:
-            thread.join()
-        return b"".join(self._chunks["out"]), b"".join(self._chunks["err"])
-
-
 def _render_one(mirror: Mirror, directory: str, kubectl: Path, build_options: list[str],
-                timeout: float) -> _Outcome:
+                timeout: float, limits: ChildLimits) -> _Outcome:
     started = time.perf_counter()
-    ok, stdout, message, cacheable = _run_kustomize(mirror, mirror.tree / directory, kubectl, build_options, timeout)
-    if not ok:
-        return _Outcome(False, [], message, cacheable, time.perf_counter() - started)
+    run = _run_kustomize(mirror, mirror.tree / directory, kubectl, build_options, timeout, limits)
+    if not run.ok:
+        return _Outcome(False, [], run.message, run.cacheable, time.perf_counter() - started)
     try:
-        objects = [provenance(data, directory, index) for index, data in enumerate(_documents(stdout))]
+        objects = [provenance(data, directory, index) for index, data in enumerate(_documents(run.stdout))]
     except yaml.YAMLError as error:
         return _Outcome(False, [], f"kustomize output is not YAML: {error}", True, time.perf_counter() - started)
     return _Outcome(True, objects, "", True, time.perf_counter() - started)
 
 
 def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, LoadedFile], members: list[str],
-                  number: int, kubectl: Path,
-                  build_options: list[str], timeout: float) -> dict[str, _Outcome] | None:
-    """Build ``members`` in one kustomize process; None when they must be built one by one."""
+                  number: int, kubectl: Path, build_options: list[str], timeout: float,
+                  limits: ChildLimits) -> dict[str, _Outcome] | None:
+    """Build ``members`` in one kustomize process; None when they must be built one by one.
+
+    A batch that ran out of a resource (memory, CPU, time) or was killed is not split up: each
+    path alone would spend the same resources again, which is how one hostile input used to
+    take a machine down several times over. Its members fail with the batch's reason.
+    """
     if len(members) == 1:
-        return {members[0]: _render_one(mirror, members[0], kubectl, build_options, timeout)}
+        return {members[0]: _render_one(mirror, members[0], kubectl, build_options, timeout, limits)}
     started = time.perf_counter()
     batch_dir = f"{WORK_DIR_PREFIX}batch-{number}"
     owner: dict[str, str] = {}
@@ -420,10 +449,14 @@ def _render_batch(mirror: Mirror, inventory: Inventory, loaded: dict[str, Loaded
     (mirror.tree / batch_dir).mkdir(exist_ok=True)
     (mirror.tree / batch_dir / "kustomization.yaml").write_text(yaml.safe_dump({
         "resources": [f"../{m}" for m in members], "buildMetadata": _BUILD_METADATA}))
-    ok, stdout, _, _ = _run_kustomize(mirror, mirror.tree / batch_dir, kubectl, build_options,
-                                      timeout * len(members))
-    if not ok:
+    run = _run_kustomize(mirror, mirror.tree / batch_dir, kubectl, build_options, timeout * len(members), limits)
+    if run.exhausted:
+        seconds = (time.perf_counter() - started) / len(members)
+        return {m: _Outcome(False, [], f"{run.message}; built together with {', '.join(o for o in members if o != m)}"
+                            " in one process, and not retried alone", False, seconds) for m in members}
+    if not run.ok:
         return None
+    stdout = run.stdout
     per_member: dict[str, list[RenderedObject]] = {m: [] for m in members}
     try:
         documents = list(_documents(stdout))
@@ -448,12 +481,3 @@ def _documents(stdout: str) -> Iterator[dict[str, Any]]:
             yield data
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        try:
-            process.kill()
-        except OSError:
-            pass
-    process.wait()

@@ -1,7 +1,8 @@
 """Acceptance: one folder per error class, ``example-files/<rule>/{positive,negative}/``.
 
-Discovered automatically: a new folder is a new test. Positive examples give no finding of the
-rule; negative ones give at least one, on every line marked ``# <- <rule>``.
+Discovered automatically: a new folder is a new test. Matched exactly, like the rule fixtures:
+positive examples load, have an object checked and give no finding of the rule; negative ones
+give one on every line marked ``# <- <rule>`` and on no other.
 """
 
 from __future__ import annotations

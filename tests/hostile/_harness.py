@@ -1,8 +1,13 @@
 """Run the real CLI on a hostile tree and check the contract that must hold whatever the input.
 
 Every run is a subprocess (``python -m validate REPO --format json``) with stdin closed, in a
-process group of its own, measured with ``os.wait4`` (wall time, peak resident memory of the
-validator and every child it reaped: kustomize included). Around it the harness checks:
+process group of its own. Nothing is judged by the clock, which a loaded machine stretches at
+will: a run is measured in CPU time (``os.wait4``: the validator and every child it reaped,
+kustomize included) and in memory, both the peak of the largest process and the peak of the
+whole process tree (its resident sizes summed, sampled from /proc while it runs); a generous
+wall-clock time-out only stops a run that hangs. ``RLIMIT_DATA`` bounds every process of the
+tree as a safety net, so a regression fails the test instead of taking the machine down.
+Around the run the harness checks:
 
 * the exit code (1 or 2), no traceback, one line on stderr when the exit code is 2;
 * the repository, the folder outside it and HOME are byte-for-byte unchanged, the child's
@@ -20,6 +25,7 @@ import ctypes
 import hashlib
 import json
 import os
+import resource
 import signal
 import socket
 import stat
@@ -180,14 +186,87 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+# Every process of a run may use this much at most (the validator's children lower it further).
+TREE_PROCESS_CAP = 6 * 2**30
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (children of children too), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry))
+    found, pending = [], [pid]
+    while pending:
+        for child in parents.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _resident_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class TreeSampler:
+    """The peak of the summed resident memory of every process below this one, sampled until stopped."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _resident_bytes(descendants(me)))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def _cap_tree() -> None:
+    """In the child, before exec: the safety net every process of the run inherits."""
+    resource.setrlimit(resource.RLIMIT_DATA, (TREE_PROCESS_CAP, TREE_PROCESS_CAP))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 @dataclass
 class Run:
     command: list[str]
     exit_code: int
     stdout: str
     stderr: str
-    seconds: float
-    max_rss_mb: float
+    cpu_seconds: float  # user + system, of the validator and every child it waited for
+    max_rss_mb: float  # the largest single process
+    tree_mb: float  # the whole process tree at its peak
     timed_out: bool
     strays: list[str] = field(default_factory=list)  # processes that outlived the run
 
@@ -195,14 +274,16 @@ class Run:
         return json.loads(self.stdout)
 
 
-def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60.0, console_script: bool = False, cwd: Path | None = None) -> Run:
+def cli_command(world: World, args: list[str] | None = None, console_script: bool = False) -> list[str]:
     if console_script:
         command = [str(Path(sys.executable).parent / "gitops-validate")]
     else:
         command = [sys.executable, "-m", "validate"]
-    command += [str(world.repo), "--format", "json"] if args is None else args
-    child_env = {
+    return command + ([str(world.repo), "--format", "json"] if args is None else args)
+
+
+def cli_env(world: World, env: dict[str, str] | None = None) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "HOME": str(world.base / "home"),
@@ -216,6 +297,12 @@ def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | N
         "http_proxy": world.canary.url, "https_proxy": world.canary.url, "all_proxy": world.canary.url,
         **(env or {}),
     }
+
+
+def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | None = None,
+            timeout: float = 600.0, console_script: bool = False, cwd: Path | None = None) -> Run:
+    command = cli_command(world, args, console_script)
+    child_env = cli_env(world, env)
     # The peak memory of a child forked from this (large) test process starts at this process's
     # size; /usr/bin/time forks the validator from its own small image and reports its peak (and
     # that of every child it reaped, kustomize included) exactly.
@@ -223,8 +310,10 @@ def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | N
     wrapped = ["/usr/bin/time", "-f", "%M", "-o", str(measure), *command] if TIME.exists() else command
     subreaper = _subreaper(True)
     started = time.monotonic()
+    sampler = TreeSampler()
     process = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=child_env, cwd=str(cwd or world.base / "cwd"), start_new_session=True)
+                               env=child_env, cwd=str(cwd or world.base / "cwd"), start_new_session=True,
+                               preexec_fn=_cap_tree)
     chunks: dict[str, list[bytes]] = {"out": [], "err": []}
 
     def drain(stream: Any, into: list[bytes]) -> None:
@@ -242,41 +331,26 @@ def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | N
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            if time.monotonic() - started > timeout:
+            if time.monotonic() - started > timeout:  # a hang, not a budget: generous by design
                 timed_out = True
                 os.killpg(process.pid, signal.SIGKILL)
                 _, status, usage = os.wait4(process.pid, 0)
                 break
             time.sleep(0.01)
     finally:
-        seconds = time.monotonic() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         try:
             os.killpg(process.pid, signal.SIGKILL)  # whatever of its group survived it
         except OSError:
             pass
     for reader in readers:
-        reader.join(timeout=5)
-    strays = []
-    if subreaper:
-        time.sleep(0.05)
-        for pid in _children_of(os.getpid()):
-            if pid == process.pid:
-                continue
-            try:
-                with open(f"/proc/{pid}/stat") as handle:
-                    zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"  # dead: only to be reaped
-                if not zombie:
-                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                        strays.append(handle.read().replace(b"\0", b" ").decode(errors="replace").strip())
-                    os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (OSError, ChildProcessError):
-                pass
-        _subreaper(False)
+        reader.join(timeout=30)
+    strays = _collect_strays() if subreaper else []
+    tree_mb = sampler.stop()
     process.stdout.close()  # type: ignore[union-attr]
     process.stderr.close()  # type: ignore[union-attr]
     max_rss_kb = float(usage.ru_maxrss) if usage else 0.0
+    cpu = usage.ru_utime + usage.ru_stime if usage else 0.0
     exit_code = process.returncode
     if wrapped is not command and measure.exists():
         report = measure.read_text().split()
@@ -286,7 +360,26 @@ def run_cli(world: World, args: list[str] | None = None, env: dict[str, str] | N
         if "signal" in report:  # "Command terminated by signal N": report it as Popen would
             exit_code = -int(report[report.index("signal") + 1])
     return Run(command, exit_code, b"".join(chunks["out"]).decode("utf-8", "replace"),
-               b"".join(chunks["err"]).decode("utf-8", "replace"), seconds, max_rss_kb / 1024, timed_out, strays)
+               b"".join(chunks["err"]).decode("utf-8", "replace"), cpu, max_rss_kb / 1024,
+               max(tree_mb, max_rss_kb / 1024), timed_out, strays)
+
+
+def _collect_strays() -> list[str]:
+    """Processes of the run still alive after it (reparented to this subreaper): killed and named."""
+    strays = []
+    time.sleep(0.05)
+    for pid in _children_of(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"  # dead: only to be reaped
+            if not zombie:
+                strays.append(command_line(pid))
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (OSError, ChildProcessError):
+            pass
+    _subreaper(False)
+    return strays
 
 
 # --- expectations -------------------------------------------------------------------------------
@@ -299,8 +392,11 @@ class Expect:
     exit_code: int
     findings: list[tuple[str, Any, Any]] = field(default_factory=list)  # (rule, file, line); ANY matches all
     stderr: str | None = None  # a substring of the one stderr line (exit 2)
-    seconds: float = 20.0
-    memory_mb: float = 400.0
+    cpu_seconds: float = 30.0  # CPU time of the whole run, children included
+    memory_mb: float = 400.0  # the largest single process
+    tree_mb: float = 1200.0  # the whole process tree, summed
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (rule, substring of its message)
+    absent: list[str] = field(default_factory=list)  # files no finding may name (never read)
 
 
 @dataclass
@@ -312,18 +408,21 @@ class Case:
     slow: bool = False
     xfail: str | None = None  # a known bug outside load.py and discover.py: the reason
     console_script_in_repo: bool = False
-    timeout: float = 60.0
+    timeout: float = 600.0  # only a hang reaches it
+    args: Callable[[World], list[str]] | None = None  # instead of ``REPO --format json``
+    cwd: Callable[[World], Path] | None = None
 
 
 def check(case: Case, world: World) -> Run:
     watched = {"repo": world.repo, "outside": world.outside, "home": world.base / "home", "tools": world.tools}
     before = {name: snapshot(path) for name, path in watched.items()}
     connections = world.canary.connections
-    run = run_cli(world, env=case.env(world) if case.env else None, timeout=case.timeout,
-                  console_script=case.console_script_in_repo,
-                  cwd=world.repo if case.console_script_in_repo else None)
+    cwd = case.cwd(world) if case.cwd else (world.repo if case.console_script_in_repo else None)
+    run = run_cli(world, args=case.args(world) if case.args else None, env=case.env(world) if case.env else None,
+                  timeout=case.timeout, console_script=case.console_script_in_repo, cwd=cwd)
     expect = case.expect
-    where = f"[{case.id}] exit {run.exit_code}, {run.seconds:.1f}s, {run.max_rss_mb:.0f} MB; stderr: {run.stderr[:600]!r}"
+    where = (f"[{case.id}] exit {run.exit_code}, {run.cpu_seconds:.1f}s CPU, {run.max_rss_mb:.0f} MB largest process,"
+             f" {run.tree_mb:.0f} MB tree; stderr: {run.stderr[:600]!r}")
 
     assert not run.timed_out, f"{where}: still running after {case.timeout:g}s"
     assert "Traceback" not in run.stderr, where
@@ -342,8 +441,15 @@ def check(case: Case, world: World) -> Run:
         for rule, file, line in expect.findings:
             assert any(r == rule and (file is ANY or f == file) and (line is ANY or n == line)
                        for r, f, n in found), f"{where}: no {rule} at {file}:{line} among {found[:40]}"
-    assert run.seconds < expect.seconds, f"{where}: slower than {expect.seconds:g}s"
-    assert run.max_rss_mb < expect.memory_mb, f"{where}: more than {expect.memory_mb:g} MB"
+        for rule, text in expect.messages:
+            messages = [f["message"] for f in document["findings"] if f["rule"] == rule]
+            assert any(text in message for message in messages), f"{where}: no {rule} saying {text!r}: {messages}"
+        for absent in expect.absent:
+            named = [(r, f) for r, f, _ in found if f == absent or (f or "").startswith(absent.rstrip("/") + "/")]
+            assert not named, f"{where}: findings about {absent}, which is never read: {named}"
+    assert run.cpu_seconds < expect.cpu_seconds, f"{where}: more than {expect.cpu_seconds:g}s of CPU time"
+    assert run.max_rss_mb < expect.memory_mb, f"{where}: a process of more than {expect.memory_mb:g} MB"
+    assert run.tree_mb < expect.tree_mb, f"{where}: a process tree of more than {expect.tree_mb:g} MB"
 
     assert world.secret not in run.stdout and world.secret not in run.stderr, f"{where}: printed outside content"
     assert world.canary.connections == connections, f"{where}: opened a network connection"

@@ -1,8 +1,9 @@
 """Every rule: documented, with positive and negative fixtures that behave as documented.
 
-A fixture is a YAML file or a folder under ``fixtures/<rule id>/positive`` (no finding of the
-rule) or ``negative`` (at least one). In a negative fixture, a line that ends with the comment
-``# <- <rule id>`` must carry a finding of that rule: findings land on the line to edit.
+A fixture is a YAML file or a folder under ``fixtures/<rule id>/positive`` or ``negative``, matched
+exactly, yamllint-style (:func:`tests.conftest.check_fixture`): a negative fixture has a finding of
+the rule on every line that ends with the comment ``# <- <rule id>`` and on no other; a positive
+fixture has none, loads, and has at least one object checked.
 """
 
 from __future__ import annotations
@@ -60,3 +61,43 @@ def test_docs_are_up_to_date() -> None:
 
     assert (REPO / "docs" / "rules.md").read_text() == _docs.markdown(), \
         "docs/rules.md is stale: run `.venv/bin/gitops-validate rules --format markdown > docs/rules.md`"
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: web
+spec:
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27{first}
+        - name: sidecar
+          image: busybox:1.36{second}
+"""
+
+
+def test_an_unmarked_violation_fails_a_negative_fixture(tmp_path: Path) -> None:
+    fixture = tmp_path / "negative.yaml"
+    fixture.write_text(DEPLOYMENT.format(first="  # <- pod-image-digest", second=""))
+    with pytest.raises(AssertionError, match="unmarked"):
+        check_fixture("pod-image-digest", fixture, tmp_path / "run", expect=True)
+    fixture.write_text(DEPLOYMENT.format(first="  # <- pod-image-digest", second="  # <- pod-image-digest"))
+    check_fixture("pod-image-digest", fixture, tmp_path / "again", expect=True)
+
+
+def test_a_positive_fixture_must_load_and_check_an_object(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("apiVersion: v1\nkind: [ConfigMap\n")
+    with pytest.raises(AssertionError, match="must load"):
+        check_fixture("pod-image-digest", broken, tmp_path / "run", expect=False)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n")
+    with pytest.raises(AssertionError, match="at least one object"):
+        check_fixture("pod-image-digest", empty, tmp_path / "again", expect=False)

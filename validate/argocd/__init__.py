@@ -11,7 +11,8 @@ Application, this repository's key, the CRD scopes...) are computed once, by
 * :mod:`~validate.argocd.repository`: repository URLs, which repository is this one, the file tree;
 * :mod:`~validate.argocd.scope`: which kinds are namespaced;
 * :mod:`~validate.argocd.appset` and :mod:`~validate.argocd.gotemplate`: ApplicationSet expansion;
-* :mod:`~validate.argocd.deploy`: what Applications deploy.
+* :mod:`~validate.argocd.deploy`: what Applications deploy;
+* :mod:`~validate.argocd.health`: which kinds Argo CD can assess the health of.
 """
 
 from validate.argocd.apps import App, applications, apps_of, projects

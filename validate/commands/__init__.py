@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from validate.model import ToolError
-from validate.pipeline import find_root
+from validate.pipeline import find_root, implicit_root
 
 
 class Parser(argparse.ArgumentParser):
@@ -27,7 +27,9 @@ class Parser(argparse.ArgumentParser):
 
 def repository_root(path: Path | None) -> Path:
     """The repository holding ``path`` (default: the working directory)."""
-    start = path if path is not None else Path.cwd()
+    if path is None:
+        return implicit_root()
+    start = path
     if not start.exists():
         raise ToolError(f"{start}: no such file or directory")
     return find_root(start)

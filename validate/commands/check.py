@@ -11,6 +11,7 @@ from typing import TextIO
 
 from validate import __version__
 from validate.commands import Parser
+from validate.config import check_overrides
 from validate.pipeline import Options, run
 from validate.report import REPORTERS, default_format
 
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--rule", action="append", default=[], metavar="ID=LEVEL",
+                        help="set a rule's severity (error, warning, info or off) for this run, over the"
+                        " configuration; ID may end in * (repeatable)")
     parser.add_argument("--changed-since", metavar="REF", help="check only what changed since this git revision"
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
@@ -45,7 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the source cache folder (first use), then extra read-only source folders (repeatable;"
                         " default from the config's sources, else ~/.cache/gitops-validate/sources)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
+    parser.add_argument("--child-memory-limit", type=int, default=None, metavar="MIB",
+                        help="memory cap of every kustomize process (default: kustomize.memoryLimitMiB of the"
+                        " config, else 2048)")
+    parser.add_argument("--child-cpu-limit", type=int, default=None, metavar="SECONDS",
+                        help="CPU-time cap of every kustomize process (default: kustomize.cpuLimitSeconds of the"
+                        " config, else 120)")
     parser.add_argument("--no-progress", action="store_true", help="never draw the render progress line")
+    parser.add_argument("--server", action="store_true", help="also dry-run every object on a real API server: a"
+                        " throw-away control plane from $KUBEBUILDER_ASSETS, or a cluster (--context/--kubeconfig)")
+    parser.add_argument("--context", help="with --server: the kubeconfig context of the cluster to dry-run on")
+    parser.add_argument("--kubeconfig", help="with --server: the kubeconfig file (default $KUBECONFIG, ~/.kube/config)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     parser.add_argument("--version", action="version", version=f"gitops-validate {__version__}")
     return parser
@@ -82,22 +96,35 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.child_memory_limit is not None and args.child_memory_limit < 128:
+        parser.error("--child-memory-limit must be at least 128 (MiB): kustomize cannot start with less")
+    if args.child_cpu_limit is not None and args.child_cpu_limit < 1:
+        parser.error("--child-cpu-limit must be at least 1 (second)")
     for folder in args.schema_dir:
         if not folder.is_dir():
             parser.error(f"--schema-dir {folder}: not a directory")
     for file in args.crd:
         if not file.is_file():
             parser.error(f"--crd {file}: not a file")
+    if (args.context or args.kubeconfig) and not args.server:
+        parser.error("--context and --kubeconfig go with --server")
     progress = Progress.for_terminal(sys.stderr, os.environ, enabled=not args.no_progress)
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
                       jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
+                      child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
+                      severities=check_overrides(args.rule),
                       sources_dirs=args.sources_dir)
     try:
         result = run(options)
     finally:
         if progress:
             progress.close()
+    if args.server:
+        from validate import servermode
+
+        target = servermode.Target(context=args.context, kubeconfig=args.kubeconfig)
+        servermode.merge(result, servermode.check(result, target, args.crd))
     REPORTERS[args.format or default_format(os.environ)](sys.stdout).report(result)
     sys.stdout.flush()
     return result.exit_code

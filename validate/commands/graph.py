@@ -203,6 +203,42 @@ def render(root: Path, format: str = "mermaid") -> str:
     return out.getvalue()
 
 
+README = "README.md"
+README_START = "<!-- graph:start"
+README_END = "```\n<!-- graph:end -->"
+UPDATE_DOCS = "gitops-validate graph --update-docs"
+
+
+def generated_docs(root: Path) -> dict[str, str]:
+    """The generated documents of the repository, as they should read now: ``docs/graph.md`` and
+    the Mermaid block of the README between its graph markers (each only where it exists)."""
+    graph = build(read_repository(root))
+    wanted: dict[str, str] = {}
+    if (root / MARKDOWN_FILE).is_file():
+        out = io.StringIO()
+        MarkdownReporter(out).report(graph)
+        wanted[MARKDOWN_FILE] = out.getvalue()
+    readme = root / README
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if README_START in text and README_END in text:
+        start = text.index("```mermaid\n", text.index(README_START)) + len("```mermaid\n")
+        end = text.index(README_END, start)
+        out = io.StringIO()
+        MermaidReporter(out).report(graph)
+        wanted[README] = text[:start] + out.getvalue() + text[end:]
+    return wanted
+
+
+def update_docs(root: Path) -> list[str]:
+    """Rewrite the generated documents that are out of date, each atomically; the ones rewritten."""
+    changed = []
+    for rel, text in generated_docs(root).items():
+        if (root / rel).read_text(encoding="utf-8") != text:
+            write_atomically(root / rel, text)
+            changed.append(rel)
+    return changed
+
+
 def main(argv: list[str]) -> int:
     parser = Parser(prog="gitops-validate graph", description="Draw apps, environments, Argo CD"
                      " Applications and projects of the repository, offline.")
@@ -212,8 +248,17 @@ def main(argv: list[str]) -> int:
                         f" or markdown (the whole {MARKDOWN_FILE})")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE (atomically) instead of"
                         " standard output")
+    parser.add_argument("--update-docs", action="store_true", help=f"rewrite {MARKDOWN_FILE} and the README's"
+                        " graph where they are out of date")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     args = parser.parse_args(argv)
+    if args.update_docs:
+        try:
+            changed = update_docs(repository_root(args.path))
+        except OSError as error:
+            raise ToolError(f"--update-docs: {error}") from None
+        print(f"updated {', '.join(changed)}" if changed else "the generated docs are up to date")
+        return 0
     text = render(repository_root(args.path), args.format)
     if args.output is None:
         sys.stdout.write(text)

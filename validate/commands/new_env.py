@@ -8,6 +8,7 @@ from typing import Any
 
 from validate import discover
 from validate.commands import Parser, repository_root
+from validate.commands.graph import UPDATE_DOCS, update_docs
 from validate.model import Severity, ToolError
 from validate.newenv import Plan, apply, make_plan, token_pattern
 from validate.pipeline import Options, Run, run
@@ -26,6 +27,10 @@ def describe(plan: Plan, dry_run: bool) -> list[str]:
     for edit in plan.project_edits:
         out.append(f"  {verb}edit {edit.file}: AppProject {edit.project} gets destination namespace"
                    f" {edit.namespace} (after {edit.after}, line {edit.line})")
+    if plan.config_edit is not None:
+        config = plan.config_edit
+        profile = f" with profile {config.profile}" if config.profile else ""
+        out.append(f"  {verb}edit {config.file}: environment {config.environment}{profile} (line {config.line})")
     for note in plan.notes:
         out.append(f"  note: {note}")
     if plan.review:
@@ -46,7 +51,7 @@ def new_environment_findings(result: Run, plan: Plan) -> tuple[list[Any], int]:
     """Error findings about the new environment, and how many other errors the repository has."""
     names = [app.name for app in plan.applications]
     prefix = plan.target + "/"
-    edited = {edit.file for edit in plan.project_edits}
+    edited = {edit.file for edit in plan.project_edits} | ({plan.config_edit.file} if plan.config_edit else set())
     ours, others = [], 0
     for finding in result.findings:
         if finding.severity != Severity.ERROR:
@@ -79,6 +84,12 @@ def main(argv: list[str]) -> int:
         return 0
     apply(plan)
     print("\n".join(describe(plan, dry_run=False)))
+    try:
+        changed = update_docs(root)
+        if changed:
+            print(f"  regenerated {', '.join(changed)}")
+    except (OSError, ToolError) as error:
+        print(f"  the generated docs could not be updated ({error}): run `{UPDATE_DOCS}`")
     sys.stdout.flush()
     try:
         result = run(Options(paths=[root]))

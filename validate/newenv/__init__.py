@@ -3,7 +3,8 @@
 Copies ``overlays/ENV`` to ``overlays/NAME`` with the environment's names renamed (the namespaces
 derived from ENV, such as ``seldon-ENV``, and ``environment: ENV`` label values; whole tokens only),
 adds the new namespace to every AppProject that lists ENV's namespace as a destination (a text
-edit after ENV's entry, so comments and layout stay), and reports which ApplicationSet
+edit after ENV's entry, so comments and layout stay), writes NAME into ``.gitops-validate.yaml``
+with ENV's severity profile (and ENV's paths, renamed), and reports which ApplicationSet
 generators pick the new folders up and which Applications they will create. ApplicationSets are
 never edited: one whose pattern names ENV explicitly is reported, with what covers NAME instead.
 
@@ -24,11 +25,13 @@ from pathlib import Path, PurePosixPath
 from validate.environments import OVERLAYS
 from validate.graph import Repository, read_repository
 from validate.model import ToolError
+from validate.newenv.config_edit import config_edit
 from validate.newenv.coverage import coverage, directories_of
 from validate.newenv.plan import (
     DNS_LABEL,
     ENVIRONMENT_KEYS,
     TEMP_PREFIX,
+    ConfigEdit,
     Plan,
     PlannedApplication,
     ProjectEdit,
@@ -66,6 +69,7 @@ def make_plan(root: Path, name: str, source: str) -> Plan:
             raise ToolError(f"namespace {new} would be longer than 63 characters: choose a shorter name")
     _copy_tree(plan)
     project_edits(repo, plan)
+    plan.config_edit = config_edit(plan)
     coverage(repo, plan)
     return plan
 
@@ -160,7 +164,7 @@ def apply(plan: Plan) -> None:
     temporary = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=root))
     target = root / plan.target
     moved = False
-    replaced: list[ProjectEdit] = []
+    replaced: list[ProjectEdit | ConfigEdit] = []
     try:
         staging = temporary / plan.name
         staging.mkdir()
@@ -174,12 +178,14 @@ def apply(plan: Plan) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(link, path)
         prepared = []
-        by_file = {edit.file: edit for edit in plan.project_edits}  # one file, one final text
+        by_file: dict[str, ProjectEdit | ConfigEdit] = {edit.file: edit for edit in plan.project_edits}  # one text each
+        if plan.config_edit is not None:
+            by_file[plan.config_edit.file] = plan.config_edit
         for number, edit in enumerate(by_file[f] for f in sorted(by_file)):
             current = (root / edit.file).read_text(encoding="utf-8").removeprefix("\ufeff")
             if current != edit.original:
                 raise ToolError(f"{edit.file} changed while new-env was running: nothing written; run it again")
-            prepared_file = temporary / f"project-{number}"
+            prepared_file = temporary / f"edit-{number}"
             prepared_file.write_text(edit.text, encoding="utf-8", newline="")
             os.chmod(prepared_file, (root / edit.file).stat().st_mode & 0o7777)
             prepared.append((edit, prepared_file))
@@ -207,5 +213,5 @@ def _restore(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-__all__ = ["DNS_LABEL", "Plan", "PlannedApplication", "ProjectEdit", "apply", "check_names", "directories_of",
+__all__ = ["DNS_LABEL", "ConfigEdit", "Plan", "PlannedApplication", "ProjectEdit", "apply", "check_names", "directories_of",
            "make_plan", "rewrite", "token_pattern"]

@@ -36,6 +36,18 @@ class ProjectEdit:
 
 
 @dataclass
+class ConfigEdit:
+    """The new environment written into ``.gitops-validate.yaml``, with the source's profile."""
+
+    file: str
+    environment: str
+    profile: str | None
+    line: int  # 1-based line of the new entry in the new text
+    original: str
+    text: str
+
+
+@dataclass
 class PlannedApplication:
     name: str
     path: str
@@ -55,6 +67,7 @@ class Plan:
     namespaces: dict[str, str] = field(default_factory=dict)  # old -> new, as AppProject destinations
     counts: dict[str, int] = field(default_factory=dict)  # "seldon-staging -> seldon-qa" -> files changed
     project_edits: list[ProjectEdit] = field(default_factory=list)
+    config_edit: ConfigEdit | None = None
     applications: list[PlannedApplication] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # lines of the copy that still mention ENV

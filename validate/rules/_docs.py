@@ -8,7 +8,9 @@ HEADER = """# Rules
 
 Generated from the rule docstrings by `gitops-validate rules --format markdown`; a test keeps it
 up to date. Besides these rules, every stage reports under its own ids: `load-*` (reading YAML),
-`yamllint-*` (style), `discover-*`, `render-*` (kustomize) and `schema-*` (strict schemas).
+`yamllint-*` (style), `discover-*`, `render-*` (kustomize), `schema-*` (strict schemas) and
+`apivalidation-*` (the API server's semantic validation: `apivalidation-invalid`, `apivalidation-warning`,
+`apivalidation-seldon-pod`; see docs/apivalidation.md).
 
 Suppress a rule on one object with an annotation whose value says why:
 
@@ -18,7 +20,8 @@ metadata:
     ignore-check.gitops-validate.io/<rule-id>: "the reason it does not apply"
 ```
 
-An empty reason is itself a finding (`suppression-reason`).
+An empty reason is itself a finding (`suppression-reason`), and so is an annotation naming no
+rule (`suppression-unknown-rule`).
 """
 
 

@@ -2,7 +2,8 @@
 
 What it does:
     Checks ``metadata.name`` against what the API server requires of the kind: an RFC 1035
-    label for Services (starts with a letter, at most 63 characters), a DNS-1123 label for
+    label for Services (starts with a letter, at most 63 characters; from Kubernetes 1.36 a
+    DNS-1123 label, which may start with a digit: RelaxedServiceNameValidation), a DNS-1123 label for
     Namespaces and StatefulSets (whose Pods use it as host name) and at most 63 characters for
     Jobs (it becomes a label value) and 52 for CronJobs, a path segment for RBAC objects, and a
     DNS-1123 subdomain (lowercase letters, digits, ``-`` and ``.``, at most 253 characters) for
@@ -53,6 +54,12 @@ RFC1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 # Files that look like objects but are never sent to an API server.
 NOT_API = {"kind.x-k8s.io", "kustomize.config.k8s.io", "config.kubernetes.io", "kustomize.toolkit.fluxcd.io"}
 RBAC = {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
+RELAXED_SERVICE_NAMES = 36  # the minor version from which Service names may start with a digit
+
+
+def _minor(version: str) -> int:
+    parts = version.split(".")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
@@ -66,20 +73,26 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     group = api_version.rpartition("/")[0]
     if group in NOT_API:
         return
-    problem = _problem(group, kind, name, obj)
+    problem = _problem(group, kind, name, obj, ctx.versions)
     if problem:
         yield Violation(f"{kind} name {name!r} {problem}", ("metadata", "name"))
 
 
-def _problem(group: str, kind: str, name: str, obj: Checked) -> str | None:
+def _problem(group: str, kind: str, name: str, obj: Checked, versions: list[str]) -> str | None:
     if group == "rbac.authorization.k8s.io" and kind in RBAC:
         if name in (".", "..") or "/" in name or "%" in name:
             return "is not a valid path segment: no '/', no '%', not '.' or '..'"
         return None
     if group == "" and kind == "Service":
-        if len(name) > 63 or not RFC1035.match(name):
-            return ("is not a valid RFC 1035 label: lowercase letters, digits and '-', starting with a letter,"
-                    " ending with a letter or digit, at most 63 characters")
+        if len(name) > 63 or not LABEL.match(name):
+            return ("is not a valid DNS-1123 label: lowercase letters, digits and '-', starting and ending with a"
+                    " letter or digit, at most 63 characters")
+        if not RFC1035.match(name):
+            # RelaxedServiceNameValidation: DNS-1123 labels (a leading digit) are accepted from 1.36.
+            older = [v for v in versions if _minor(v) < RELAXED_SERVICE_NAMES]
+            if older:
+                return (f"starts with a digit: Kubernetes before 1.36 ({', '.join(older)}) needs an RFC 1035 label,"
+                        " starting with a letter")
         return None
     if (group, kind) in (("", "Namespace"), ("apps", "StatefulSet")):
         if len(name) > 63 or not LABEL.match(name):

@@ -35,6 +35,7 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from validate.model import Violation
@@ -59,6 +60,62 @@ def _where(p: int, predictor: dict) -> tuple[str | int, ...]:
     return ("spec", "predictors", p, field) if field else ("spec", "predictors", p)
 
 
+def _through(obj: Checked) -> str:
+    """Where else the weights may be set: the kustomization that renders the object, when it is not
+    the folder of the file that declares it (an overlay that patches or replaces traffic)."""
+    if obj.render is None or obj.file is None or PurePosixPath(obj.file).parent.as_posix() == obj.render:
+        return ""
+    return (f" here and in {obj.render}, which renders this object and may set traffic too; move traffic in one"
+            " commit and drop a predictor in the next, from the base and every overlay together")
+
+
+def _replaced_at(obj: Checked, ctx: Context, predictor: str) -> tuple[str, int] | None:
+    """Where the kustomization that renders ``obj`` copies this predictor's traffic from, when one of
+    its replacements targets ``spec.predictors.[name=<predictor>].traffic``: that value's file and line."""
+    kustomization = ctx.inventory.kustomizations.get(obj.render or "")
+    document = kustomization.document if kustomization else None
+    data = document.data if document is not None else None
+    wanted = f"spec.predictors.[name={predictor}].traffic"
+    name = as_dict(obj.data.get("metadata")).get("name")
+    for replacement in as_list(as_dict(data).get("replacements")):
+        source = as_dict(as_dict(replacement).get("source"))
+        for target in as_list(as_dict(replacement).get("targets")):
+            select = as_dict(as_dict(target).get("select"))
+            if select.get("kind") not in (None, "SeldonDeployment") or select.get("name") not in (None, name):
+                continue
+            if wanted in as_list(as_dict(target).get("fieldPaths")) and isinstance(source.get("fieldPath"), str):
+                return _source_value(ctx, obj.render or "", source)
+    return None
+
+
+def _source_value(ctx: Context, directory: str, source: dict) -> tuple[str, int] | None:
+    path = tuple(source["fieldPath"].split("."))
+    prefix = "" if directory == "." else directory + "/"
+    for rel, loaded in sorted(ctx.loaded.items()):
+        if not rel.startswith(prefix) or "/" in rel[len(prefix):]:
+            continue
+        for document in loaded.documents:
+            data = as_dict(document.data)
+            if data.get("kind") == source.get("kind") and \
+                    as_dict(data.get("metadata")).get("name") == source.get("name"):
+                position = document.position(path)
+                if position is not None:
+                    return rel, position[0]
+    return None
+
+
+def _violation(obj: Checked, ctx: Context, message: str, p: int, predictor: dict) -> Violation:
+    """At the predictor's traffic, or at the overlay value a replacement copies into it."""
+    name = predictor.get("name")
+    found = _replaced_at(obj, ctx, name) if isinstance(name, str) else None
+    if found is not None:
+        return Violation(f"{message}; {obj.render} copies this value into predictor {name!r} (a replacement), so"
+                         f" change it together with {obj.file}: move traffic in one commit, drop a predictor in the"
+                         " next, from the base and every overlay together", _where(p, predictor),
+                         file=found[0], line=found[1])
+    return Violation(message + _through(obj), _where(p, predictor))
+
+
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     all_predictors = as_list(as_dict(obj.data.get("spec")).get("predictors"))
     indexed = [(p, pr) for p, pr in enumerate(all_predictors) if isinstance(pr, dict)]
@@ -80,9 +137,10 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     if len(serving) > 1 and total != 100:
         split = " + ".join(f"{pr.get('name')}={_traffic(pr)}" for _, pr in serving)
         for p, predictor in serving:
-            yield Violation(f"traffic over the non-shadow predictors sums to {total} ({split}), not 100: adjust"
-                            " the weights so they add up to 100", _where(p, predictor))
+            yield _violation(obj, ctx, f"traffic over the non-shadow predictors sums to {total} ({split}), not 100,"
+                             " and the operator's webhook rejects it: make the weights add up to 100",
+                             p, predictor)
     elif len(all_predictors) == 1 and serving and 0 < total < 100:
         p, predictor = serving[0]
-        yield Violation(f"the only predictor has traffic {total}: set it to 100 or remove it",
-                        _where(p, predictor))
+        yield _violation(obj, ctx, f"the only predictor has traffic {total}, and the operator's webhook rejects it:"
+                         " set it to 100 or remove it", p, predictor)

@@ -1,0 +1,257 @@
+"""Walking: which files a repository has, without entering what is not part of it.
+
+In a git work tree, git says which files there are (tracked and untracked, without what
+.gitignore excludes); elsewhere (a folder given explicitly) the folder is walked. Either way the
+walk never enters version-control folders, virtual environments, caches, node_modules or nested
+repositories (each is its own root: an info finding says so), never follows a link out of the
+repository, never opens special files, and stops with an error past its limits.
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from validate import children
+from validate.model import ChildLimits, Finding, Severity, ToolError, WalkLimits
+
+# Never walked: version control, virtual environments, caches, dependencies. Besides these names,
+# any folder holding pyvenv.cfg (a virtual environment) or CACHEDIR.TAG (a cache, by the standard
+# cache-folder tag) is skipped, and any folder holding .git is a nested repository.
+SKIPPED_DIRS = {".git", ".hg", ".svn", ".bzr", "_darcs", ".jj", ".venv", "venv", "node_modules",
+                "bower_components", "__pycache__", "__pypackages__", ".tox", ".nox", ".eggs", ".mypy_cache",
+                ".ruff_cache", ".pytest_cache", ".hypothesis", ".cache", ".direnv", ".terraform", ".gradle",
+                ".m2", ".npm", ".yarn", ".pnpm-store"}
+# Folders the validator's own commands build before moving them into place (new-env).
+WORK_DIR_PREFIX = ".gitops-validate-"
+
+class _Budget:
+    def __init__(self, root: Path, limits: WalkLimits):
+        self.root, self.limits = root, limits
+        self.entries = 0
+        self.bytes = 0
+
+    def count(self, size: int = 0) -> None:
+        self.entries += 1
+        self.bytes += size
+        if self.entries > self.limits.files:
+            raise ToolError(f"{self.root} holds more than {self.limits.files:,} files and folders: is it really a"
+                            " repository of manifests? Give the folder to check, list what to skip under `ignore:`,"
+                            " or raise limits.maxWalkFiles in .gitops-validate.yaml")
+        if self.bytes > self.limits.bytes:
+            raise ToolError(f"{self.root} holds more than {self.limits.bytes:,} bytes of files: is it really a"
+                            " repository of manifests? Give the folder to check, list what to skip under `ignore:`,"
+                            " or raise limits.maxWalkBytes in .gitops-validate.yaml")
+
+
+def walk(root: Path, ignore: Iterable[str] = (), limits: WalkLimits | None = None,
+         child_limits: ChildLimits | None = None) -> tuple[list[str], list[Finding]]:
+    """Every file of the repository (repository-relative, sorted), and findings about what is not read.
+
+    In a git work tree, git says which files there are (tracked and untracked, without what
+    .gitignore excludes); elsewhere (a folder given explicitly) the folder is walked. Either way
+    the walk never enters version-control folders, virtual environments, caches, node_modules or
+    nested repositories (each is its own root: an info finding says so), never follows a link
+    out of the repository, never opens special files, and stops with an error past ``limits``.
+    """
+    patterns = list(ignore)
+    limits = limits or WalkLimits()
+    budget = _Budget(root, limits)
+    findings: list[Finding] = []
+    listed = _git_listing(root, child_limits or ChildLimits(), limits, findings) if (root / ".git").exists() else None
+    if listed is None:
+        candidates = _walk_folder(root, patterns, budget, findings)
+    else:
+        candidates = _from_listing(root, listed, patterns, findings)
+    real_root = root.resolve()
+    files: list[str] = []
+    for rel in candidates:
+        full = root / rel
+        info: os.stat_result | None
+        try:
+            info = full.lstat()
+        except OSError:
+            continue  # deleted since git listed it
+        if stat.S_ISLNK(info.st_mode):
+            if _is_loop(full):
+                findings.append(Finding("discover-symlink-loop", f"link {rel} is a loop of symbolic links;"
+                                        " it is not followed", rel, None))
+                continue
+            if not _inside(full, real_root):
+                findings.append(Finding("discover-symlink-escape", f"link {rel} points outside the repository;"
+                                        " it is not followed", rel, None))
+                continue
+            if full.is_dir():
+                continue  # a folder seen twice: its own files are listed under their real path
+            try:
+                info = full.stat()
+            except OSError:
+                info = None
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            continue
+        special = _special(full)
+        if special:
+            # Opening a FIFO blocks forever and a device can be endless: such entries are never read.
+            findings.append(Finding("discover-special-file", f"{rel} is a {special}, not a regular file;"
+                                    " it is not read", rel, None))
+            continue
+        if listed is not None:
+            budget.count(info.st_size if info is not None else 0)
+        files.append(rel)
+    return sorted(files), findings
+
+
+# Folders that are never walked: version control, virtual environments, caches, dependencies.
+def _skipped(full: Path, name: str) -> bool:
+    return (name in SKIPPED_DIRS or name.startswith(WORK_DIR_PREFIX) or (full / "pyvenv.cfg").exists()
+            or (full / "CACHEDIR.TAG").exists())
+
+
+def _nested_repository(rel: str) -> Finding:
+    return Finding("discover-nested-repository", f"{rel} is a git repository of its own: it is not checked"
+                   " as part of this one (run the validator in it)", rel, None, severity=Severity.INFO)
+
+
+def _walk_folder(root: Path, patterns: list[str], budget: _Budget, findings: list[Finding]) -> Iterator[str]:
+    """Files below ``root`` by walking it (outside git), within the budget."""
+    for current, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(current).relative_to(root).as_posix()
+        kept = []
+        for name in sorted(dirnames):
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            full = Path(current, name)
+            if _skipped(full, name) or _ignored(rel, patterns):
+                continue
+            budget.count()
+            if full.is_symlink():
+                yield rel  # reported (loop, escape) or dropped by the caller, never followed
+                continue
+            if (full / ".git").exists():
+                findings.append(_nested_repository(rel))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if _ignored(rel, patterns):
+                continue
+            try:
+                size = os.lstat(os.path.join(current, name)).st_size
+            except OSError:
+                size = 0
+            budget.count(size)
+            yield rel
+
+
+def _from_listing(root: Path, listed: list[str], patterns: list[str], findings: list[Finding]) -> Iterator[str]:
+    """git's list of files, without what the walk never enters; folders in it are nested repositories."""
+    excluded: set[str] = set()  # folders found to be skipped, and their verdicts
+    kept: set[str] = set()
+    for rel in listed:
+        rel = rel.rstrip("/")
+        if not rel or _ignored(rel, patterns):
+            continue
+        parts = rel.split("/")
+        skip = False
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in kept:
+                continue
+            if folder in excluded or _skipped(root / folder, parts[depth - 1]):
+                excluded.add(folder)
+                skip = True
+                break
+            kept.add(folder)
+        if skip:
+            continue
+        full = root / rel
+        if full.is_dir() and not full.is_symlink():
+            if (full / ".git").exists():
+                findings.append(_nested_repository(rel))
+            continue
+        yield rel
+
+
+def _git_listing(root: Path, child_limits: ChildLimits, limits: WalkLimits,
+                 findings: list[Finding]) -> list[str] | None:
+    """The files git sees in the work tree at ``root`` (tracked and untracked, .gitignore applied),
+    or None when git cannot say (not installed, not a valid repository, owned by someone else).
+
+    The repository's own git configuration is untrusted input: options that make git run programs
+    (fsmonitor, hooks) are switched off on the command line, which overrides it.
+    """
+    command = ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.hooksPath=/dev/null",
+               "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE"):
+        env.pop(name, None)
+    try:
+        completed = children.run(command, limits=child_limits, timeout=120, env=env,
+                                 output_cap=min(limits.files * 512, 1 << 30))
+    except children.Interrupted:
+        raise
+    except ToolError as error:
+        findings.append(Finding("discover-no-git", f"git could not list the files ({error}); the folder was walked"
+                                " instead, without .gitignore", None, None, severity=Severity.INFO))
+        return None
+    if completed.overflow:
+        raise ToolError(f"{root}: git lists more than {limits.files:,} files; is it really a repository of manifests?"
+                        " (raise limits.maxWalkFiles in .gitops-validate.yaml)")
+    if completed.returncode != 0:
+        reason = (completed.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]
+        findings.append(Finding("discover-no-git", f"git could not list the files ({reason.removeprefix('fatal: ')});"
+                                " the folder was walked instead, without .gitignore", None, None,
+                                severity=Severity.INFO))
+        return None
+    listed = sorted({entry for entry in completed.stdout.decode("utf-8", "surrogateescape").split("\0") if entry})
+    if len(listed) > limits.files:
+        raise ToolError(f"{root}: git lists {len(listed):,} files, more than {limits.files:,}: is it really a"
+                        " repository of manifests? (raise limits.maxWalkFiles in .gitops-validate.yaml)")
+    return listed
+
+
+def _is_loop(path: Path) -> bool:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop this way
+        return True
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    return False
+
+
+def _special(path: Path) -> str | None:
+    """What a non-regular entry is (None for regular files and dangling links, reported when read)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    try:
+        path.resolve().relative_to(real_root)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _ignored(rel: str, patterns: list[str]) -> bool:
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/"):
+            return True
+    return False
