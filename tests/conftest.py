@@ -46,6 +46,7 @@ def private_render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     """Every test gets its own render cache, never the user's."""
     folder = tmp_path_factory.mktemp("render-cache")
     monkeypatch.setenv("GITOPS_VALIDATE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "xdg"))  # nor the user's source cache (validate.sources)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)  # would switch the default format to annotations
     return folder
 

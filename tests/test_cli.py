@@ -219,7 +219,7 @@ def test_progress_is_drawn_only_on_an_interactive_terminal_outside_ci() -> None:
 def test_subcommand_internal_errors_are_one_line_exit_2(monkeypatch, capsys) -> None:
     import validate.diff
 
-    def explode(_root: Path, _ref: str) -> None:
+    def explode(_root: Path, _ref: str, **_options: object) -> None:
         raise RuntimeError("boom")
 
     from tests.conftest import REPO

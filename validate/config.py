@@ -46,6 +46,13 @@ _SCHEMA: dict[str, Any] = {
                 "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
             },
         },
+        "sources": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "cache": {"type": "string", "minLength": 1},
+                "readOnly": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
         "limits": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -132,9 +139,16 @@ def _parse(root: Path, path: Path) -> Config:
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),
         source=path.name,
+        sources_cache=_folder(root, data.get("sources", {}).get("cache")),
+        sources_read_only=[p for p in (_folder(root, f) for f in data.get("sources", {}).get("readOnly", [])) if p],
     )
 
 
+def _folder(root: Path, value: str | None) -> Path | None:
+    """A configured folder: ``~`` expanded, relative to the repository root."""
+    if value is None:
+        return None
+    return (root / Path(value).expanduser()).resolve()
 def _check_names(data: dict[str, Any], where: str) -> None:
     """Every rule id a severity setting names is registered, and every profile an environment
     names exists: a misspelt name is a usage error, never a silently ignored setting."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import apivalidation, classify, discover, environments, lint, lists, load, registry, render, rules, schema
+from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
@@ -47,6 +47,7 @@ class Options:
     use_cache: bool = True
     cache_dir: Path | None = None
     missing_schemas: str | None = None  # error | warn | skip; overrides the config
+    sources_dirs: list[Path] = field(default_factory=list)  # the source cache, then read-only folders
     severities: dict[str, str] = field(default_factory=dict)  # --rule ID=LEVEL: beats the configuration
     child_memory_mib: int | None = None  # overrides kustomize.memoryLimitMiB
     child_cpu_seconds: int | None = None  # overrides kustomize.cpuLimitSeconds
@@ -148,6 +149,10 @@ def run(options: Options) -> Run:
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
+    chart_stage = helm_stage.run(Context(config, inventory, loaded, candidates, renders, versions),
+                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
+    candidates += chart_stage.objects
+    findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
@@ -161,6 +166,7 @@ def run(options: Options) -> Run:
     for candidate in candidates:
         if _check_object(candidate, store, locator, versions, findings, missing_schemas) is not None:
             objects.append(candidate)
+    findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
     findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
     # Render failures at their root cause, once each; explained renders lose their own finding.
@@ -176,7 +182,8 @@ def run(options: Options) -> Run:
     final = _apply_config(findings, config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
-                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
+               charts=chart_stage.rendered, charts_missing=chart_stage.missing)
 
 
 def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,
@@ -335,6 +342,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
 
 def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:
     """Where a field of a checked object stands in the files the user edits."""
+    if candidate.locate is not None:
+        return candidate.locate(path)
     if candidate.rendered is not None:
         return locator.locate(candidate.rendered, path)
     if candidate.document is not None:

@@ -137,6 +137,18 @@ def _gvks(schema: dict[str, Any]) -> Iterable[GVK]:
         yield gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
 
 
+@cache
+def api_versions(version: str) -> frozenset[str]:
+    """The built-in API versions of Kubernetes ``version`` (``group/version`` and ``group/version/Kind``),
+    what a cluster would report for Helm's ``Capabilities.APIVersions``."""
+    found: set[str] = set()
+    for schema in _definitions(version)["$defs"].values():
+        for group, api_version, kind in _gvks(schema):
+            prefix = f"{group}/{api_version}" if group else api_version
+            found.update((prefix, f"{prefix}/{kind}"))
+    return frozenset(found)
+
+
 def split_api_version(api_version: str) -> tuple[str, str]:
     group, _, version = api_version.rpartition("/")
     return group, version

@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "  gitops-validate rules                       the domain rules\n"
                      "  gitops-validate diff --base REF             rendered changes per Argo CD Application\n"
                      "  gitops-validate graph                       apps, environments, Applications, projects\n"
-                     "  gitops-validate new-env NAME --from ENV     fork an environment\n\n"
+                     "  gitops-validate new-env NAME --from ENV     fork an environment\n"
+                     "  gitops-validate sources pull|list           the offline chart and git source cache (pull: network)\n\n"
                      "exit codes: 0 no error, 1 errors found, 2 the tool could not run")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
                         " the current directory is in)")
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
                         " (plus Argo CD manifests and repository-wide rules)")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
+    parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="the source cache folder (first use), then extra read-only source folders (repeatable;"
+                        " default from the config's sources, else ~/.cache/gitops-validate/sources)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
     parser.add_argument("--child-memory-limit", type=int, default=None, metavar="MIB",
                         help="memory cap of every kustomize process (default: kustomize.memoryLimitMiB of the"
@@ -113,7 +117,8 @@ def main(argv: list[str]) -> int:
                       missing_schemas=args.missing_schemas,
                       jobs=args.jobs, changed_since=args.changed_since, use_cache=not args.no_cache,
                       child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
-                      severities=check_overrides(args.rule))
+                      severities=check_overrides(args.rule),
+                      sources_dirs=args.sources_dir)
     try:
         result = run(options)
     finally:
