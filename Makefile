@@ -43,6 +43,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/schema_throughput.py
 	$(BIN)/python benchmarks/scale.py --apps 100 --envs 4
+	$(BIN)/python benchmarks/peers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -92,6 +92,50 @@ def test_bom_is_ignored() -> None:
     assert load_bytes("\ufeffa: 1\n".encode(), "f").documents[0].data == {"a": 1}
 
 
+HALVES_SCRIPT = r"""
+import sys
+from validate import load
+
+def plain(loaded):
+    return (repr([(d.index, d.data, d.line, d.column, sorted(d.positions.items())) for d in loaded.documents]),
+            [(f.rule, f.message, f.line, f.column) for f in loaded.findings])
+
+text = sys.stdin.read()
+halves = load._load_halves(text, "s.yaml", load.Limits())
+load.PARALLEL_MIN_CHARS = 1 << 62
+serial = load.load_text(text, "s.yaml")
+load.PARALLEL_MIN_CHARS = 100
+either = load.load_text(text, "s.yaml")
+print("split" if halves is not None else "one-pass", plain(either) == plain(serial),
+      halves is None or plain(halves) == plain(serial), len(serial.documents), len(serial.findings))
+"""
+
+
+def _halves(text: str) -> list[str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", HALVES_SCRIPT], input=text, capture_output=True, text=True,
+                          timeout=300, check=True)
+    return done.stdout.split()
+
+
+def test_a_large_stream_parsed_in_two_halves_is_the_one_pass_parse() -> None:
+    documents = [f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{i}\ndata:\n  a: 'x'\n  b: {i}\n"
+                 f"  c: [yes, 0755, 1:20, ~]\n" for i in range(300)]
+    text = "# a comment before the first document\n" + "".join(documents) + "---\n...\n---\nlast: &a {x: 1}\nm:\n  <<: *a\n"
+    assert _halves(text) == ["split", "True", "True", "301", "0"]
+
+
+def test_a_problem_in_either_half_is_reported_as_by_the_one_pass_parse() -> None:
+    good = "".join(f"---\nkind: ConfigMap\nmetadata:\n  name: cm{i}\n" for i in range(200))
+    for text in (good + "---\na: 1\na: 2\n",                      # duplicate key in the second half
+                 "---\na: [1\n" + good,                          # syntax error in the first half
+                 good + "---\nb: !custom x\n"):                  # refused tag in the second half
+        mode, same, same_halves, _, findings = _halves(text)
+        assert (same, same_halves, findings) == ("True", "True", "1"), text[-40:]
+
+
 def test_lines_are_counted_as_git_counts_them_whatever_the_line_breaks() -> None:
     """YAML also breaks lines at a lone CR, NEL, LS and PS; git, GitHub and SARIF count LF only.
     Found by `make fuzz`: a file of lone CRs had its findings on lines past its end."""

@@ -102,12 +102,15 @@ def test_generated_objects_map_to_the_generator_entry(write_tree) -> None:
     assert [(c.file, c.line) for c in generated] == [("app/kustomization.yaml", 3)]
 
 
-def test_failed_render_is_a_finding_at_the_kustomization(write_tree) -> None:
+def test_failed_render_is_a_finding_at_its_root_cause_keeping_kustomizes_text(write_tree) -> None:
     repo = write_tree({"app/kustomization.yaml": "resources:\n  - missing.yaml\n"})
-    [finding] = findings_of(validate_tree(repo), "render-failed")
-    assert finding.file == "app/kustomization.yaml"
-    assert "missing.yaml" in finding.message
-    assert str(repo) not in finding.message and "/tmp/gitops-validate-" not in finding.message
+    result = validate_tree(repo)
+    assert findings_of(result, "render-failed") == []
+    [finding] = findings_of(result, "kustomize-missing-path")
+    assert (finding.file, finding.line) == ("app/kustomization.yaml", 2)
+    detail = finding.as_json()["detail"]
+    assert "missing.yaml" in detail and "no such file or directory" in detail
+    assert str(repo) not in detail and "/tmp/gitops-validate-" not in detail
 
 
 def test_remote_bases_are_refused_without_touching_the_network(write_tree) -> None:

@@ -15,9 +15,11 @@ line that holds ``image:``.
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -134,7 +136,15 @@ def load_bytes(raw: bytes, rel: str, limits: Limits = Limits()) -> LoadedFile:
     return loaded
 
 
+# From this size on, a stream of many documents is parsed in two halves, one in a forked child.
+PARALLEL_MIN_CHARS = 1 << 20
+
+
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    if len(text) >= PARALLEL_MIN_CHARS and not _ODD_BREAK.search(text):  # lines: LF only, as git counts
+        halves = _load_halves(text, rel, limits)
+        if halves is not None:
+            return halves
     builder = _Builder(rel, limits)
     try:
         documents = list(builder.documents(text))
@@ -193,6 +203,71 @@ def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
     return loaded
 
 
+def _document_boundary(text: str, start: int) -> int | None:
+    """The offset of the first ``---`` line at or after ``start``: a document marker, which no scalar
+    can contain, so the text before it and the text from it on are streams of their own."""
+    at = start
+    while True:
+        at = text.find("\n---", at)
+        if at < 0:
+            return None
+        after = text[at + 4: at + 5]
+        if after in ("", "\n", "\r", " ", "\t"):
+            return at + 1
+        at += 4
+
+
+def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
+    """A large multi-document stream parsed on two cores: the second half in a forked child that
+    sends back plain data. None whenever that cannot give exactly what one pass gives: no second
+    core, other threads running (forking them is unsafe), no document marker to split at, or any
+    finding in either half (the one-pass parse then reports it, worded and placed as usual)."""
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+        return None
+    split = _document_boundary(text, len(text) // 2)
+    if split is None:
+        return None
+    first_line = text.count("\n", 0, split) + 1
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse the second half, send it, never return into the caller
+        code = 1
+        try:
+            os.close(read_end)
+            tail = _Builder(rel, limits, first_line)
+            documents = list(tail.documents(text[split:]))
+            if not tail.findings:
+                payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions)
+                                                        for d in documents]))
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+                code = 0
+        except BaseException:  # noqa: BLE001 - any failure means: parse it in one pass
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    head: list[Document] | None = None
+    try:
+        builder = _Builder(rel, limits)
+        try:
+            head = list(builder.documents(text[:split]))
+        except (_Abort, yaml.YAMLError):
+            head = None
+        with os.fdopen(read_end, "rb") as source:
+            payload = source.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if head is None or builder.findings or status != 0 or not payload:
+        return None
+    started, documents = marshal.loads(payload)
+    if builder.started + started > limits.max_documents:
+        return None
+    offset = builder.started
+    return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions)
+                                   for index, data, line, column, positions in documents], [])
+
+
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
     return LoadedFile(rel, [], [Finding(rule, message, rel, line, column)])
 
@@ -206,9 +281,34 @@ _constructor = yaml.constructor.SafeConstructor()
 _MAX_INT_CHARS = 4300
 
 
+_STR = "tag:yaml.org,2002:str"
+_PLAIN_CACHE_SIZE = 50_000
+
+
+_plain: dict[str, tuple[Any, str]] = {}
+
+
 def _scalar(event: Any) -> tuple[Any, str]:
-    """Resolve a scalar as YAML 1.1 does (what Kubernetes' decoder does too), timestamps as strings."""
+    """Resolve a scalar as YAML 1.1 does (what Kubernetes' decoder does too), timestamps as strings.
+
+    A scalar without a tag resolves from its text alone: quoted and block scalars are strings, and
+    a plain one's meaning is remembered per text, since manifests repeat the same keys and values.
+    """
     tag = event.tag
+    if tag is None:
+        if not event.implicit[0]:  # quoted, literal or folded: a string, whatever it reads like
+            return event.value, _STR
+        found = _plain.get(event.value)
+        if found is not None:
+            return found
+        found = _resolve(event, None)
+        if len(_plain) < _PLAIN_CACHE_SIZE:
+            _plain[event.value] = found
+        return found
+    return _resolve(event, tag)
+
+
+def _resolve(event: Any, tag: str | None) -> tuple[Any, str]:
     if tag is None or tag == "!":
         tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
     if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
@@ -235,17 +335,17 @@ def _scalar(event: Any) -> tuple[Any, str]:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "key_mark", "keys_seen", "merges", "path", "pending_key", "weight")
+    __slots__ = ("anchor", "container", "is_mapping", "key_mark", "merges", "path", "pending_key", "weight")
 
     def __init__(self, container: Any, path: Path_, anchor: str | None):
         self.container = container
+        self.is_mapping = isinstance(container, dict)
         self.path = path
         self.anchor = anchor
         self.weight = 1
         self.pending_key: Any = _NO_KEY
         self.key_mark: tuple[int, int] = (0, 0)
         self.merges: list[dict[str, Any]] = []
-        self.keys_seen: set[str] = set()
 
 
 _NO_KEY = object()
@@ -254,11 +354,14 @@ _NO_KEY = object()
 class _Builder:
     """Turns libyaml events into plain Python data plus a position index, iteratively."""
 
-    def __init__(self, rel: str, limits: Limits):
+    def __init__(self, rel: str, limits: Limits, first_line: int = 1):
         self.rel = rel
         self.limits = limits
+        self.first_line = first_line  # the line number of the text's first line in its file
+        self.started = 0  # documents begun
         self.findings: list[Finding] = []
         self.done: list[Document] = []
+        self.max_nodes = limits.max_nodes_per_document
 
     def documents(self, text: str) -> Iterator[Document]:
         parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
@@ -269,33 +372,36 @@ class _Builder:
         root: Any = None
         root_mark = (1, 1)
         index = -1
+        scalar_event, mapping_end, sequence_end = yaml.ScalarEvent, yaml.MappingEndEvent, yaml.SequenceEndEvent
+        alias_event, mapping_start = yaml.AliasEvent, yaml.MappingStartEvent
+        document_start, document_end = yaml.DocumentStartEvent, yaml.DocumentEndEvent
+        attach = self._attach
+        first_line = self.first_line
         try:
             while True:
                 event: Any = parser.get_event()
-                if event is None or isinstance(event, yaml.StreamEndEvent):
-                    break
-                start: Any = event.start_mark  # libyaml's marks and PyYAML's differ in type only
-                end: Any = event.end_mark
-                if isinstance(event, yaml.DocumentStartEvent):
-                    index += 1
-                    if index >= self.limits.max_documents:
-                        raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
-                                     " documents in one file", start.line + 1)
-                    anchors, open_anchors, positions, root = {}, set(), {}, None
-                    root_mark = (end.line + 1, end.column + 1)
+                kind = event.__class__
+                # The most frequent events first: scalars, then the ends and starts of collections.
+                if kind is scalar_event:
+                    start: Any = event.start_mark  # libyaml's marks and PyYAML's differ in type only
+                    mark = (start.line + first_line, start.column + 1)
+                    tag = event.tag
+                    if tag is not None and tag != "!" and tag not in _STANDARD_TAGS:
+                        raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
+                                     " manifests use plain data only", mark[0], mark[1])
+                    value, resolved = _scalar(event)
+                    if event.anchor is not None:
+                        anchors[event.anchor] = (value, 1)
+                    if not stack:
+                        root, root_mark = value, mark
+                        continue
+                    attach(stack[-1], value, 1, mark, positions, resolved == _MERGE)
                     continue
-                if isinstance(event, yaml.DocumentEndEvent):
-                    if root is not None:
-                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions)
-                        self.done.append(document)
-                        yield document
-                    continue
-                if isinstance(event, yaml.StreamStartEvent):
-                    continue
-                mark = (start.line + 1, start.column + 1)
-                if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                if kind is mapping_end or kind is sequence_end:
+                    start = event.start_mark
+                    mark = (start.line + first_line, start.column + 1)
                     frame = stack.pop()
-                    if isinstance(event, yaml.MappingEndEvent) and frame.merges:
+                    if frame.merges:
                         for merged in reversed(frame.merges):
                             for key, value in merged.items():
                                 frame.container.setdefault(key, value)
@@ -307,10 +413,32 @@ class _Builder:
                         root = value
                         self._check_weight(weight, mark)
                         continue
-                    self._attach(stack[-1], value, weight, mark, positions, is_merge_target=False)
+                    attach(stack[-1], value, weight, mark, positions, False)
                     continue
+                if event is None or isinstance(event, yaml.StreamEndEvent):
+                    break
+                start = event.start_mark
+                end: Any = event.end_mark
+                if kind is document_start:
+                    index += 1
+                    self.started = index + 1
+                    if index >= self.limits.max_documents:
+                        raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
+                                     " documents in one file", start.line + first_line)
+                    anchors, open_anchors, positions, root = {}, set(), {}, None
+                    root_mark = (end.line + first_line, end.column + 1)
+                    continue
+                if kind is document_end:
+                    if root is not None:
+                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions)
+                        self.done.append(document)
+                        yield document
+                    continue
+                if isinstance(event, yaml.StreamStartEvent):
+                    continue
+                mark = (start.line + first_line, start.column + 1)
 
-                if isinstance(event, yaml.AliasEvent):
+                if kind is alias_event:
                     if event.anchor in open_anchors:
                         raise _Abort("load-recursive-alias", f"alias *{event.anchor} refers to a node that"
                                      " contains it (recursive structure)", mark[0], mark[1])
@@ -321,39 +449,26 @@ class _Builder:
                         root, root_mark = value, mark
                         self._check_weight(weight, mark)
                         continue
-                    self._attach(stack[-1], value, weight, mark, positions, is_merge_target=False)
-                    continue
-
-                tag = getattr(event, "tag", None)
-                if isinstance(event, yaml.ScalarEvent):
-                    if tag not in (None, "!") and tag not in _STANDARD_TAGS:
-                        raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
-                                     " manifests use plain data only", mark[0], mark[1])
-                    value, resolved = _scalar(event)
-                    if event.anchor is not None:
-                        anchors[event.anchor] = (value, 1)
-                    if not stack:
-                        root, root_mark = value, mark
-                        continue
-                    self._attach(stack[-1], value, 1, mark, positions, is_merge_target=resolved == _MERGE)
+                    attach(stack[-1], value, weight, mark, positions, False)
                     continue
 
                 # a collection starts
+                tag = getattr(event, "tag", None)
                 if tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
                                  " manifests use plain data only", mark[0], mark[1])
                 if len(stack) >= self.limits.max_depth:
                     raise _Abort("load-too-deep", f"nesting deeper than {self.limits.max_depth} levels",
                                  mark[0], mark[1])
-                if stack and isinstance(stack[-1].container, dict) and stack[-1].pending_key is _NO_KEY:
+                if stack and stack[-1].is_mapping and stack[-1].pending_key is _NO_KEY:
                     raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not"
                                  " valid in a Kubernetes manifest", mark[0], mark[1])
                 path = self._child_path(stack[-1]) if stack else ()
                 if stack:
-                    positions[path] = stack[-1].key_mark if isinstance(stack[-1].container, dict) else mark
+                    positions[path] = stack[-1].key_mark if stack[-1].is_mapping else mark
                 else:
                     root_mark = mark
-                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                container: Any = {} if kind is mapping_start else []
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
                 stack.append(_Frame(container, path, event.anchor))
@@ -369,15 +484,19 @@ class _Builder:
 
     def _attach(self, parent: _Frame, value: Any, weight: int, mark: tuple[int, int],
                 positions: dict[Path_, tuple[int, int]], is_merge_target: bool) -> None:
-        if isinstance(parent.container, list):
-            positions.setdefault(parent.path + (len(parent.container),), mark)
-            parent.container.append(value)
+        if not parent.is_mapping:
+            container = parent.container
+            positions.setdefault(parent.path + (len(container),), mark)
+            container.append(value)
             parent.weight += weight
-            self._check_weight(parent.weight, mark)
+            if parent.weight > self.max_nodes:
+                self._check_weight(parent.weight, mark)
             return
         if parent.pending_key is _NO_KEY:  # this scalar (or alias) is a key
             if is_merge_target:
                 parent.pending_key = _MERGE
+            elif value.__class__ is str:
+                parent.pending_key = value
             elif isinstance(value, (dict, list)):
                 raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not valid in a"
                              " Kubernetes manifest", mark[0], mark[1])
@@ -394,16 +513,17 @@ class _Builder:
                              mark[0], mark[1])
             parent.merges.extend(merged)
         else:
-            if key in parent.keys_seen:
+            # Merged keys are added only when the mapping ends, so this sees the explicit keys alone.
+            if key in parent.container:
                 line, column = parent.key_mark
                 self.findings.append(Finding("load-duplicate-key", f"duplicate key {key!r}: the API server"
                                              " rejects it and tools disagree on which value wins",
                                              self.rel, line, column))
-            parent.keys_seen.add(key)
             parent.container[key] = value
             positions[parent.path + (key,)] = parent.key_mark
         parent.weight += weight
-        self._check_weight(parent.weight, mark)
+        if parent.weight > self.max_nodes:
+            self._check_weight(parent.weight, mark)
 
     def _check_weight(self, weight: int, mark: tuple[int, int]) -> None:
         if weight > self.limits.max_nodes_per_document:

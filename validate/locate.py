@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from validate.kustomization import attribution
 from validate.load import LoadedFile
 from validate.model import Document, FieldPath, Location, RenderedObject
 
@@ -36,7 +37,11 @@ class Locator:
     def locate(self, obj: RenderedObject, path: FieldPath) -> Location:
         path = tuple(path)
         document = self.source_document(obj)
-        patched = self._in_patch(obj, path)  # a patch that sets the field wins over the base
+        set_by = attribution.locate(obj.transformed_in, obj.data, document, path, self.loaded)
+        if set_by is not None:  # an overlay's images:, labels:, namespace:, ... set the value
+            origin = f"; the object is in {obj.source_file}" if obj.source_file else ""
+            return Location(set_by[0], set_by[1], set_by[2], f" (set here by {set_by[3]}{origin})")
+        patched = self._in_patch(obj, path, document)  # a patch that sets the field wins over the base
         if patched is not None:
             return patched
         if document is not None:
@@ -75,7 +80,7 @@ class Locator:
                         return Location(obj.generated_in, position[0], position[1])
         return Location(obj.generated_in, document.line, document.column)
 
-    def _in_patch(self, obj: RenderedObject, path: FieldPath) -> Location | None:
+    def _in_patch(self, obj: RenderedObject, path: FieldPath, source: Document | None = None) -> Location | None:
         """The patch file and line that set ``path`` on ``obj``, if a patch did."""
         if not path:
             return None
@@ -89,14 +94,14 @@ class Locator:
             directory = PurePosixPath(kustomization_file).parent
             for patch_file, target in _patch_files(loaded.documents[0].data):
                 rel = (directory / patch_file).as_posix()
-                position = self._patch_position(_normalise(rel), obj.data, target, path)
+                position = self._patch_position(_normalise(rel), obj.data, target, path, source)
                 if position is not None:
                     found = Location(position[0], position[1], position[2],
                                      f" (set by patch {position[0]}, applied in {kustomization_file})")
         return found
 
     def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
-                        path: FieldPath) -> tuple[str, int, int] | None:
+                        path: FieldPath, source: Document | None = None) -> tuple[str, int, int] | None:
         for document in self._objects(rel):
             patch = document.data
             if "op" in patch or isinstance(patch, list):
@@ -106,6 +111,10 @@ class Locator:
             if target is not None and not _targets(target, data):
                 continue
             position = document.position(path)
+            if position is not None and source is not None and source.position(path) is not None and (
+                    isinstance(_value_at(patch, path), (dict, list))
+                    or _value_at(patch, path) == _value_at(source.data, path)):
+                continue  # the patch merges into (or repeats the merge key of) what the resource file holds
             if position is not None:
                 return rel, position[0], position[1]
         loaded = self.loaded.get(rel)  # JSON 6902 patches: a list of operations
@@ -121,6 +130,17 @@ class Locator:
                     if position is not None:
                         return rel, position[0], position[1]
         return None
+
+
+def _value_at(data: Any, path: FieldPath) -> Any:
+    for part in path:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _normalise(rel: str) -> str:

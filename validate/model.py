@@ -85,7 +85,7 @@ class Finding:
         return (self.file or "~", self.line or 0, self.column or 0, self.rule, self.message, self.render or "")
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,
@@ -95,6 +95,14 @@ class Finding:
             "object": self.object.as_json() if self.object else None,
             "render": self.render,
         }
+        # Optional keys: the tool's original text behind the message, and other places of the same cause.
+        detail = [value for key, value in self.extra if key == "detail"]
+        if detail:
+            out["detail"] = detail[0]
+        related = [value for key, value in self.extra if key == "related"]
+        if related:
+            out["related"] = related
+        return out
 
 
 class ToolError(Exception):
@@ -205,6 +213,18 @@ class Config:
     source: str | None = None  # the config file, repository-relative
     overrides: dict[str, str] = field(default_factory=dict)  # from the command line: --rule ID=LEVEL
 
+    def setting(self, rule: str, environment: str | None = None) -> str | None:
+        """What the command line or configuration says about ``rule`` (``error`` ... ``off``), None when nothing."""
+        for settings in (self.overrides, self.rules, self.profile(environment)):
+            chosen = _most_specific(settings, rule)
+            if chosen is not None:
+                return chosen
+        return None
+
+    def names(self, rule: str, environment: str | None = None) -> bool:
+        """True when the command line or configuration names ``rule`` in full (not through a prefix)."""
+        return rule in self.overrides or rule in self.rules or rule in self.profile(environment)
+
     def severity(self, rule: str, default: Severity, environment: str | None = None) -> Severity | None:
         """The severity of a finding of ``rule`` in ``environment`` (None: turned off).
 
@@ -214,11 +234,10 @@ class Config:
         names a rule id or a prefix of one ending in ``*`` (``schema-*``); within one of them
         the most specific setting wins.
         """
-        for settings in (self.overrides, self.rules, self.profile(environment)):
-            chosen = _most_specific(settings, rule)
-            if chosen is not None:
-                return None if chosen == "off" else Severity.parse(chosen)
-        return default
+        chosen = self.setting(rule, environment)
+        if chosen is None:
+            return default
+        return None if chosen == "off" else Severity.parse(chosen)
 
     def profile(self, environment: str | None) -> dict[str, str]:
         """The severity profile of an environment: the one it names, else the profile named like it."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from validate import apivalidation, discover, environments, lint, load, registry, render, rules, schema
+from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
 from validate.cache import default_dir as default_cache_dir
@@ -108,6 +109,7 @@ def run(options: Options) -> Run:
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
+    inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
@@ -133,17 +135,12 @@ def run(options: Options) -> Run:
                                         config.render_timeout, files, options.jobs, options.on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits)
-        yamllint_config = lint.lint_config(root)
-        for rel, loaded_file in loaded.items():
-            if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
-                findings.extend(lint.lint_text(yamllint_config, rel, loaded_file.text))
+        findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()
     checked_renders = [r for r in renders if r.directory in checked]
 
     findings = [f for f in findings if f.file is None or scope.covers_file(f.file)]
-    for result in checked_renders:
-        findings.extend(result.findings)
     if cache is not None and cache.warning:
         findings.append(Finding("cache-unwritable", cache.warning, severity=Severity.WARNING))
 
@@ -163,14 +160,35 @@ def run(options: Options) -> Run:
             objects.append(candidate)
     findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
+    # Render failures at their root cause, once each; explained renders lose their own finding.
+    failed: set[str] = set()
+    findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
+                                                   config.build_options, scope.covers_file, failed))
     ctx = Context(config, inventory, loaded, objects, renders, versions)
+    findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
     findings.extend(_run_rules(ctx, locator))
     findings.extend(_unknown_suppressions(objects, locator))
 
+    findings = kustomize_diagnostics.name_environments(findings, config)
     final = _apply_config(findings, config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+
+
+def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,
+          jobs: int | None) -> list[Finding]:
+    """Style findings on the files in scope where at least one style rule is on (see validate/lint.py)."""
+    linter = lint.plan(root, config, [*config.environments, *config.profiles])
+    if linter is None:
+        return []
+    items = []
+    for rel, loaded_file in loaded.items():
+        if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+            on = linter.rules_for(rel, environments.environment_of(config.environments, rel))
+            if on:
+                items.append((rel, loaded_file.text, on))
+    return lint.lint_files(linter, items, jobs)
 
 
 def child_limits(config: Config, options: Options) -> ChildLimits:
@@ -345,8 +363,10 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
             yield Finding("schema-kustomization", f"kind {kustomization.kind!r} is neither Kustomization nor"
                           " Component", kustomization.file, line, column)
             continue
-        for issue in store.check_with(schema_id, document.data):
-            line, column = document.position(issue.path) or document.nearest(issue.path)[1]
+        data, renamed = kustomize_diagnostics.normalise(document.data, kustomize_diagnostics.known_fields())
+        for issue in store.check_with(schema_id, data):
+            path = kustomize_diagnostics.original_path(issue.path, renamed)
+            line, column = document.position(path) or document.nearest(path)[1]
             message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)

@@ -49,6 +49,21 @@ STAGES: dict[str, str] = {
     "render-unsafe-input": "The path reads a file that failed the loader's safety checks and is not rendered",
     # cache
     "cache-unwritable": "The render cache cannot be written; the run goes on without storing renders",
+    # kustomize: build failures at their root cause, transformers that do nothing, deprecations
+    "kustomize-missing-path": "A kustomization entry names a file or folder that does not exist",
+    "kustomize-wrong-kind": "A Component is listed as a resource, or a Kustomization as a component",
+    "kustomize-load-restrictor": "A kustomization reads a file outside its folder",
+    "kustomize-patch-target": "A strategic-merge patch names an object the kustomization does not have",
+    "kustomize-json-patch-path": "A JSON 6902 patch operation's path does not exist in its target",
+    "kustomize-duplicate-object": "The same object is added twice to a render",
+    "kustomize-replacement-source": "A replacement's source selects nothing",
+    "kustomize-noop-patch": "A patch's target selects no object: the patch changes nothing",
+    "kustomize-noop-image": "An images entry matches no container image: the override changes nothing",
+    "kustomize-noop-replacement": "A replacement target selects no object",
+    "kustomize-noop-metadata": "Labels, annotations, a prefix or a namespace on a kustomization without objects",
+    "kustomize-namespace-mismatch": "The kustomization's namespace contradicts the Argo CD destination",
+    "kustomize-overridden": "An Argo CD Application overrides the kustomization's namespace or name prefix",
+    "kustomize-deprecated": "A deprecated kustomization field (kustomize warns on every build)",
     # schema: strict JSON schemas
     "schema-identity": "The object has no valid apiVersion or kind",
     "schema-unknown-kind": "No schema is known for the object's kind",
@@ -71,23 +86,9 @@ STAGES: dict[str, str] = {
     # suppressions
     "suppression-reason": "A rule suppression must say why the rule does not apply",
     "suppression-unknown-rule": "A suppression annotation names no rule of the validator",
-    # Ids of work in progress on other branches (kustomize, realworld), registered ahead so that merging
-    # them does not stop the validator; a stage that reports an id missing here fails loudly.
+    # Registered ahead for the realworld branch (issue 10), which reports it; a stage that reports an
+    # id missing here fails loudly.
     "schema-not-kubernetes": "The object is not a Kubernetes API object",
-    "kustomize-deprecated": "A kustomization uses a deprecated field",
-    "kustomize-duplicate-object": "Kustomize would refuse two objects with one identity",
-    "kustomize-json-patch-path": "A JSON patch path does not exist in its target",
-    "kustomize-namespace-mismatch": "A patch names a namespace its target does not have",
-    "kustomize-overridden": "A kustomization value is overridden before it takes effect",
-    "kustomize-patch-target": "A patch matches no object",
-    "kustomize-replacement-source": "A replacement's source does not exist",
-    "kustomize-load-restrictor": "A reference leaves the kustomization's folder",
-    "kustomize-missing-path": "A referenced file or folder does not exist",
-    "kustomize-noop-image": "An images entry changes no image",
-    "kustomize-noop-metadata": "A labels or annotations entry changes nothing",
-    "kustomize-noop-patch": "A patch changes nothing",
-    "kustomize-noop-replacement": "A replacement changes nothing",
-    "kustomize-wrong-kind": "A kustomization includes a file of the wrong kind",
 }
 
 
@@ -97,6 +98,7 @@ FAMILIES = {
     "yamllint-": "yamllint reports a YAML style or syntax problem",
     "discover-": "The repository cannot be walked or its kustomizations told apart",
     "render-": "The path does not render with kustomize as Argo CD would render it",
+    "kustomize-": "A kustomization entry breaks the build, does nothing, or is deprecated",
     "schema-": "The object does not match its strict schema",
     "cache-": "The validator's render cache cannot be used",
     "apivalidation-": "The API server would refuse the object or warn about it",

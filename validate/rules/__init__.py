@@ -231,19 +231,29 @@ def applies(module: ModuleType, data: dict[str, Any]) -> bool:
 
 def run(ctx: Context) -> Iterator[tuple[ModuleType, Violation]]:
     modules = registry()
+    # (group, kind) of every object once, not once per rule and object
+    kinds_of = [_group_kind(obj.data) for obj in ctx.objects]
     for module in modules.values():
         check = getattr(module, "check", None)
         if check is None:
             continue
-        for obj in ctx.objects:
-            if applies(module, obj.data):
-                for violation in check(obj, ctx):
-                    yield module, violation if violation.obj is not None else _with_obj(violation, obj)
+        kinds = getattr(module, "KINDS", None)
+        objects = [obj for obj, key in zip(ctx.objects, kinds_of) if key in kinds] if kinds else ctx.objects
+        for obj in objects:
+            for violation in check(obj, ctx):
+                yield module, violation if violation.obj is not None else _with_obj(violation, obj)
     for module in modules.values():
         check_repository = getattr(module, "check_repository", None)
         if check_repository is not None:
             for violation in check_repository(ctx):
                 yield module, violation
+
+
+def _group_kind(data: dict[str, Any]) -> tuple[str, str] | None:
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    return api_version.rpartition("/")[0], kind
 
 
 def _with_obj(violation: Violation, obj: Checked) -> Violation:

@@ -107,8 +107,10 @@ def verdict(obj: Checked, ctx: Context) -> tuple[str, str] | None:
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
     entry = lookup(api_version.strip(), kind)
+    if entry is None:
+        return None
     matrix = sorted(v for v in (version(v) for v in ctx.versions) if v is not None)
-    if entry is None or not matrix:
+    if not matrix:
         return None
     deprecated, removed, replacement = entry
     newest = matrix[-1]

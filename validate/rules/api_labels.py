@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from validate.model import Violation
@@ -51,6 +52,7 @@ TEMPLATES: list[tuple[str, ...]] = [(), ("spec", "template"), ("spec", "jobTempl
                                     ("spec", "jobTemplate", "spec", "template")]
 
 
+@lru_cache(maxsize=8192)  # the same few keys on every object
 def key_problem(key: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not PREFIX.match(prefix)):
@@ -64,6 +66,11 @@ def key_problem(key: str) -> str | None:
 def value_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return None  # the schema stage reports non-strings
+    return _string_value_problem(value)
+
+
+@lru_cache(maxsize=8192)
+def _string_value_problem(value: str) -> str | None:
     if value and (len(value) > 63 or not NAME.match(value)):
         return ("must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or"
                 " digit, or empty")
