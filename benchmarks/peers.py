@@ -19,7 +19,7 @@ Measures in one run, each figure the median of ``--repeat`` runs (default 3), wh
 3. **One edit**: in that fork, one overlay patch edited, then what the pre-commit hook runs
    (``gitops-validate --changed-since HEAD``, cache warm from the cold run), against a cold full run.
 4. **2,500 files**: peak memory of a cold full run on ``benchmarks/synthetic_repo.py`` with
-   100 apps x 8 environments.
+   120 apps x 8 environments.
 
 kubeconform is not on PyPI: build it from source (see benchmarks/README.md) and point
 ``KUBECONFORM`` at the binary. Without it, the kubeconform rows are skipped with a message and
@@ -60,6 +60,7 @@ class Measured:
     exit_code: int
     stdout: str = ""
     cpu: float = 0.0  # user + system seconds of the process and its descendants
+    largest_mb: float = 0.0  # peak RSS of the largest single process (wait4's ru_maxrss)
 
 
 def _tree_rss(pid: int) -> int:
@@ -116,7 +117,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str], stdin: bytes | None 
     for thread in threads:
         thread.join()
     return Measured(seconds, peak / 2**20, process.returncode, b"".join(chunks).decode("utf-8", "replace"),
-                    usage.ru_utime + usage.ru_stime)
+                    usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def median_of(repeat: int, measure) -> Measured:
@@ -297,13 +298,15 @@ def repository_benchmark(work: Path, kubeconform: str | None, schemas: Path | No
 
 def memory_benchmark(work: Path, env: dict[str, str]) -> list[str]:
     root = work / "synthetic"
-    synthetic_repo.write(root, 100, 8)
+    synthetic_repo.write(root, 120, 8)
     files = sum(1 for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
     shutil.rmtree(Path(env["GITOPS_VALIDATE_CACHE_DIR"]), ignore_errors=True)
     measured = run([str(BIN / "gitops-validate"), "--format", "json"], root, env)
-    return [f"synthetic repository, 100 apps x 8 environments, {files:,} files: cold full run"
-            f" {measured.seconds:.2f} s, peak RSS of the process tree {measured.rss_mb:.0f} MB"
-            f" (goal <= 200 MB: {'met' if measured.rss_mb <= 200 else 'NOT met'})"]
+    return [f"synthetic repository, 120 apps x 8 environments, {files:,} files: cold full run {measured.seconds:.2f} s;"
+            f" peak RSS of the process tree (validator + the kubectl processes it runs) {measured.rss_mb:.0f} MB,"
+            f" of the largest single process {measured.largest_mb:.0f} MB (goal <= 200 MB:"
+            f" tree {'met' if measured.rss_mb <= 200 else 'NOT met'},"
+            f" largest process {'met' if measured.largest_mb <= 200 else 'NOT met'})"]
 
 
 def main(argv: list[str] | None = None) -> int:

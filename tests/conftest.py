@@ -20,6 +20,12 @@ settings.register_profile("no-wall-clock", deadline=None, suppress_health_check=
 settings.load_profile("no-wall-clock")
 UPSTREAM = REPO.parent / "shared" / "upstream"
 
+# Every property test runs on a shared, loaded machine: no deadline and no health check that
+# judges speed (a slow example generator is not a failure); @settings in a test adds to this.
+settings.register_profile("loaded-machine", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("loaded-machine")
+
 
 def copy_fixture(source: Path, target_root: Path) -> Path:
     """Copy a fixture (a file or a folder) to ``target_root/repo``; return that folder."""

@@ -357,7 +357,7 @@ class ControlPlane:
         log = open(self.work / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
         try:
             process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True, cwd=self.work)
+                                       start_new_session=True, cwd=self.work, preexec_fn=_die_with_parent)
         except OSError as error:
             raise ToolError(f"cannot start {name}: {error}") from None
         finally:
@@ -392,6 +392,18 @@ class ControlPlane:
         self.processes.clear()
         if self._own_work:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, be killed when the process that started us dies, so a control
+    plane never outlives a crashed or killed validator (its own session keeps it from our terminal's signals)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -12,13 +12,20 @@ STATEFULSET_STRATEGIES = ("OnDelete", "RollingUpdate")
 POD_MANAGEMENT = ("OrderedReady", "Parallel")
 
 
-def selector_and_template(errors: Errors, spec: dict[str, Any], path: Path) -> None:
+def selector_and_template(errors: Errors, spec: dict[str, Any], path: Path, owner: str = "ReplicaSet") -> None:
     selector = spec.get("selector")
     if isinstance(selector, dict):
         meta.label_selector(errors, selector, path + ("selector",))
         if not selector.get("matchLabels") and not selector.get("matchExpressions"):
             errors.invalid(path + ("selector",), "", "empty selector is invalid for deployment")
     pods.pod_template(errors, spec.get("template"), path + ("template",), restart_policies=("Always",))
+    no_deadline(errors, spec.get("template"), path + ("template",), owner)
+
+
+def no_deadline(errors: Errors, template: Any, path: Path, owner: str) -> None:
+    """Pods of long-running workloads may not have a deadline (a Deployment's go through its ReplicaSet)."""
+    if as_dict(as_dict(template).get("spec")).get("activeDeadlineSeconds") is not None:
+        errors.forbidden(path + ("spec", "activeDeadlineSeconds"), f"activeDeadlineSeconds in {owner} is not Supported")
 
 
 def int_or_percent(errors: Errors, value: Any, path: Path) -> bool:
@@ -89,13 +96,13 @@ def stateful_set(errors: Errors, obj: dict[str, Any]) -> None:
         errors.non_negative(path + ("updateStrategy", "rollingUpdate", "partition"), rolling.get("partition"))
     errors.non_negative(path + ("revisionHistoryLimit",), spec.get("revisionHistoryLimit"))
     errors.non_negative(path + ("minReadySeconds",), spec.get("minReadySeconds"))
-    selector_and_template(errors, spec, path)
+    selector_and_template(errors, spec, path, "StatefulSet")
 
 
 def daemon_set(errors: Errors, obj: dict[str, Any]) -> None:
     spec = as_dict(obj.get("spec"))
     path: Path = ("spec",)
-    selector_and_template(errors, spec, path)
+    selector_and_template(errors, spec, path, "DaemonSet")
     errors.non_negative(path + ("revisionHistoryLimit",), spec.get("revisionHistoryLimit"))
     errors.non_negative(path + ("minReadySeconds",), spec.get("minReadySeconds"))
 

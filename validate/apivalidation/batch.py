@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from validate.apivalidation import pods
-from validate.apivalidation.field import Errors, Path, as_dict, is_int
+from validate.apivalidation.field import Errors, Path, as_dict
 
 CONCURRENCY = ("Allow", "Forbid", "Replace")
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
@@ -16,12 +16,8 @@ _NAMES = {3: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oc
 
 
 def job_spec(errors: Errors, spec: dict[str, Any], path: Path) -> None:
-    for field in ("parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished"):
+    for field in ("parallelism", "completions", "backoffLimit", "ttlSecondsAfterFinished", "activeDeadlineSeconds"):
         errors.non_negative(path + (field,), spec.get(field))
-    deadline = spec.get("activeDeadlineSeconds")
-    if is_int(deadline) and deadline <= 0:
-        errors.invalid(path + ("activeDeadlineSeconds",), deadline, "must be greater than or equal to 1"
-                       if False else "must be greater than 0")
     template = as_dict(spec.get("template"))
     pods.pod_template(errors, template, path + ("template",), restart_policies=("Never", "OnFailure"))
     pod = as_dict(template.get("spec"))

@@ -11,6 +11,7 @@ from validate.apivalidation.field import Errors, Path, as_dict, as_list, is_int,
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+CONTAINER_RESTART_RULES = "1.35"
 RESTART_POLICIES = ("Always", "Never", "OnFailure")
 DNS_POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
 TERMINATION_MESSAGE_POLICIES = ("FallbackToLogsOnError", "File")
@@ -140,16 +141,20 @@ def container_spec(errors: Errors, container: dict[str, Any], path: Path, volume
     security.security_context(errors, container.get("securityContext"), path + ("securityContext",))
     restart = container.get("restartPolicy")
     sidecar = False
+    # ContainerRestartRules (KEP-5307, on by default from 1.35; measured on 1.36): any container may set
+    # Always, Never or OnFailure. Before, only an init container could, and only Always (a sidecar, from 1.29).
+    rules_on = errors.at_least(CONTAINER_RESTART_RULES)
     if restart is not None:
-        if not init:
+        if rules_on:
+            errors.enum(path + ("restartPolicy",), restart, RESTART_POLICIES)
+        elif not init:
             errors.forbidden(path + ("restartPolicy",), "may not be set for non-init containers")
         elif not errors.at_least("1.29"):
             errors.forbidden(path + ("restartPolicy",), "may not be set for init containers (SidecarContainers is"
                              " on from Kubernetes 1.29)")
         elif restart != "Always":
             errors.not_supported(path + ("restartPolicy",), restart, ["Always"])
-        else:
-            sidecar = True
+        sidecar = init and restart == "Always"
     for probe_field in ("livenessProbe", "readinessProbe", "startupProbe"):
         value = container.get(probe_field)
         if value is None:
@@ -350,8 +355,9 @@ def resources(errors: Errors, value: Any, path: Path) -> None:
                 errors.forbidden(where, "Limit must be set for non overcommitable resources")
             else:
                 errors.invalid(where, requests[name], f"must be equal to {name} limit of {limits[name]}")
-        if name.startswith("hugepages-") and limit is None:
-            errors.forbidden(path + ("limits",), "HugePages require cpu or memory")
+    every = set(parsed["limits"]) | set(parsed["requests"])
+    if any(name.startswith("hugepages-") for name in every) and not every & {"cpu", "memory"}:
+        errors.forbidden(path, "HugePages require cpu or memory")
 
 
 def resource_name(errors: Errors, name: str, path: Path) -> bool:

@@ -117,10 +117,8 @@ def topology_spread(errors: Errors, value: Any, path: Path) -> None:
         if is_int(skew) and skew <= 0:
             errors.invalid(where + ("maxSkew",), skew, "must be greater than zero")
         key = constraint.get("topologyKey")
-        if not key:
+        if not key:  # its syntax is not checked here, unlike an affinity term's
             errors.required(where + ("topologyKey",), "can not be empty")
-        elif isinstance(key, str):
-            errors.invalid_all(where + ("topologyKey",), key, names.qualified_name(key))
         errors.enum(where + ("whenUnsatisfiable",), constraint.get("whenUnsatisfiable"), UNSATISFIABLE)
         domains = constraint.get("minDomains")
         if is_int(domains):

@@ -67,7 +67,7 @@ def seccomp(errors: Errors, value: Any, path: Path) -> None:
     if isinstance(kind, str):
         errors.enum(path + ("type",), kind, SECCOMP_TYPES)
     if kind == "Localhost":
-        if not local:
+        if local is None:
             errors.required(path + ("localhostProfile",), "must be set when seccomp type is Localhost")
         elif isinstance(local, str):
             local_path(errors, local, path + ("localhostProfile",))

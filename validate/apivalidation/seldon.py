@@ -94,6 +94,8 @@ def operator_pods(errors: Errors, obj: dict[str, Any]) -> None:
         policy = pod.get("restartPolicy")
         if isinstance(policy, str) and policy in pods.RESTART_POLICIES and policy != "Always":
             errors.not_supported(path + ("restartPolicy",), policy, ["Always"])
+        if pod.get("activeDeadlineSeconds") is not None:
+            errors.forbidden(path + ("activeDeadlineSeconds",), "activeDeadlineSeconds in ReplicaSet is not Supported")
         if as_list(pod.get("ephemeralContainers")):
             errors.forbidden(path + ("ephemeralContainers",), "ephemeral containers not allowed in pod template")
 
