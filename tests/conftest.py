@@ -14,10 +14,6 @@ from validate.pipeline import Options, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
 
-# No wall-clock verdicts, also from Hypothesis: on a loaded machine drawing inputs is slow, which
-# is not a failure. Tests' own @settings keep these unless they say otherwise.
-settings.register_profile("no-wall-clock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("no-wall-clock")
 UPSTREAM = REPO.parent / "shared" / "upstream"
 
 # Every property test runs on a shared, loaded machine: no deadline and no health check that
