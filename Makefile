@@ -43,7 +43,7 @@ conformance: $(TESTSTAMP)
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= loader kustomization
 fuzz: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[fuzz]"
+	@$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[fuzz]"
 	@mkdir -p .fuzz/crashes
 	@for target in $(FUZZ_TARGETS); do \
 	  mkdir -p .fuzz/corpus-$$target; \

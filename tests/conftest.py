@@ -13,6 +13,7 @@ from validate.model import Finding
 from validate.pipeline import Options, Run, run
 
 REPO = Path(__file__).resolve().parents[1]
+
 UPSTREAM = REPO.parent / "shared" / "upstream"
 
 # Every property test runs on a shared, loaded machine: no deadline and no health check that
@@ -46,13 +47,15 @@ def private_render_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     """Every test gets its own render cache, never the user's."""
     folder = tmp_path_factory.mktemp("render-cache")
     monkeypatch.setenv("GITOPS_VALIDATE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder / "xdg"))  # nor the user's source cache (validate.sources)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)  # would switch the default format to annotations
     return folder
 
 
 # The slow tier, by file: `make test` runs it, `make test-fast` (-m "not slow") leaves it out.
-SLOW = ("tests/hostile/", "tests/test_properties.py", "tests/test_fuzz_properties.py", "tests/test_diff.py",
-        "tests/test_newenv.py", "tests/test_precommit.py", "tests/test_repository_content.py")
+SLOW = ("tests/hostile/", "tests/oracle/", "tests/test_properties.py", "tests/test_fuzz_properties.py",
+        "tests/test_diff.py", "tests/test_newenv.py", "tests/test_precommit.py", "tests/test_repository_content.py",
+        "tests/test_content_mutations.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

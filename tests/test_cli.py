@@ -166,7 +166,7 @@ def test_version_specific_findings_say_which_version(write_tree, capsys) -> None
     assert main([str(repo), "-k", "1.25", "-k", "1.30", "--format", "json"]) == 1
     [finding] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"].startswith("schema")]
     assert finding["rule"] == "schema-unknown-kind"
-    assert "v1beta3 on Kubernetes 1.25: add its CRD" in finding["message"]
+    assert "v1beta3 PriorityLevelConfiguration is not served yet on Kubernetes 1.25" in finding["message"]
 
 
 def test_one_place_seen_through_several_renders_keeps_the_strictest_severity(write_tree, capsys) -> None:
@@ -219,7 +219,7 @@ def test_progress_is_drawn_only_on_an_interactive_terminal_outside_ci() -> None:
 def test_subcommand_internal_errors_are_one_line_exit_2(monkeypatch, capsys) -> None:
     import validate.diff
 
-    def explode(_root: Path, _ref: str) -> None:
+    def explode(_root: Path, _ref: str, **_options: object) -> None:
         raise RuntimeError("boom")
 
     from tests.conftest import REPO

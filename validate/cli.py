@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "diff": "validate.commands.diff",
     "graph": "validate.commands.graph",
     "new-env": "validate.commands.new_env",
+    "sources": "validate.commands.sources",
 }
 CHECK = "validate.commands.check"
 

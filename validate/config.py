@@ -36,6 +36,7 @@ _SCHEMA: dict[str, Any] = {
         "repoURL": {"type": "string", "minLength": 1},
         "ignore": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "skipKinds": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "missingSchemas": {"enum": ["error", "warn", "skip"]},
         "kustomize": {
             "type": "object", "additionalProperties": False,
             "properties": {
@@ -43,6 +44,13 @@ _SCHEMA: dict[str, Any] = {
                 "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600},
                 "memoryLimitMiB": {"type": "integer", "minimum": 128, "maximum": 1048576},
                 "cpuLimitSeconds": {"type": "integer", "minimum": 1, "maximum": 86400},
+            },
+        },
+        "sources": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "cache": {"type": "string", "minLength": 1},
+                "readOnly": {"type": "array", "items": {"type": "string", "minLength": 1}},
             },
         },
         "limits": {
@@ -115,6 +123,7 @@ def _parse(root: Path, path: Path) -> Config:
         repo_url=data.get("repoURL"),
         ignore=list(data.get("ignore", [])),
         skip_kinds=list(data.get("skipKinds", [])),
+        missing_schemas=data.get("missingSchemas", "warn"),
         build_options=options,
         render_timeout=float(kustomize.get("timeoutSeconds", 60.0)),
         child_limits=ChildLimits(memory_mib=kustomize.get("memoryLimitMiB", ChildLimits.memory_mib),
@@ -130,6 +139,8 @@ def _parse(root: Path, path: Path) -> Config:
         environments=dict(data.get("environments", {})),
         profiles=dict(data.get("profiles", {})),
         source=path.name,
+        sources_cache=_folder(root, data.get("sources", {}).get("cache")),
+        sources_read_only=[p for p in (_folder(root, f) for f in data.get("sources", {}).get("readOnly", [])) if p],
     )
 
 
@@ -151,6 +162,11 @@ def _key_hint(error: Any) -> str:
     return ""
 
 
+def _folder(root: Path, value: str | None) -> Path | None:
+    """A configured folder: ``~`` expanded, relative to the repository root."""
+    if value is None:
+        return None
+    return (root / Path(value).expanduser()).resolve()
 def _check_names(data: dict[str, Any], where: str) -> None:
     """Every rule id a severity setting names is registered, and every profile an environment
     names exists: a misspelt name is a usage error, never a silently ignored setting."""

@@ -69,9 +69,10 @@ class Context:
         return environments.names(self.tree.directories)
 
     @cached_property
-    def home(self) -> str | None:
-        """This repository's key (:func:`validate.argocd.repo_key`), or None when nothing tells."""
-        return argocd.home_repository(self.config.repo_url, self.objects, self.tree)
+    def home(self) -> frozenset[str]:
+        """This repository's keys (:func:`validate.argocd.repo_key`): the configured repoURL and the git
+        remotes, else sources whose path exists here (:mod:`validate.repo_identity`); empty when nothing tells."""
+        return argocd.home_repository(self.config.repo_url, self.objects, self.tree, self.root)
 
     def points_here(self, source: dict[str, Any]) -> bool:
         """A git source of this repository."""
@@ -111,6 +112,15 @@ class Context:
     def destinations(self) -> dict[str, set[str | None]]:
         """For every directory an Application syncs, the destination namespaces of those Applications."""
         return argocd.destination_namespaces(self.applications, self.home, self.tree)
+
+    # --- Seldon --------------------------------------------------------------------------------
+
+    @cached_property
+    def seldon_servers(self) -> frozenset[str]:
+        """Custom prepackaged servers the repository registers (:mod:`validate.seldon_servers`)."""
+        from validate.seldon_servers import registered_servers
+
+        return registered_servers(self.objects, self.loaded)
 
     # --- Kubernetes scope ----------------------------------------------------------------------
 

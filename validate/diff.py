@@ -8,8 +8,11 @@ the Application's added/removed/changed object counts, and a summary. The
 index and the repository's refs are never touched. Renders go through the render cache, so
 comparing against a recent base mostly reads renders back.
 
-Helm chart sources cannot be rendered offline; for them the diff shows the Application's
-source itself (chart, version, values), which is what changes when a chart is bumped.
+Helm chart sources are rendered from the offline source cache (:mod:`validate.helm`), so a
+chart upgrade or a values change shows as the objects it changes; the Application's
+``ignoreDifferences`` (JSON pointers and simple jq paths) are masked first, as Argo CD ignores
+them too (a chart that generates a certificate at every render would differ on every run). A
+chart the cache lacks shows as the Application's source itself (chart, version, values).
 """
 
 from __future__ import annotations
@@ -53,9 +56,11 @@ def rendered_applications(ctx: Context) -> dict[str, dict[str, str]]:
         documents: list[Any] = []
         for _, directory, recurse in ctx.synced_directories(app):
             documents += ctx.deployed_objects(directory, recurse)
+        charted = [obj.data for obj in ctx.objects if obj.owner is not None and obj.owner.identity == app.identity]
+        documents += [_masked(data, app.spec.get("ignoreDifferences")) for data in charted]
         for _, source in app.sources():
-            if is_chart(source):
-                documents.append({"# helm chart source (rendered by Argo CD, not offline)": source})
+            if is_chart(source) and not charted:
+                documents.append({"# helm chart source (not in the source cache, so not rendered)": source})
         documents.sort(key=_identity)
         objects: dict[str, str] = {}
         for document in documents:
@@ -68,6 +73,51 @@ def rendered_applications(ctx: Context) -> dict[str, dict[str, str]]:
         key = f"{app.namespace}/{app.name}" if app.namespace else app.name
         out[key] = objects
     return out
+
+
+def _masked(data: dict[str, Any], rules: Any) -> dict[str, Any]:
+    """``data`` without the fields an Application's ``ignoreDifferences`` names for it."""
+    import copy
+
+    out = data
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, dict) or not _matches(rule, data):
+            continue
+        if out is data:
+            out = copy.deepcopy(data)
+        for pointer in rule.get("jsonPointers") or []:
+            if isinstance(pointer, str):
+                _drop(out, [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]])
+        for expression in rule.get("jqPathExpressions") or []:
+            if isinstance(expression, str) and expression.startswith("."):
+                parts = [p for p in expression[1:].replace("[]?", ".[]").replace("[]", ".[]").split(".") if p]
+                _drop(out, parts)
+    return out
+
+
+def _matches(rule: dict[str, Any], data: dict[str, Any]) -> bool:
+    metadata: dict[str, Any] = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
+    group = str(data.get("apiVersion", "")).rpartition("/")[0]
+    return (rule.get("kind") in (None, data.get("kind")) and str(rule.get("group", "")) in ("", group)
+            and rule.get("name") in (None, metadata.get("name"))
+            and rule.get("namespace") in (None, metadata.get("namespace")))
+
+
+def _drop(node: Any, parts: list[str]) -> None:
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "[]" and isinstance(node, list):
+        for item in node:
+            _drop(item, rest)
+    elif isinstance(node, dict) and head in node:
+        if rest:
+            _drop(node[head], rest)
+        else:
+            del node[head]
+    elif isinstance(node, list) and head.isdigit() and int(head) < len(node):
+        if rest:
+            _drop(node[int(head)], rest)
 
 
 def _identity(data: Any) -> tuple[str, ...]:
@@ -128,12 +178,12 @@ def extract(root: Path, ref: str, target: Path) -> None:
         archive.extractall(target, filter="data")
 
 
-def render_both(root: Path, ref: str, jobs: int | None = None) -> list[AppDiff]:
+def render_both(root: Path, ref: str, jobs: int | None = None, sources_dirs: list[Path] | None = None) -> list[AppDiff]:
     with tempfile.TemporaryDirectory(prefix="gitops-validate-base-") as folder:
         base_root = Path(folder) / "tree"
         base_root.mkdir()
         extract(root, ref, base_root)
-        base = run(Options(paths=[base_root], jobs=jobs))
-        head = run(Options(paths=[root], jobs=jobs))
+        base = run(Options(paths=[base_root], jobs=jobs, sources_dirs=list(sources_dirs or [])))
+        head = run(Options(paths=[root], jobs=jobs, sources_dirs=list(sources_dirs or [])))
         assert base.context is not None and head.context is not None
         return compare(rendered_applications(base.context), rendered_applications(head.context), ref)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from validate import classify
 from validate.argocd import sources as argocd_sources
 from validate.argocd.sources import ArgoSource
 from validate.load import LoadedFile
@@ -118,7 +119,9 @@ def inventory(root: Path, files: list[str], loaded: dict[str, LoadedFile], findi
     read_by_any: set[str] = set()
     for directory in kustomizations:
         read_by_any |= closure_files(directory, kustomizations)
-    standalone = [rel for rel in files if is_yaml(rel) and rel not in read_by_any and not is_kustomization_file(rel)]
+    charts = classify.chart_folders(files)
+    standalone = [rel for rel in files if rel in loaded and rel not in read_by_any
+                  and classify.kind_of(rel, charts) is classify.FileKind.MANIFEST]
     return Inventory(root, [f for f in files if is_yaml(f)], kustomizations, sorted(rendered), argo_sources,
                      inputs, standalone, findings, files, directories)
 
@@ -284,9 +287,10 @@ def _referenced_files(data: dict[str, Any]) -> Iterator[tuple[str, tuple[str | i
         for index, entry in enumerate(_list(data.get(name))):
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                 yield entry["path"], (name, index, "path")
-    for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
-        if isinstance(entry, str) and "\n" not in entry:
-            yield entry, ("patchesStrategicMerge", index)
+    for name in ("patchesStrategicMerge", "patches"):  # a bare string under patches: kustomize refuses the
+        for index, entry in enumerate(_list(data.get(name))):  # entry, but the file is a patch all the same
+            if isinstance(entry, str) and "\n" not in entry:
+                yield entry, (name, index)
     for name in ("configMapGenerator", "secretGenerator"):
         for index, generator in enumerate(_list(data.get(name))):
             if not isinstance(generator, dict):

@@ -17,35 +17,22 @@ from __future__ import annotations
 
 import marshal
 import os
-import re
 import stat
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
 
+from validate.lines import ODD_BREAK, as_git_counts
 from validate.model import Document, FieldPath, Finding, Limits, Severity
+from validate.yaml_events import Abort, Builder
 
 Path_ = FieldPath  # the name stage code has used
 
 _Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
 
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:timestamp",
-    "tag:yaml.org,2002:binary",
-    "tag:yaml.org,2002:merge",
-}
-_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass
@@ -58,14 +45,6 @@ class LoadedFile:
     @property
     def ok(self) -> bool:
         return not self.findings
-
-
-class _Abort(Exception):
-    """A file-level problem; the message and mark become one finding."""
-
-    def __init__(self, rule: str, message: str, line: int | None, column: int | None = None):
-        super().__init__(message)
-        self.rule, self.message, self.line, self.column = rule, message, line, column
 
 
 class Memo(Protocol):
@@ -141,14 +120,14 @@ PARALLEL_MIN_CHARS = 1 << 20
 
 
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
-    if len(text) >= PARALLEL_MIN_CHARS and not _ODD_BREAK.search(text):  # lines: LF only, as git counts
+    if len(text) >= PARALLEL_MIN_CHARS and not ODD_BREAK.search(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:
             return halves
-    builder = _Builder(rel, limits)
+    builder = Builder(rel, limits)
     try:
         documents = list(builder.documents(text))
-    except _Abort as abort:
+    except Abort as abort:
         return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding(abort.rule, abort.message, rel, abort.line,
                                                                            abort.column)]))
     except yaml.MarkedYAMLError as error:
@@ -175,32 +154,6 @@ def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
         return _as_git_counts(text, LoadedFile(rel, builder.done, [Finding("load-syntax", f"YAML error: {message}", rel,
                                                                            None)]))
     return _as_git_counts(text, LoadedFile(rel, documents, builder.findings))
-
-
-# YAML breaks lines at a lone CR, NEL, LS and PS too; git, GitHub, SARIF viewers and editors'
-# "go to line" count only LF. Found by fuzzing: a file of lone CRs had its findings on lines past
-# its end, where a code-scanning annotation has nowhere to stand.
-_YAML_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
-_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
-
-
-def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
-    """``loaded`` with every line number counted as git counts lines (LF only)."""
-    if not _ODD_BREAK.search(text):
-        return loaded
-    lines = [1]  # YAML's line index -> git's line number
-    for match in _YAML_BREAK.finditer(text):
-        lines.append(lines[-1] + (1 if match.group().endswith("\n") else 0))
-
-    def git_line(line: int) -> int:
-        return lines[min(line, len(lines)) - 1]
-
-    for document in loaded.documents:
-        document.line = git_line(document.line)
-        document.positions = {path: (git_line(line), column) for path, (line, column) in document.positions.items()}
-    loaded.findings = [replace(finding, line=git_line(finding.line)) if finding.line else finding
-                       for finding in loaded.findings]
-    return loaded
 
 
 def _document_boundary(text: str, start: int) -> int | None:
@@ -234,7 +187,7 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
         code = 1
         try:
             os.close(read_end)
-            tail = _Builder(rel, limits, first_line)
+            tail = Builder(rel, limits, first_line)
             documents = list(tail.documents(text[split:]))
             if not tail.findings:
                 payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions)
@@ -249,10 +202,10 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     os.close(write_end)
     head: list[Document] | None = None
     try:
-        builder = _Builder(rel, limits)
+        builder = Builder(rel, limits)
         try:
             head = list(builder.documents(text[:split]))
-        except (_Abort, yaml.YAMLError):
+        except (Abort, yaml.YAMLError):
             head = None
         with os.fdopen(read_end, "rb") as source:
             payload = source.read()
@@ -268,280 +221,10 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
                                    for index, data, line, column, positions in documents], [])
 
 
+def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
+    loaded.findings = as_git_counts(text, loaded.documents, loaded.findings)  # see validate.lines
+    return loaded
+
+
 def _fail(rel: str, rule: str, message: str, line: int | None, column: int | None = None) -> LoadedFile:
     return LoadedFile(rel, [], [Finding(rule, message, rel, line, column)])
-
-
-_resolver = yaml.resolver.Resolver()
-_constructor = yaml.constructor.SafeConstructor()
-
-
-# Python refuses to convert longer digit strings; base-60 integers (1:2:3) of that length would
-# cost quadratic time instead. No Kubernetes field holds such a number.
-_MAX_INT_CHARS = 4300
-
-
-_STR = "tag:yaml.org,2002:str"
-_PLAIN_CACHE_SIZE = 50_000
-
-
-_plain: dict[str, tuple[Any, str]] = {}
-
-
-def _scalar(event: Any) -> tuple[Any, str]:
-    """Resolve a scalar as YAML 1.1 does (what Kubernetes' decoder does too), timestamps as strings.
-
-    A scalar without a tag resolves from its text alone: quoted and block scalars are strings, and
-    a plain one's meaning is remembered per text, since manifests repeat the same keys and values.
-    """
-    tag = event.tag
-    if tag is None:
-        if not event.implicit[0]:  # quoted, literal or folded: a string, whatever it reads like
-            return event.value, _STR
-        found = _plain.get(event.value)
-        if found is not None:
-            return found
-        found = _resolve(event, None)
-        if len(_plain) < _PLAIN_CACHE_SIZE:
-            _plain[event.value] = found
-        return found
-    return _resolve(event, tag)
-
-
-def _resolve(event: Any, tag: str | None) -> tuple[Any, str]:
-    if tag is None or tag == "!":
-        tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
-        return event.value, tag
-    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-    if tag == "tag:yaml.org,2002:null":
-        return None, tag
-    try:
-        if tag == "tag:yaml.org,2002:bool":
-            return _constructor.construct_yaml_bool(node), tag
-        if tag == "tag:yaml.org,2002:int":
-            if len(event.value) > _MAX_INT_CHARS:
-                raise ValueError("too long")
-            return _constructor.construct_yaml_int(node), tag
-        if tag == "tag:yaml.org,2002:float":
-            return _constructor.construct_yaml_float(node), tag
-    except (ValueError, KeyError, IndexError, OverflowError, TypeError):  # e.g. `!!int abc`, `!!bool maybe`
-        shown = event.value if len(event.value) <= 40 else event.value[:40] + "…"
-        kind = tag.rsplit(":", 1)[-1]
-        raise _Abort("load-invalid-scalar", f"{shown!r} is not a valid {kind}"
-                     + (f" ({len(event.value):,} characters)" if len(event.value) > 40 else ""),
-                     event.start_mark.line + 1, event.start_mark.column + 1) from None
-    return event.value, tag
-
-
-class _Frame:
-    __slots__ = ("anchor", "container", "is_mapping", "key_mark", "merges", "path", "pending_key", "weight")
-
-    def __init__(self, container: Any, path: Path_, anchor: str | None):
-        self.container = container
-        self.is_mapping = isinstance(container, dict)
-        self.path = path
-        self.anchor = anchor
-        self.weight = 1
-        self.pending_key: Any = _NO_KEY
-        self.key_mark: tuple[int, int] = (0, 0)
-        self.merges: list[dict[str, Any]] = []
-
-
-_NO_KEY = object()
-
-
-class _Builder:
-    """Turns libyaml events into plain Python data plus a position index, iteratively."""
-
-    def __init__(self, rel: str, limits: Limits, first_line: int = 1):
-        self.rel = rel
-        self.limits = limits
-        self.first_line = first_line  # the line number of the text's first line in its file
-        self.started = 0  # documents begun
-        self.findings: list[Finding] = []
-        self.done: list[Document] = []
-        self.max_nodes = limits.max_nodes_per_document
-
-    def documents(self, text: str) -> Iterator[Document]:
-        parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
-        anchors: dict[str, tuple[Any, int]] = {}
-        open_anchors: set[str] = set()
-        stack: list[_Frame] = []
-        positions: dict[Path_, tuple[int, int]] = {}
-        root: Any = None
-        root_mark = (1, 1)
-        index = -1
-        scalar_event, mapping_end, sequence_end = yaml.ScalarEvent, yaml.MappingEndEvent, yaml.SequenceEndEvent
-        alias_event, mapping_start = yaml.AliasEvent, yaml.MappingStartEvent
-        document_start, document_end = yaml.DocumentStartEvent, yaml.DocumentEndEvent
-        attach = self._attach
-        first_line = self.first_line
-        try:
-            while True:
-                event: Any = parser.get_event()
-                kind = event.__class__
-                # The most frequent events first: scalars, then the ends and starts of collections.
-                if kind is scalar_event:
-                    start: Any = event.start_mark  # libyaml's marks and PyYAML's differ in type only
-                    mark = (start.line + first_line, start.column + 1)
-                    tag = event.tag
-                    if tag is not None and tag != "!" and tag not in _STANDARD_TAGS:
-                        raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
-                                     " manifests use plain data only", mark[0], mark[1])
-                    value, resolved = _scalar(event)
-                    if event.anchor is not None:
-                        anchors[event.anchor] = (value, 1)
-                    if not stack:
-                        root, root_mark = value, mark
-                        continue
-                    attach(stack[-1], value, 1, mark, positions, resolved == _MERGE)
-                    continue
-                if kind is mapping_end or kind is sequence_end:
-                    start = event.start_mark
-                    mark = (start.line + first_line, start.column + 1)
-                    frame = stack.pop()
-                    if frame.merges:
-                        for merged in reversed(frame.merges):
-                            for key, value in merged.items():
-                                frame.container.setdefault(key, value)
-                    if frame.anchor is not None:
-                        anchors[frame.anchor] = (frame.container, frame.weight)
-                        open_anchors.discard(frame.anchor)
-                    value, weight = frame.container, frame.weight
-                    if not stack:
-                        root = value
-                        self._check_weight(weight, mark)
-                        continue
-                    attach(stack[-1], value, weight, mark, positions, False)
-                    continue
-                if event is None or isinstance(event, yaml.StreamEndEvent):
-                    break
-                start = event.start_mark
-                end: Any = event.end_mark
-                if kind is document_start:
-                    index += 1
-                    self.started = index + 1
-                    if index >= self.limits.max_documents:
-                        raise _Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
-                                     " documents in one file", start.line + first_line)
-                    anchors, open_anchors, positions, root = {}, set(), {}, None
-                    root_mark = (end.line + first_line, end.column + 1)
-                    continue
-                if kind is document_end:
-                    if root is not None:
-                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions)
-                        self.done.append(document)
-                        yield document
-                    continue
-                if isinstance(event, yaml.StreamStartEvent):
-                    continue
-                mark = (start.line + first_line, start.column + 1)
-
-                if kind is alias_event:
-                    if event.anchor in open_anchors:
-                        raise _Abort("load-recursive-alias", f"alias *{event.anchor} refers to a node that"
-                                     " contains it (recursive structure)", mark[0], mark[1])
-                    if event.anchor not in anchors:
-                        raise _Abort("load-syntax", f"alias *{event.anchor} has no anchor", mark[0], mark[1])
-                    value, weight = anchors[event.anchor]
-                    if not stack:
-                        root, root_mark = value, mark
-                        self._check_weight(weight, mark)
-                        continue
-                    attach(stack[-1], value, weight, mark, positions, False)
-                    continue
-
-                # a collection starts
-                tag = getattr(event, "tag", None)
-                if tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise _Abort("load-unsafe-tag", f"tag {tag} is not a standard YAML tag; Kubernetes"
-                                 " manifests use plain data only", mark[0], mark[1])
-                if len(stack) >= self.limits.max_depth:
-                    raise _Abort("load-too-deep", f"nesting deeper than {self.limits.max_depth} levels",
-                                 mark[0], mark[1])
-                if stack and stack[-1].is_mapping and stack[-1].pending_key is _NO_KEY:
-                    raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not"
-                                 " valid in a Kubernetes manifest", mark[0], mark[1])
-                path = self._child_path(stack[-1]) if stack else ()
-                if stack:
-                    positions[path] = stack[-1].key_mark if stack[-1].is_mapping else mark
-                else:
-                    root_mark = mark
-                container: Any = {} if kind is mapping_start else []
-                if event.anchor is not None:
-                    open_anchors.add(event.anchor)
-                stack.append(_Frame(container, path, event.anchor))
-        finally:
-            if hasattr(parser, "dispose"):
-                parser.dispose()
-
-    @staticmethod
-    def _child_path(parent: _Frame) -> Path_:
-        if isinstance(parent.container, dict):
-            return parent.path + (parent.pending_key,)
-        return parent.path + (len(parent.container),)
-
-    def _attach(self, parent: _Frame, value: Any, weight: int, mark: tuple[int, int],
-                positions: dict[Path_, tuple[int, int]], is_merge_target: bool) -> None:
-        if not parent.is_mapping:
-            container = parent.container
-            positions.setdefault(parent.path + (len(container),), mark)
-            container.append(value)
-            parent.weight += weight
-            if parent.weight > self.max_nodes:
-                self._check_weight(parent.weight, mark)
-            return
-        if parent.pending_key is _NO_KEY:  # this scalar (or alias) is a key
-            if is_merge_target:
-                parent.pending_key = _MERGE
-            elif value.__class__ is str:
-                parent.pending_key = value
-            elif isinstance(value, (dict, list)):
-                raise _Abort("load-complex-key", "a mapping or sequence used as a mapping key is not valid in a"
-                             " Kubernetes manifest", mark[0], mark[1])
-            else:
-                parent.pending_key = _key_text(value)
-            parent.key_mark = mark
-            return
-        key = parent.pending_key
-        parent.pending_key = _NO_KEY
-        if key is _MERGE:
-            merged = value if isinstance(value, list) else [value]
-            if not all(isinstance(item, dict) for item in merged):
-                raise _Abort("load-syntax", "a merge key (<<) must refer to a mapping or a list of mappings",
-                             mark[0], mark[1])
-            parent.merges.extend(merged)
-        else:
-            # Merged keys are added only when the mapping ends, so this sees the explicit keys alone.
-            if key in parent.container:
-                line, column = parent.key_mark
-                self.findings.append(Finding("load-duplicate-key", f"duplicate key {key!r}: the API server"
-                                             " rejects it and tools disagree on which value wins",
-                                             self.rel, line, column))
-            parent.container[key] = value
-            positions[parent.path + (key,)] = parent.key_mark
-        parent.weight += weight
-        if parent.weight > self.max_nodes:
-            self._check_weight(parent.weight, mark)
-
-    def _check_weight(self, weight: int, mark: tuple[int, int]) -> None:
-        if weight > self.limits.max_nodes_per_document:
-            raise _Abort("load-alias-bomb", f"document expands to over {self.limits.max_nodes_per_document:,}"
-                         " nodes through aliases (an alias bomb?)", mark[0], mark[1])
-
-
-def _key_text(value: Any) -> str:
-    """Mapping keys become strings, as sigs.k8s.io/yaml turns them into JSON object keys."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
-
-
-def iter_objects(loaded: LoadedFile) -> Iterator[Document]:
-    """Documents whose data is a mapping (the only kind of document a manifest may hold)."""
-    for document in loaded.documents:
-        if isinstance(document.data, dict):
-            yield document

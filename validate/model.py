@@ -11,6 +11,7 @@ severity from the rule's default and the configuration, so no stage decides how 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -202,6 +203,7 @@ class Config:
     repo_url: str | None = None
     ignore: list[str] = field(default_factory=list)
     skip_kinds: list[str] = field(default_factory=list)
+    missing_schemas: str = "warn"  # a custom resource kind with no schema: error, warn or skip
     build_options: list[str] = field(default_factory=list)
     render_timeout: float = 60.0
     child_limits: ChildLimits = field(default_factory=ChildLimits)  # every kustomize (or git) process
@@ -211,6 +213,8 @@ class Config:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     profiles: dict[str, dict[str, str]] = field(default_factory=dict)
     source: str | None = None  # the config file, repository-relative
+    sources_cache: Path | None = None  # the source cache folder (validate.sources)
+    sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
     overrides: dict[str, str] = field(default_factory=dict)  # from the command line: --rule ID=LEVEL
 
     def setting(self, rule: str, environment: str | None = None) -> str | None:
@@ -267,6 +271,8 @@ class Checked:
     render: str | None  # the rendered directory, None for a stand-alone manifest
     rendered: RenderedObject | None = None
     document: Document | None = None
+    locate: Callable[[FieldPath], Location] | None = None  # a chart object: where its fields came from
+    owner: Any = None  # a chart object: the Application (validate.argocd.App) whose chart renders it
 
 
 @dataclass(frozen=True)
@@ -296,6 +302,8 @@ class Result:
     render_seconds: dict[str, float] = field(default_factory=dict)
     cache_hits: int = 0
     cache_misses: int = 0
+    charts: list[str] = field(default_factory=list)  # the Helm sources rendered, one label each
+    charts_missing: list[str] = field(default_factory=list)  # the chart sources the source cache lacks
 
     def count(self, severity: Severity) -> int:
         return sum(1 for finding in self.findings if finding.severity == severity)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validate import apivalidation, discover, environments, lint, load, registry, render, rules, schema
+from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import LoadMemo, RenderCache
@@ -27,6 +27,7 @@ from validate.context import Context
 from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
+from validate.verdicts import missing_schema, prune_nulls
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
@@ -47,6 +48,8 @@ class Options:
     changed: list[str] | None = None  # repository-relative files that changed (the pre-commit hook), deleted ones too
     use_cache: bool = True
     cache_dir: Path | None = None
+    missing_schemas: str | None = None  # error | warn | skip; overrides the config
+    sources_dirs: list[Path] = field(default_factory=list)  # the source cache, then read-only folders
     severities: dict[str, str] = field(default_factory=dict)  # --rule ID=LEVEL: beats the configuration
     child_memory_mib: int | None = None  # overrides kustomize.memoryLimitMiB
     child_cpu_seconds: int | None = None  # overrides kustomize.cpuLimitSeconds
@@ -107,7 +110,7 @@ def run(options: Options) -> Run:
     cache_dir = options.cache_dir or default_cache_dir()
     memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
-              for rel in files if discover.is_yaml(rel) or discover.is_kustomization_file(rel)}
+              for rel in classify.readable_files(root, files, config.limits.max_file_bytes)}
     if memo is not None:
         memo.save()
     for loaded_file in loaded.values():
@@ -159,9 +162,14 @@ def run(options: Options) -> Run:
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
+    chart_stage = helm_stage.run(Context(config, inventory, loaded, candidates, renders, versions),
+                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
+    candidates += chart_stage.objects
+    findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)
     store = schema.SchemaStore(versions, crds, options.schema_dirs, config.skip_kinds)
+    missing_schemas = options.missing_schemas or config.missing_schemas
     for crd, problem in store.rejected:
         owner = next((c for c in candidates if c.data is crd), None)
         where = locate_in(owner, locator, ("spec",)) if owner else Location(None, None, None)
@@ -169,8 +177,9 @@ def run(options: Options) -> Run:
                                 object=ObjectRef.of(crd), render=owner.render if owner else None))
     objects: list[Checked] = []
     for candidate in candidates:
-        if _check_object(candidate, store, locator, versions, findings) is not None:
+        if _check_object(candidate, store, locator, versions, findings, missing_schemas) is not None:
             objects.append(candidate)
+    findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
     findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     findings.extend(_check_kustomizations(inventory, store, scope))
     # Render failures at their root cause, once each; explained renders lose their own finding.
@@ -188,7 +197,8 @@ def run(options: Options) -> Run:
     final = _apply_config(findings, config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
-                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx)
+                  cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
+               charts=chart_stage.rendered, charts_missing=chart_stage.missing)
 
 
 def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,
@@ -199,7 +209,7 @@ def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope:
         return []
     items = []
     for rel, loaded_file in loaded.items():
-        if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok:
+        if scope.covers_file(rel) and loaded_file.text is not None and loaded_file.ok and not classify.is_json(rel):
             on = linter.rules_for(rel, environments.environment_of(config.environments, rel))
             if on:
                 items.append((rel, loaded_file.text, on))
@@ -312,7 +322,7 @@ def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile
     for rel in inventory.standalone:
         if not (scope.covers_file(rel) or rel in always) or rel not in loaded:
             continue
-        for document in load.iter_objects(loaded[rel]):
+        for document in lists.iter_objects(loaded[rel]):
             if "apiVersion" in document.data or "kind" in document.data:
                 yield Checked(document.data, rel, document.line, None, document=document)
 
@@ -323,21 +333,21 @@ def _crd_files(paths: list[Path]) -> list[dict[str, Any]]:
         loaded = load.load_file(path, str(path))
         if loaded.findings:
             raise ToolError(f"--crd {path}: {loaded.findings[0].message}")
-        crds += [d.data for d in load.iter_objects(loaded) if d.data.get("kind") == "CustomResourceDefinition"]
+        crds += [d.data for d in lists.iter_objects(loaded) if d.data.get("kind") == "CustomResourceDefinition"]
         if not crds:
             raise ToolError(f"--crd {path}: no CustomResourceDefinition in the file")
     return crds
 
 
 def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locator, versions: list[str],
-                  findings: list[Finding]) -> Checked | None:
+                  findings: list[Finding], missing_schemas: str = "warn") -> Checked | None:
     data = candidate.data
     ref = ObjectRef.of(data)
 
-    def add(rule: str, message: str, path: tuple[str | int, ...] = ()) -> None:
+    def add(rule: str, message: str, path: tuple[str | int, ...] = (), severity: Severity = Severity.ERROR) -> None:
         location = locate_in(candidate, locator, path)
         findings.append(Finding(rule, message + location.note, location.file, location.line, location.column,
-                                object=ref, render=candidate.render))
+                                severity=severity, object=ref, render=candidate.render))
 
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
@@ -345,14 +355,18 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
                    if not isinstance(value, str) or not value]
         add("schema-identity", f"object has no valid {' and no '.join(missing)}: nothing can tell what it is")
         return None
+    if not classify.kubernetes_like(api_version):
+        add("schema-not-kubernetes", f"{kind} {api_version} is not a Kubernetes API (no API server serves"
+            " that group and version): not checked", ("apiVersion",), Severity.INFO)
+        return None
     if store.skipped(api_version, kind):
         return candidate
-    verdict = store.check(data)
+    verdict = store.check(prune_nulls(data))
     if verdict.missing:
-        on = "" if len(verdict.missing) == len(versions) else f" on Kubernetes {', '.join(verdict.missing)}"
-        add("schema-unknown-kind", f"no schema for {kind} {api_version}{on}{store.known_hint(api_version, kind)}:"
-            " add its CRD, pass --crd or"
-            " --schema-dir, or list it under skipKinds in .gitops-validate.yaml", ("kind",))
+        for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):
+            if rule == "schema-unknown-kind":
+                message += store.known_hint(api_version, kind)
+            add(rule, message, ("apiVersion",) if rule == "api-removed" else ("kind",), severity)
     for issue, on_versions in verdict.issues:
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
             f" (on Kubernetes {', '.join(on_versions)})"
@@ -363,6 +377,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
 
 def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:
     """Where a field of a checked object stands in the files the user edits."""
+    if candidate.locate is not None:
+        return candidate.locate(path)
     if candidate.rendered is not None:
         return locator.locate(candidate.rendered, path)
     if candidate.document is not None:

@@ -75,6 +75,16 @@ STAGES: dict[str, str] = {
     "schema-invalid": "The object does not match its strict schema",
     "schema-crd": "A CustomResourceDefinition's schema cannot be used",
     "schema-kustomization": "A kustomization file does not match its schema",
+    # sources: the offline cache of charts and remote git sources
+    "source-missing": "A remote source (chart or git repository) is not in the offline source cache",
+    "source-digest": "A cached source differs from the digest the lock file records",
+    # helm: Applications' chart sources rendered as Argo CD renders them
+    "helm-render": "The chart does not render with Helm as Argo CD would render it",
+    "helm-values-file": "A values file or parameter of the Helm source cannot be read",
+    "helm-values-unknown": "A values key that the chart neither defines nor reads",
+    "helm-values-type": "A values key whose type contradicts the chart's default",
+    "helm-values-schema": "The values do not match the chart's values.schema.json",
+    "helm-lint": "helm lint reports a problem in a chart of this repository",
     # apivalidation: the API server's semantic validation, offline (validate/apivalidation, docs/apivalidation.md)
     "apivalidation-invalid": "The API server refuses the object (its semantic validation, beyond the schema)",
     "apivalidation-warning": "The API server accepts the object with a warning",
@@ -100,6 +110,8 @@ FAMILIES = {
     "render-": "The path does not render with kustomize as Argo CD would render it",
     "kustomize-": "A kustomization entry breaks the build, does nothing, or is deprecated",
     "schema-": "The object does not match its strict schema",
+    "source-": "A remote source is missing from the offline source cache or differs from the lock",
+    "helm-": "A Helm source of an Application does not render, or its values do not fit the chart",
     "cache-": "The validator's render cache cannot be used",
     "apivalidation-": "The API server would refuse the object or warn about it",
     "server-": "A real API server refused the object or warned about it",

@@ -48,6 +48,8 @@ def summary(result: Result) -> dict[str, object]:
         "rendered": result.rendered,
         "renderedCount": len(result.rendered),
         "renderCache": {"hits": result.cache_hits, "misses": result.cache_misses},
+        "charts": result.charts,
+        "chartsMissing": result.charts_missing,
         "objects": len(result.objects),
         "files": result.files,
         "kubernetesVersions": result.versions,
@@ -97,9 +99,17 @@ def summary_line(result: Result) -> str:
     cached = f" ({result.cache_hits} from cache)" if result.cache_hits else ""
     return (f"{plural(counts['errors'], 'error')}, {plural(counts['warnings'], 'warning')}, {counts['infos']} info;"
             f" {plural(result.files, 'YAML file')}, {plural(len(result.rendered), 'path')} rendered{cached},"
+            f"{_charts(result)}"
             f" {plural(len(result.objects), 'object')} checked against Kubernetes {', '.join(result.versions)}"
             f" in {result.seconds:.1f}s")
 
+
+
+def _charts(result: Result) -> str:
+    if not result.charts and not result.charts_missing:
+        return ""
+    missing = f", {len(result.charts_missing)} not in the source cache" if result.charts_missing else ""
+    return f" {len(result.charts)} chart(s) and remote source(s) rendered{missing},"
 
 # JUnit XML -----------------------------------------------------------------------------------
 

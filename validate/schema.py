@@ -106,6 +106,22 @@ def _definitions(version: str) -> dict[str, Any]:
     return data
 
 
+def definitions(version: str) -> dict[str, Any]:
+    """kubernetes-validate's definitions of Kubernetes ``version`` (shared, do not modify)."""
+    return _definitions(version)
+
+
+@cache
+def served_gvks(version: str) -> frozenset[GVK]:
+    return frozenset(gvk for schema in _definitions(version)["$defs"].values() for gvk in _gvks(schema))
+
+
+def served_versions(gvk: GVK) -> list[str]:
+    """The shipped Kubernetes versions whose schemas have ``gvk``, oldest first: its lifecycle as far
+    as the schema data knows it (a gap before is "not yet served", one after is "removed")."""
+    return [version for version in available_versions() if gvk in served_gvks(version)]
+
+
 @cache
 def own_schemas() -> dict[str, dict[str, Any]]:
     """Our schemas by $id; each kind schema carries x-kubernetes-group-version-kind."""
@@ -121,6 +137,18 @@ def own_schemas() -> dict[str, dict[str, Any]]:
 def _gvks(schema: dict[str, Any]) -> Iterable[GVK]:
     for gvk in schema.get("x-kubernetes-group-version-kind", ()):
         yield gvk.get("group", ""), gvk.get("version", ""), gvk.get("kind", "")
+
+
+@cache
+def api_versions(version: str) -> frozenset[str]:
+    """The built-in API versions of Kubernetes ``version`` (``group/version`` and ``group/version/Kind``),
+    what a cluster would report for Helm's ``Capabilities.APIVersions``."""
+    found: set[str] = set()
+    for schema in _definitions(version)["$defs"].values():
+        for group, api_version, kind in _gvks(schema):
+            prefix = f"{group}/{api_version}" if group else api_version
+            found.update((prefix, f"{prefix}/{kind}"))
+    return frozenset(found)
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:

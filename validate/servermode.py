@@ -27,7 +27,8 @@ from typing import Any
 
 from validate import environments
 from validate.apiserver import Client, ControlPlane, KubectlProxy, Verdict, assets_dir
-from validate.load import iter_objects, load_file
+from validate.lists import iter_objects
+from validate.load import load_file
 from validate.locate import Locator
 from validate.model import Checked, Finding, ObjectRef, Result, Severity, ToolError
 from validate.pipeline import Run, locate_in

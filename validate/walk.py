@@ -166,8 +166,8 @@ def _from_listing(root: Path, listed: list[str], patterns: list[str], findings: 
                 skip = True
                 break
             kept.add(folder)
-        if skip:
-            continue
+        if skip or parts[-1] in SKIPPED_DIRS or parts[-1].startswith(WORK_DIR_PREFIX):
+            continue  # a tool folder (or a link named like one) listed as one entry: never entered
         full = root / rel
         if full.is_dir() and not full.is_symlink():
             if (full / ".git").exists():

@@ -192,7 +192,37 @@ TREE_PROCESS_CAP = 6 * 2**30
 
 
 def descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (children of children too), from /proc."""
+    """Every live process below ``pid`` (children of children too), from /proc: through each
+    thread's ``children`` list where the kernel has it (a few reads), else by every process's parent."""
+    try:
+        return _descendants_by_children(pid)
+    except OSError:
+        return _descendants_by_parent(pid)
+
+
+def _descendants_by_children(pid: int) -> list[int]:
+    if not os.path.exists(f"/proc/{pid}/task/{pid}/children"):
+        raise OSError("no children lists in /proc")
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue  # gone
+        for task in tasks:
+            try:
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    children = [int(child) for child in handle.read().split()]
+            except (OSError, ValueError):
+                continue
+            found += children
+            pending += children
+    return found
+
+
+def _descendants_by_parent(pid: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -233,7 +263,7 @@ def _resident_bytes(pids: list[int]) -> int:
 class TreeSampler:
     """The peak of the summed resident memory of every process below this one, sampled until stopped."""
 
-    def __init__(self, interval: float = 0.02):
+    def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()

@@ -8,14 +8,14 @@ import subprocess
 
 import pytest
 
-from tests.oracle.conftest import Oracle, render_seldon_crd, skip_reason
+from tests.oracle.conftest import SELDON_CHART, Oracle, render_seldon_crd
 
 pytestmark = pytest.mark.oracle
 
 
 def test_chart_crd_renders_to_plain_crd() -> None:
-    if skip_reason() and "upstream" in (skip_reason() or ""):
-        pytest.skip(skip_reason() or "")
+    if not SELDON_CHART.is_file():  # needs the chart only, not the API server: skip on the chart alone
+        pytest.skip(f"upstream reference data not found at {SELDON_CHART}: the test renders the CRD it holds")
     crd = render_seldon_crd()
     assert crd["metadata"]["name"] == "seldondeployments.machinelearning.seldon.io"
     assert [v["name"] for v in crd["spec"]["versions"]] == ["v1", "v1alpha2", "v1alpha3"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validate.model import Checked
+from validate.context import Context
+from validate.discover import Inventory
+from validate.model import Checked, Config
 from validate.rules import applies, registry
 from validate.rules._podspec import (
     dns1123_label_problem,
@@ -93,9 +96,10 @@ garbage = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size
 
 def _run_all(data: dict[str, Any]) -> None:
     obj = Checked(data, "x.yaml", 1, None)
+    ctx = Context(Config(root=Path(".")), Inventory(Path("."), [], {}, [], [], {}, [], []), {}, [obj], [], ["1.37"])
     for module in MODULES:
         if applies(module, data):
-            for violation in module.check(obj, None):
+            for violation in module.check(obj, ctx):
                 assert isinstance(violation.message, str)
 
 

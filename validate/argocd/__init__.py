@@ -33,9 +33,6 @@ from validate.argocd.objects import (
 )
 from validate.argocd.repository import Tree, home_repository, is_chart, normalize_git_url, points_here, repo_key
 from validate.argocd.scope import (
-    BUILTIN_GROUPS,
-    CLUSTER_SCOPED,
-    NAMESPACED_GROUPS,
     crd_scopes,
     describe,
     namespaced,
@@ -53,8 +50,8 @@ from validate.argocd.sources import (
 )
 
 __all__ = [
-    "APP_KINDS", "BUILTIN_GROUPS", "CLUSTER_SCOPED", "GROUP", "IN_CLUSTER_NAME", "IN_CLUSTER_SERVER",
-    "MANIFEST_SUFFIXES", "NAMESPACED_GROUPS", "App", "ArgoSource", "Expansion", "GlobPattern", "Issue", "Tree",
+    "APP_KINDS", "GROUP", "IN_CLUSTER_NAME", "IN_CLUSTER_SERVER",
+    "MANIFEST_SUFFIXES", "App", "ArgoSource", "Expansion", "GlobPattern", "Issue", "Tree",
     "application_sources", "applications", "apps_of", "argo_sources", "crd_scopes", "deployed_objects", "describe",
     "destination_namespaces", "directory_of", "expand", "git_directory_generators", "glob_regex", "group_kind",
     "home_repository", "is_argo", "is_chart", "is_kind", "mapping", "match_directories", "namespaced",

@@ -44,7 +44,7 @@ class Expansion:
     issues: list[Issue]
 
 
-def expand(appset: Checked, home: str | None, tree: Tree, documents: Callable[[str], list[Document]],
+def expand(appset: Checked, home: frozenset[str], tree: Tree, documents: Callable[[str], list[Document]],
            root: Path) -> Expansion:
     """What ``appset`` generates, given this repository's key (``home``), its file tree, its loaded
     documents by file and its root folder (for JSON parameter files)."""
@@ -52,7 +52,7 @@ def expand(appset: Checked, home: str | None, tree: Tree, documents: Callable[[s
 
 
 class _Expander:
-    def __init__(self, appset: Checked, home: str | None, tree: Tree, documents: Callable[[str], list[Document]],
+    def __init__(self, appset: Checked, home: frozenset[str], tree: Tree, documents: Callable[[str], list[Document]],
                  root: Path):
         self.appset = appset
         self.home = home
@@ -153,7 +153,7 @@ class _Expander:
     def git_generator(self, spec: dict[str, Any], path: FieldPath) -> list[dict[str, Any]] | None:
         url = text(spec.get("repoURL"))
         home = self.home
-        if url is None or templated(url) or (home is not None and repo_key(url) != home):
+        if url is None or templated(url) or (home and repo_key(url) not in home):
             self.issue("unresolved", path + ("repoURL",), f"the git generator reads {url or 'no repository'},"
                        " not this repository: its Applications are not checked offline")
             return None

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from validate.render import RenderResult
 
 
-def synced_directories(app: App, home: str | None, tree: Tree) -> Iterator[tuple[FieldPath, str, bool]]:
+def synced_directories(app: App, home: frozenset[str], tree: Tree) -> Iterator[tuple[FieldPath, str, bool]]:
     """(path of the source, repository directory, recurse) of every source of this repository."""
     for where, source in app.sources():
         path = source.get("path", ".")
@@ -45,7 +45,7 @@ def deployed_objects(directory: str, recurse: bool, renders: Iterable[RenderResu
     return found
 
 
-def destination_namespaces(apps: Iterable[App], home: str | None, tree: Tree) -> dict[str, set[str | None]]:
+def destination_namespaces(apps: Iterable[App], home: frozenset[str], tree: Tree) -> dict[str, set[str | None]]:
     """For every directory an Application syncs, the destination namespaces of those Applications
     (None for an Application without one)."""
     found: dict[str, set[str | None]] = {}

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from validate.argocd.objects import is_kind, mapping, templated, text
 from validate.argocd.sources import application_sources, relative
 from validate.model import Checked
+from validate.repo_identity import argocd_normal as normalize_git_url
+from validate.repo_identity import identity, repo_key
 
-
-def repo_key(url: str) -> str:
-    """A repository URL reduced to host/path: https, ssh and scp-like spellings compare equal."""
-    value = url.strip().lower()
-    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
-    had_scheme = value != url.strip().lower()
-    value = re.sub(r"^[^@/]+@", "", value)
-    if not had_scheme:
-        value = value.replace(":", "/", 1)  # git@host:org/repo
-    value = re.sub(r"^([^/:]+):\d+/", r"\1/", value)
-    value = value.rstrip("/")
-    if value.endswith(".git"):
-        value = value[:-4]
-    return value.rstrip("/")
-
-
-def normalize_git_url(url: str) -> str:
-    """Argo CD's ``git.NormalizeGitURL``: lower case, ssh scp form as a path, no ``.git``."""
-    value = url.strip().lower()
-    if re.match(r"^[\w.-]+@[\w.-]+:", value) and not value.startswith("ssh://"):
-        value = "ssh://" + value.replace(":", "/", 1)
-    if value.endswith(".git"):
-        value = value[:-4]
-    return value.removeprefix("ssh://")
+__all__ = ["Tree", "home_repository", "is_chart", "normalize_git_url", "points_here", "repo_key"]
 
 
 def is_chart(source: dict[str, Any]) -> bool:
@@ -68,27 +46,20 @@ class Tree:
         return [f for f in self.files if f.startswith(prefix) and (recurse or "/" not in f[len(prefix):])]
 
 
-def home_repository(repo_url: str | None, objects: Iterable[Checked], tree: Tree) -> str | None:
-    """The repo key of this repository: the configured ``repoURL``, else the URL most git sources
-    whose path exists here use. Never ``git remote``: a fresh clone from any remote must pass."""
-    if repo_url:
-        return repo_key(repo_url)
-    here: Counter[str] = Counter()
-    anywhere: Counter[str] = Counter()
-    for url, path in _written_sources(objects):
-        anywhere[repo_key(url)] += 1
-        if path is not None and tree.is_dir(path):
-            here[repo_key(url)] += 1
-    counts = here or anywhere
-    return counts.most_common(1)[0][0] if counts else None
+def home_repository(repo_url: str | None, objects: Iterable[Checked], tree: Tree, root: Path | None = None
+                    ) -> frozenset[str]:
+    """The repo keys of this repository (:func:`validate.repo_identity.identity`): the configured
+    ``repoURL`` and the git remotes; failing both, the URLs of sources whose path (not the root)
+    exists here. Never the most common URL. Empty when nothing tells."""
+    return identity(root or Path("/nonexistent"), repo_url, list(_written_sources(objects)), tree.is_dir)
 
 
-def points_here(source: dict[str, Any], home: str | None) -> bool:
+def points_here(source: dict[str, Any], home: frozenset[str]) -> bool:
     """A git source of this repository (charts and other repositories are not)."""
     url = text(source.get("repoURL"))
     if url is None or templated(url) or is_chart(source):
         return False
-    return home is not None and repo_key(url) == home
+    return repo_key(url) in home
 
 
 def _written_sources(objects: Iterable[Checked]) -> Iterator[tuple[str, str | None]]:

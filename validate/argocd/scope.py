@@ -1,48 +1,40 @@
-"""Which Kubernetes kinds are namespaced: built-in tables, well-known groups, and the repository's CRDs."""
+"""Which Kubernetes kinds are namespaced: the repository's CRDs, the API server's discovery data, our schemas."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from validate.argocd.objects import group_kind, mapping, text
 
-CLUSTER_SCOPED = {
-    ("", "Namespace"), ("", "Node"), ("", "PersistentVolume"), ("", "ComponentStatus"),
-    ("rbac.authorization.k8s.io", "ClusterRole"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"), ("apiregistration.k8s.io", "APIService"),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
-    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
-    ("storage.k8s.io", "StorageClass"), ("storage.k8s.io", "CSIDriver"), ("storage.k8s.io", "CSINode"),
-    ("storage.k8s.io", "VolumeAttachment"), ("storage.k8s.io", "VolumeAttributesClass"),
-    ("scheduling.k8s.io", "PriorityClass"), ("node.k8s.io", "RuntimeClass"),
-    ("networking.k8s.io", "IngressClass"), ("networking.k8s.io", "IPAddress"), ("networking.k8s.io", "ServiceCIDR"),
-    ("policy", "PodSecurityPolicy"), ("extensions", "PodSecurityPolicy"),
-    ("certificates.k8s.io", "CertificateSigningRequest"), ("certificates.k8s.io", "ClusterTrustBundle"),
-    ("flowcontrol.apiserver.k8s.io", "FlowSchema"), ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
-    ("authentication.k8s.io", "TokenReview"), ("authentication.k8s.io", "SelfSubjectReview"),
-    ("authorization.k8s.io", "SubjectAccessReview"), ("authorization.k8s.io", "SelfSubjectAccessReview"),
-    ("authorization.k8s.io", "SelfSubjectRulesReview"),
-    ("resource.k8s.io", "DeviceClass"), ("resource.k8s.io", "ResourceSlice"),
-    ("cert-manager.io", "ClusterIssuer"), ("external-secrets.io", "ClusterSecretStore"),
-    ("external-secrets.io", "ClusterExternalSecret"),
-}
-# Groups whose kinds are all built in: a kind of these groups not in CLUSTER_SCOPED is namespaced.
-BUILTIN_GROUPS = {
-    "", "apps", "batch", "autoscaling", "policy", "extensions", "networking.k8s.io", "rbac.authorization.k8s.io",
-    "storage.k8s.io", "scheduling.k8s.io", "node.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
-    "events.k8s.io", "certificates.k8s.io", "flowcontrol.apiserver.k8s.io", "admissionregistration.k8s.io",
-    "apiextensions.k8s.io", "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
-    "resource.k8s.io",
-}
-# Well-known custom resources that are namespaced, for repositories that do not carry their CRDs.
-NAMESPACED_GROUPS = {"argoproj.io", "machinelearning.seldon.io", "monitoring.coreos.com", "bitnami.com",
-                     "cert-manager.io", "external-secrets.io", "networking.istio.io", "security.istio.io",
-                     "autoscaling.k8s.io", "keda.sh", "mlops.seldon.io", "gateway.networking.k8s.io"}
+
+@cache
+def builtin_scopes() -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced, for every built-in kind: ``validate/data/builtin-scopes.json``, the
+    discovery documents of a real kube-apiserver with every API version on (``tools/builtin_scopes.py``)."""
+    data = json.loads((resources.files("validate") / "data" / "builtin-scopes.json").read_text())
+    found: dict[tuple[str, str], bool] = {}
+    for key, value in data["namespaced"].items():
+        group, _, kind = key.partition("/")
+        found[(group, kind)] = bool(value)
+    return found
+
+
+@cache
+def own_scopes() -> dict[tuple[str, str], bool]:
+    """(group, kind) -> namespaced, from ``x-kubernetes-scope`` of the kind schemas we ship."""
+    from validate.schema import own_schemas
+
+    found: dict[tuple[str, str], bool] = {}
+    for schema in own_schemas().values():
+        scope = schema.get("x-kubernetes-scope")
+        for gvk in schema.get("x-kubernetes-group-version-kind", ()):
+            if scope in ("Namespaced", "Cluster"):
+                found[(gvk.get("group", ""), gvk.get("kind", ""))] = scope == "Namespaced"
+    return found
 
 
 def crd_scopes(candidates: Iterable[Any]) -> dict[tuple[str, str], str]:
@@ -59,15 +51,17 @@ def crd_scopes(candidates: Iterable[Any]) -> dict[tuple[str, str], str]:
 
 
 def namespaced(data: Any, scopes: dict[tuple[str, str], str]) -> bool | None:
-    """Whether the object's kind is namespaced; None when unknown (a custom resource without CRD)."""
-    group, kind = group_kind(data)
-    scope = scopes.get((group, kind))
+    """Whether the object's kind is namespaced: from the repository's CRDs (``scopes``), the API
+    server's discovery data, our own schemas; None when nothing says (a custom kind without its
+    CRD, a kind removed before the discovery data): never a guess from the group, since a
+    cluster-scoped kind (``GatewayClass``) can sit in a group of namespaced ones."""
+    key = group_kind(data)
+    scope = scopes.get(key)
     if scope is not None:
         return scope == "Namespaced"
-    if (group, kind) in CLUSTER_SCOPED:
-        return False
-    if group in BUILTIN_GROUPS or group in NAMESPACED_GROUPS:
-        return True
+    for table in (builtin_scopes(), own_scopes()):
+        if key in table:
+            return table[key]
     return None
 
 

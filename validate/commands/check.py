@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "  gitops-validate rules                       the domain rules\n"
                      "  gitops-validate diff --base REF             rendered changes per Argo CD Application\n"
                      "  gitops-validate graph                       apps, environments, Applications, projects\n"
-                     "  gitops-validate new-env NAME --from ENV     fork an environment\n\n"
+                     "  gitops-validate new-env NAME --from ENV     fork an environment\n"
+                     "  gitops-validate sources pull|list           the offline chart and git source cache (pull: network)\n\n"
                      "exit codes: 0 no error, 1 errors found, 2 the tool could not run")
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: the repository"
                         " the current directory is in)")
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a CustomResourceDefinition file whose schemas to use (repeatable)")
     parser.add_argument("--schema-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="a folder of JSON schemas in kubeconform's layout (repeatable)")
+    parser.add_argument("--missing-schemas", choices=("error", "warn", "skip"), default=None,
+                        help="a custom resource whose kind has no schema (no CRD in the repository, no --crd):"
+                        " an error, a warning or nothing (default from the config's missingSchemas, else warn)")
     parser.add_argument("--rule", action="append", default=[], metavar="ID=LEVEL",
                         help="set a rule's severity (error, warning, info or off) for this run, over the"
                         " configuration; ID may end in * (repeatable)")
@@ -47,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                         " (--all-files): the whole repository")
     parser.add_argument("--no-cache", action="store_true", help="render everything afresh; do not read or write"
                         " the render cache")
+    parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="the source cache folder (first use), then extra read-only source folders (repeatable;"
+                        " default from the config's sources, else ~/.cache/gitops-validate/sources)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
     parser.add_argument("--child-memory-limit", type=int, default=None, metavar="MIB",
                         help="memory cap of every kustomize process (default: kustomize.memoryLimitMiB of the"
@@ -125,9 +132,11 @@ def main(argv: list[str]) -> int:
     options = Options(paths=args.paths, on_render=progress.tick if progress else None,
                       on_total=progress.set_total if progress else None,
                       kubernetes_versions=args.kubernetes_version, crd_files=args.crd, schema_dirs=args.schema_dir,
+                      missing_schemas=args.missing_schemas,
                       jobs=args.jobs, changed_since=args.changed_since, changed=changed, use_cache=not args.no_cache,
                       child_memory_mib=args.child_memory_limit, child_cpu_seconds=args.child_cpu_limit,
-                      severities=check_overrides(args.rule))
+                      severities=check_overrides(args.rule),
+                      sources_dirs=args.sources_dir)
     try:
         result = run(options)
     finally:

@@ -71,12 +71,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--format", choices=sorted(REPORTERS), default="text")
     parser.add_argument("--exit-code", action="store_true", help="exit 1 when any Application changes")
     parser.add_argument("path", nargs="?", type=Path, default=None, help="a folder of the repository")
+    parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="the source cache folder, then read-only folders (as for the check command)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on internal errors")
     args = parser.parse_args(argv)
     root = repository_root(args.path)
     if not (root / ".git").exists():
         raise ToolError(f"{root} is not in a git repository: diff compares with a git revision")
-    report = DiffReport(diff.render_both(root, args.base), args.base)
+    report = DiffReport(diff.render_both(root, args.base, sources_dirs=args.sources_dir), args.base)
     REPORTERS[args.format](sys.stdout).report(report)
     sys.stdout.flush()
     return 1 if args.exit_code and report.changed else 0

@@ -2,7 +2,8 @@
 
 What it does:
     Reports an object whose API group, kind, namespace and name repeat those of another object
-    of the same render, or of the same folder of stand-alone manifests. An object without a
+    of the same render, of the same file, or of the same folder of stand-alone manifests that an
+    Application syncs (a folder nothing syncs holds alternatives, not one set). An object without a
     namespace counts as being in the destination namespace of the Application that syncs the
     directory, as Argo CD applies it; API versions are ignored, as the API server ignores them.
 
@@ -54,12 +55,18 @@ DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
+    destinations = ctx.destinations
     groups: dict[tuple[bool, str], list[Checked]] = {}
     for obj in ctx.objects:
         directory = directory_of(obj)
-        if directory is not None:
-            groups.setdefault((obj.render is not None, directory), []).append(obj)
-    destinations = ctx.destinations
+        if directory is None:
+            continue
+        if obj.render is None and directory not in destinations and obj.file is not None:
+            # A folder no Application syncs is not applied as one: its files are alternatives (an
+            # install.yaml next to a namespace-install.yaml, one example per file). Each file is.
+            groups.setdefault((False, obj.file), []).append(obj)
+            continue
+        groups.setdefault((obj.render is not None, directory), []).append(obj)
     for (rendered, directory), objects in groups.items():
         reported: set[int] = set()
         for namespace in sorted(destinations.get(directory, set()) | {None}, key=lambda n: n or ""):
@@ -72,7 +79,8 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
                 if other is obj or id(obj) in reported or _same_source(obj, other):
                     continue
                 reported.add(id(obj))
-                where = "render of " + directory if rendered else "folder " + directory
+                where = "render of " + directory if rendered else \
+                    ("folder " + directory if directory in destinations else "file " + directory)
                 place = f" ({other.file}:{other.line})" if other.file else ""
                 yield Violation(f"{describe(key)} is defined twice in the {where}: first{place}",
                                 ("metadata", "name"), obj=obj)

@@ -50,6 +50,8 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
         return
     if not isinstance(metadata.get("name"), str) and not isinstance(metadata.get("generateName"), str):
         return
+    if obj.owner is not None and obj.owner.destination_namespace:
+        return  # rendered from an Application's chart or remote source: Argo CD applies it to the destination
     directory = directory_of(obj)
     synced = ctx.destinations.get(directory or "", set())
     if synced and None not in synced:

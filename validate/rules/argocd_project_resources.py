@@ -10,7 +10,9 @@ What it does:
     ``clusterResourceWhitelist`` (kind, group and, when given, name) and not in
     ``clusterResourceBlacklist``. With ``CreateNamespace=true`` the destination Namespace that
     Argo CD creates is checked too. Reported at the Application's source, naming the objects.
-    Helm chart sources are checked once their charts render.
+    The objects an Application's Helm charts and remote git sources render (``validate.helm``,
+    ``validate.remote``) are checked the same way, one finding per object, at the values line
+    that put it there when one did (``namespaceOverride: elsewhere``), else at the source.
 
 Why it matters:
     Argo CD refuses the whole sync operation when one object is not permitted ("namespace
@@ -106,6 +108,33 @@ def _describe(group: str, kind: str, namespace: str | None, name: str) -> str:
     return f"{shown} {namespace}/{name}" if namespace else f"{shown} {name}"
 
 
+def _rendered_remotely(ctx: Context, project_name: str, spec: dict[str, Any], app: App) -> Iterator[Violation]:
+    """The objects the Application's charts and remote sources render, one violation each, on the object
+    (whose locator knows the values line that set the field)."""
+    destination, default_namespace = app.destination, app.destination_namespace
+    for obj in ctx.objects:
+        if obj.owner is None or obj.owner.identity != app.identity:
+            continue
+        data = obj.data
+        group, kind = group_kind(data)
+        name = text(mapping(data.get("metadata")).get("name"))
+        scope = ctx.namespaced(data)
+        if not kind or name is None or scope is None:
+            continue
+        own_namespace = text(mapping(data.get("metadata")).get("namespace"))
+        namespace = (own_namespace or default_namespace) if scope else None
+        reason = kind_permitted(spec, group, kind, name, scope)
+        path: tuple[str | int, ...] = ("kind",)
+        if reason is None and scope and namespace is not None:
+            if destination_permitted(spec.get("destinations"), {**destination, "namespace": namespace}) is False:
+                reason = f"namespace {namespace} is not a destination"
+                path = ("metadata", "namespace") if own_namespace else ("kind",)
+        if reason is not None:
+            yield Violation(f"project {project_name} refuses {_describe(group, kind, namespace, name)}, which"
+                            f" {app.label}'s source renders: {reason}, so Argo CD refuses the whole sync; permit it"
+                            " in the AppProject or change the values", path, obj=obj)
+
+
 def check_repository(ctx: Context) -> Iterator[Violation]:
     for app in ctx.applications:
         project_name = app.spec.get("project")
@@ -119,6 +148,7 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
         if any(templated(destination.get(k)) for k in ("server", "name", "namespace")):
             continue
         default_namespace = app.destination_namespace
+        yield from _rendered_remotely(ctx, project_name, spec, app)
         for where, directory, recurse in ctx.synced_directories(app):
             refused: dict[str, list[str]] = {}
             rendered = ctx.deployed_objects(directory, recurse)

@@ -36,7 +36,7 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from validate.argocd import App, describe
 from validate.model import Violation
@@ -55,17 +55,23 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
         namespace = app.destination_namespace or ""
         clashes: dict[int, tuple[App, list[tuple[str, str, str, str]], tuple[str | int, ...]]] = {}
         mine: set[tuple[str, str, str, str]] = set()
-        for where, directory, recurse in ctx.synced_directories(app):
-            for data in ctx.deployed_objects(directory, recurse):
-                key = ctx.object_key(data, namespace)
-                if key is None or key in mine:
-                    continue
-                mine.add(key)
-                other = owners.get(key)
-                if other is None:
-                    continue
-                entry = clashes.setdefault(id(other), (other, [], where))
-                entry[1].append(key)
+        deployed: list[tuple[tuple[str | int, ...], dict[str, Any]]] = [
+            ((*where, "path"), data) for where, directory, recurse in ctx.synced_directories(app)
+            for data in ctx.deployed_objects(directory, recurse)]
+        # What the Application's charts render (validate.helm): the same clash, through a chart.
+        chart_field = ("spec", "source", "chart") if "source" in app.spec else ("spec", "sources")
+        deployed += [(chart_field, obj.data) for obj in ctx.objects
+                     if obj.owner is not None and obj.owner.identity == app.identity]
+        for where, data in deployed:
+            key = ctx.object_key(data, namespace)
+            if key is None or key in mine:
+                continue
+            mine.add(key)
+            other = owners.get(key)
+            if other is None:
+                continue
+            entry = clashes.setdefault(id(other), (other, [], where))
+            entry[1].append(key)
         for key in mine:
             owners.setdefault(key, app)
         for other, keys, where in clashes.values():
@@ -73,4 +79,4 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
                                                                           if len(keys) > 3 else "")
             place = f" ({other.obj.file}:{other.obj.line})" if other.obj.file else ""
             yield app_violation(app, f"{len(keys)} object(s) are also managed by {other.label}{place}: {shown}",
-                                *where, "path")
+                                *where)

@@ -47,8 +47,16 @@ ID = "repo-plaintext-secret"
 DEFAULT = "error"
 KINDS = {("", "Secret")}
 
+# An Argo CD repository Secret that only says where a public repository is holds nothing secret.
+_ARGO_SECRET_TYPE = "argocd.argoproj.io/secret-type"
+_ARGO_REPOSITORY_TYPES = {"repository", "repo-creds", "repository-write", "repo-write-creds"}
+_ARGO_PUBLIC_KEYS = {"url", "name", "type", "project", "insecure", "enableLfs", "enableOCI", "proxy", "noProxy",
+                     "forceHttpBasicAuth", "depth"}
+
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
+    if _public_repository(obj.data):
+        return
     for field in ("data", "stringData"):
         values = obj.data.get(field)
         if isinstance(values, dict) and values:
@@ -58,3 +66,16 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
             yield Violation(f"Secret holds plaintext values in {how} ({keys}): commit it encrypted (SealedSecrets,"
                             " SOPS) or reference an external secret store", (field,))
             return
+
+
+def _public_repository(data: dict[str, object]) -> bool:
+    metadata = data.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if not isinstance(labels, dict) or labels.get(_ARGO_SECRET_TYPE) not in _ARGO_REPOSITORY_TYPES:
+        return False
+    keys: set[str] = set()
+    for field in ("data", "stringData"):
+        values = data.get(field)
+        if isinstance(values, dict):
+            keys |= {str(key) for key in values}
+    return keys <= _ARGO_PUBLIC_KEYS

@@ -6,7 +6,9 @@ What it does:
     ``AVERAGE_COMBINER``, ``UNKNOWN_IMPLEMENTATION``) or prepackaged servers (the operator
     chart's default ``predictor_servers``: ``SKLEARN_SERVER``, ``XGBOOST_SERVER``,
     ``TENSORFLOW_SERVER``, ``MLFLOW_SERVER``, ``TRITON_SERVER``, ``HUGGINGFACE_SERVER``,
-    ``TEMPO_SERVER``).
+    ``TEMPO_SERVER``), nor a custom server the repository registers under ``predictor_servers``
+    (a ``seldon-config`` ConfigMap, or the seldon-core-operator's Helm values in a values file,
+    an Application's ``helm.values``/``valuesObject`` or a kustomization's ``valuesInline``).
 
 Why it matters:
     The CRD types ``implementation`` as a free string. An unknown name is treated as a
@@ -28,7 +30,7 @@ Use instead:
       implementation: SKLEARN_SERVER
       modelUri: gs://seldon-models/sklearn/iris
     ```
-    Use a known implementation name; for a custom server registered in `predictor_servers`, suppress the rule with that reason.
+    Use a known implementation name, or register the custom server under `predictor_servers` in the repository.
 """
 
 from __future__ import annotations
@@ -53,9 +55,12 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     for p, predictor in predictors(obj.data):
         for path, unit in iter_units(predictor, p):
             value = unit.get("implementation")
-            if value is None or one_of(value, IMPLEMENTATIONS):
+            known = IMPLEMENTATIONS | ctx.seldon_servers
+            if value is None or one_of(value, known):
                 continue
-            close = difflib.get_close_matches(str(value), sorted(IMPLEMENTATIONS), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(sorted(IMPLEMENTATIONS))}"
+            close = difflib.get_close_matches(str(value), sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(sorted(known))}"
+            hint += (", or register a custom server under predictor_servers in the seldon-core-operator values"
+                     " or the seldon-config ConfigMap")
             yield Violation(f"graph node {unit.get('name')!r} has unknown implementation {value!r}: {hint}",
                             (*path, "implementation"))

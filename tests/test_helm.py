@@ -1,0 +1,537 @@
+"""Helm sources of Applications rendered offline from the source cache, with small charts written here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, findings_of, validate_tree
+from validate.helm.chart import read_chart
+from validate.helm_engine import RenderRequest, SdkEngine, split_stream
+from validate.model import Severity
+from validate.sources import LOCK_NAME, folder_key
+
+CHART_REPO = "https://charts.example.com"
+
+PROJECT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: demo
+  namespace: argocd
+spec:
+  sourceRepos: ["https://charts.example.com", "https://github.com/example/repo.git"]
+  destinations:
+    - server: https://kubernetes.default.svc
+      namespace: demo
+  clusterResourceWhitelist:
+    - group: apiextensions.k8s.io
+      kind: CustomResourceDefinition
+"""
+
+CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    "values.yaml": "replicaCount: 1\nimage:\n  repository: nginx\n  tag: \"1.27\"\nservice:\n  port: 80\n"
+                   "extraLabels: {}\n",
+    "templates/deployment.yaml": """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+  labels:
+    {{- toYaml .Values.extraLabels | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels: {app: {{ .Release.Name }}}
+  template:
+    metadata:
+      labels: {app: {{ .Release.Name }}}
+    spec:
+      containers:
+        - name: web
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          ports:
+            - containerPort: {{ .Values.service.port }}
+""",
+    "templates/NOTES.txt": "Thanks: {{ .Release.Name }} is: installed\n",
+    "templates/_helpers.tpl": "{{- define \"web.name\" -}}web{{- end -}}\n",
+    "crds/widgets.yaml": """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+""",
+}
+
+
+def app(values: str = "", extra: str = "", version: str = "1.0.0") -> str:
+    return f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: demo
+  source:
+    repoURL: {CHART_REPO}
+    chart: web
+    targetRevision: {version}
+    helm:
+{extra}      valuesObject:
+        replicaCount: 2
+{values}  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+
+
+def write_chart(cache: Path, files: dict[str, str], version: str = "1.0.0", name: str = "web") -> Path:
+    folder = cache / "helm" / folder_key(CHART_REPO) / f"{name}-{version}"
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text)
+    return folder
+
+
+@pytest.fixture
+def repo(write_tree, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    return write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})  # type: ignore[no-any-return]
+
+
+def check(repo: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return validate_tree(repo, sources_dirs=[tmp_path / "cache"])
+
+
+def line_of(repo: Path, rel: str, needle: str) -> int:
+    lines = (repo / rel).read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if needle in line)
+
+
+def test_the_chart_renders_and_the_summary_lists_it(repo: Path, tmp_path: Path) -> None:
+    result = check(repo, tmp_path)
+    assert result.charts == ["argocd/app.yaml: Application web, chart web 1.0.0"]
+    kinds = sorted(o.data["kind"] for o in result.objects if o.owner is not None)
+    assert kinds == ["CustomResourceDefinition", "Deployment"]  # NOTES.txt and partials are not objects
+    deployment = next(o.data for o in result.objects if o.data["kind"] == "Deployment")
+    assert deployment["spec"]["replicas"] == 2  # valuesObject reached Helm
+    assert deployment["metadata"]["namespace"] == "demo"  # the destination namespace is the release's
+    assert [f for f in result.findings if f.severity == Severity.ERROR and f.rule.startswith(("helm-", "source-"))] == []
+
+
+def test_a_misspelt_values_key_is_reported_at_its_line_with_a_suggestion(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    repo = write_tree({"argocd/project.yaml": PROJECT,
+                       "argocd/app.yaml": app("        image:\n          tagg: \"1.28\"\n")})
+    [finding] = findings_of(check(repo, tmp_path), "helm-values-unknown")
+    assert (finding.file, finding.line) == ("argocd/app.yaml", line_of(repo, "argocd/app.yaml", "tagg:"))
+    assert "did you mean image.tag?" in finding.message
+
+
+def test_a_type_contradicting_the_default_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    repo = write_tree({"argocd/project.yaml": PROJECT,
+                       "argocd/app.yaml": app("        service:\n          port: [80]\n")})
+    [finding] = findings_of(check(repo, tmp_path), "helm-values-type")
+    assert finding.line == line_of(repo, "argocd/app.yaml", "port: [80]")
+    assert "a list" in finding.message and "a number" in finding.message
+
+
+def test_a_schema_error_in_a_rendered_object_lands_on_the_values_line(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    repo = write_tree({"argocd/project.yaml": PROJECT,
+                       "argocd/app.yaml": app("        extraLabels:\n          tier: [frontend-tier]\n")})
+    found = [f for f in check(repo, tmp_path).findings if f.rule.startswith("schema-") and f.object
+             and f.object.kind == "Deployment"]
+    assert found, "the list-valued label must fail the Deployment's schema"
+    assert {(f.file, f.line) for f in found} == {("argocd/app.yaml", line_of(repo, "argocd/app.yaml", "tier:"))}
+
+
+def test_a_problem_the_values_did_not_cause_lands_on_the_chart_line_naming_the_template(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    chart = dict(CHART)
+    chart["templates/service.yaml"] = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n"
+    write_chart(tmp_path / "cache", chart)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    [finding] = [f for f in findings_of(check(repo, tmp_path), "schema-unknown-field") if f.object.kind == "Service"]
+    assert finding.line == line_of(repo, "argocd/app.yaml", "chart: web")
+    assert "template templates/service.yaml of chart web 1.0.0" in finding.message
+
+
+def test_values_schema_json_is_enforced(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    chart = dict(CHART)
+    chart["values.schema.json"] = json.dumps({"type": "object", "properties": {"replicaCount": {"maximum": 1}}})
+    write_chart(tmp_path / "cache", chart)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = check(repo, tmp_path)
+    [finding] = findings_of(result, "helm-values-schema")
+    assert finding.line == line_of(repo, "argocd/app.yaml", "replicaCount: 2")
+    assert result.charts == []  # Helm refuses the values: nothing is rendered
+
+
+def test_parameters_release_name_and_namespace_follow_argo_cd(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    extra = ("      releaseName: frontend\n      namespace: demo\n      parameters:\n"
+             "        - name: image.tag\n          value: \"1.29\"\n          forceString: true\n"
+             "        - name: replicaCount\n          value: \"3\"\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(extra=extra)})
+    result = check(repo, tmp_path)
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["metadata"]["name"] == "frontend"
+    assert deployment["spec"]["replicas"] == 3  # parameters win over valuesObject, as --set over --values
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.29"
+
+
+def test_value_files_from_a_ref_source_of_this_repository(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    application = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: demo
+  sources:
+    - repoURL: https://charts.example.com
+      chart: web
+      targetRevision: 1.0.0
+      helm:
+        valueFiles: [$values/values/web.yaml]
+    - repoURL: https://github.com/example/repo.git
+      targetRevision: main
+      ref: values
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": application,
+                       "values/web.yaml": "replicaCount: 4\nimage:\n  tagg: x\n",
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    result = check(repo, tmp_path)
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 4
+    [finding] = findings_of(result, "helm-values-unknown")
+    assert (finding.file, finding.line) == ("values/web.yaml", 3)
+
+
+def test_crds_of_a_rendered_chart_check_custom_resources_in_the_repository(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: demo\nspec:\n  size: 1\n  colour: red\n"
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(), "widget.yaml": widget})
+    result = check(repo, tmp_path)
+    [finding] = findings_of(result, "schema-unknown-field")
+    assert (finding.file, finding.line) == ("widget.yaml", 8)
+    assert findings_of(result, "schema-unknown-kind") == []
+
+
+def test_skip_crds_leaves_the_crds_out(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(extra="      skipCrds: true\n")})
+    kinds = {o.data["kind"] for o in check(repo, tmp_path).objects if o.owner is not None}
+    assert kinds == {"Deployment"}
+
+
+def test_a_missing_source_is_one_finding_and_custom_resources_do_not_cascade(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: demo\n"
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(),
+                       "widget.yaml": widget, "widget2.yaml": widget.replace("name: w", "name: w2")})
+    result = check(repo, tmp_path)
+    [finding] = findings_of(result, "source-missing")
+    assert finding.severity == Severity.WARNING
+    assert "gitops-validate sources pull" in finding.message and "Widget" in finding.message
+    assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
+    assert findings_of(result, "schema-unknown-kind") == []
+    assert result.charts_missing == [f"chart web 1.0.0 from {CHART_REPO}"]
+
+
+def test_a_digest_that_differs_from_the_lock_is_reported(repo: Path, tmp_path: Path) -> None:
+    (repo / LOCK_NAME).write_text(f"helm:\n  - repoURL: {CHART_REPO}\n    chart: web\n    version: 1.0.0\n"
+                                  "    digest: sha256:0000\n")
+    [finding] = findings_of(check(repo, tmp_path), "source-digest")
+    assert finding.file == "argocd/app.yaml" and "sha256:0000" in finding.message
+
+
+def test_a_chart_folder_in_the_repository_is_not_read_as_manifests(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = write_tree({f"charts/web/{rel}": text for rel, text in CHART.items()})
+    result = check(repo, tmp_path)
+    assert [f for f in result.findings if f.file and f.file.startswith("charts/web/")] == []
+
+
+# --- sources pull ---------------------------------------------------------------------------------
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "validate", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600, env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "XDG_CACHE_HOME": str(cwd / ".c")})
+
+
+def test_sources_pull_locks_what_the_read_only_folders_hold_without_the_network(repo: Path, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    done = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "empty"), "--sources-dir", str(tmp_path / "cache"),
+                   cwd=repo)
+    assert done.returncode == 0, done.stderr
+    lock = (repo / LOCK_NAME).read_text()
+    assert "chart: web" in lock and "digest: sha256:" in lock
+    listed = run_cli("sources", "list", "--sources-dir", str(tmp_path / "cache"), cwd=repo)
+    assert listed.stdout.startswith("cached   locked")
+
+
+def test_sources_pull_without_the_network_fails_with_one_line(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = write_tree({"argocd/project.yaml": PROJECT,
+                       "argocd/app.yaml": app().replace(CHART_REPO, "https://charts.invalid")})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    done = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "empty"), cwd=repo)
+    assert done.returncode == 2
+    errors = done.stderr.strip().splitlines()
+    assert errors[0].startswith("sources pull: fetching 1 source(s) over the network")  # it says so first
+    assert len(errors) == 2 and "cannot reach charts.invalid" in errors[1]
+    assert not (repo / LOCK_NAME).exists()
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+def test_the_sdk_engine_passes_capabilities(tmp_path: Path) -> None:
+    chart = write_chart(tmp_path, {"Chart.yaml": "apiVersion: v2\nname: caps\nversion: 0.1.0\n",
+                                   "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n"
+                                   "  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
+                                   "  widgets: {{ .Capabilities.APIVersions.Has \"example.com/v1\" | quote }}\n"},
+                        version="0.1.0", name="caps")
+    rendered = SdkEngine().render(RenderRequest(chart, {}, "r", "ns", "v1.30.0", ("example.com/v1",)))
+    text = rendered.manifests["caps/templates/cm.yaml"]
+    assert 'kube: "v1.30.0"' in text and 'widgets: "true"' in text
+
+
+def test_helm_template_output_splits_by_source() -> None:
+    stream = "---\n# Source: c/templates/a.yaml\nkind: A\n---\n# Source: c/templates/b.yaml\nkind: B\n"
+    assert split_stream(stream) == {"c/templates/a.yaml": "kind: A\n", "c/templates/b.yaml": "kind: B\n"}
+
+
+def test_a_chart_archive_bomb_is_refused(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from validate.helm.chart import MAX_CHART_BYTES, ChartError
+
+    archive = tmp_path / "bomb.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        data = b"\0" * (8 << 20)
+        for index in range(MAX_CHART_BYTES // len(data) + 2):
+            info = tarfile.TarInfo(f"bomb/file{index}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(ChartError):
+        read_chart(archive)
+
+
+# --- the published charts (../shared/upstream/charts) -------------------------------------------------
+
+UPSTREAM_CHARTS = REPO.parent / "shared" / "upstream" / "charts"
+needs_upstream = pytest.mark.skipif(not (UPSTREAM_CHARTS / "repositories.yaml").is_file(),
+                                    reason=f"{UPSTREAM_CHARTS} is absent: the published charts are not available")
+
+
+@needs_upstream
+@pytest.mark.slow
+def test_this_repository_validates_with_its_platform_charts_rendered(tmp_path: Path) -> None:
+    result = validate_tree(REPO, sources_dirs=[tmp_path / "cache", UPSTREAM_CHARTS])
+    assert result.count(Severity.ERROR) == 0, [f for f in result.findings if f.severity == Severity.ERROR]
+    rendered = " ".join(result.charts)
+    for chart in ("seldon-core-operator", "emissary-ingress", "metrics-server"):
+        assert f"chart {chart} " in rendered
+
+
+@needs_upstream
+@pytest.mark.slow
+def test_a_pod_monitor_is_checked_against_the_crd_of_kube_prometheus_stack(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    application = (REPO / "argocd/platform/kube-prometheus-stack.yaml").read_text()
+    pinned = next(line.split(":", 1)[1].strip() for line in application.splitlines() if "targetRevision:" in line)
+    available = "88.5.3"  # the version ../shared/upstream/charts holds
+    monitor = (REPO / "apps/07-analytics-loadtest/pod-monitor.yaml").read_text()
+    monitor = monitor.replace("  podMetricsEndpoints:", "  podMetricEndpoints:")
+    repo = write_tree({"argocd/project.yaml": (REPO / "argocd/projects/platform.yaml").read_text(),
+                       "argocd/kps.yaml": application.replace(f"targetRevision: {pinned}", f"targetRevision: {available}"),
+                       "pod-monitor.yaml": monitor})
+    result = validate_tree(repo, sources_dirs=[tmp_path / "cache", UPSTREAM_CHARTS])
+    assert any("kube-prometheus-stack" in label for label in result.charts)
+    [finding] = findings_of(result, "schema-unknown-field")
+    assert (finding.file, finding.line) == ("pod-monitor.yaml", line_of(repo, "pod-monitor.yaml", "podMetricEndpoints"))
+
+
+# --- chart folders of this repository ----------------------------------------------------------------
+
+LOCAL_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: demo
+  source:
+    repoURL: https://github.com/example/repo.git
+    targetRevision: main
+    path: charts/web
+    helm:
+      valueFiles: [values-prod.yaml]
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+
+
+def test_a_chart_folder_an_application_points_at_renders_with_its_values(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    files.update({"argocd/project.yaml": PROJECT, "argocd/app.yaml": LOCAL_APP,
+                  "charts/web/values-prod.yaml": "replicaCount: 5\nservise:\n  port: 81\n",
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    result = check(repo, tmp_path)
+    assert result.charts == ["argocd/app.yaml: Application web, chart folder charts/web"]
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 5
+    [unknown] = findings_of(result, "helm-values-unknown")
+    assert (unknown.file, unknown.line) == ("charts/web/values-prod.yaml", 2) and "did you mean service?" in unknown.message
+
+
+def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    files["charts/web/templates/broken.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x\n"
+    files.update({"argocd/project.yaml": PROJECT, "argocd/app.yaml": LOCAL_APP.replace("valueFiles: [values-prod.yaml]",
+                                                                                        "releaseName: web"),
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    result = check(repo, tmp_path)
+    lint = findings_of(result, "helm-lint")
+    assert [(f.file, f.severity) for f in lint] == [("charts/web/templates/broken.yaml", Severity.ERROR)]
+    assert lint[0].line in (4, 5)
+    assert findings_of(result, "helm-render")  # Argo CD cannot render it either
+
+
+def test_an_object_two_applications_render_is_a_shared_resource(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_chart(tmp_path / "cache", CHART)
+    second = app().replace("name: web\n  namespace: argocd", "name: web-again\n  namespace: argocd").replace(
+        "    helm:\n", "    helm:\n      releaseName: web\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(), "argocd/app2.yaml": second})
+    [finding] = findings_of(check(repo, tmp_path), "argocd-shared-resource")
+    assert finding.file == "argocd/app2.yaml" and finding.line == line_of(repo, "argocd/app2.yaml", "chart: web")
+    assert "Deployment demo/web" in finding.message
+
+
+def test_diff_shows_what_a_values_change_does_to_the_rendered_objects(repo: Path, tmp_path: Path) -> None:
+    from validate.diff import render_both
+
+    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
+    [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
+    assert "-  replicas: 2\n+  replicas: 3" in changed.diff  # the Deployment the chart renders, not only the values
+
+
+def make_mirror(root: Path, digest: str | None) -> Path:
+    """A Helm repository mirror as ../shared/upstream/charts lays it out: repositories.yaml, index.yaml, .tgz."""
+    import hashlib
+    import io
+    import tarfile
+
+    folder = root / "mirror" / "example"
+    folder.mkdir(parents=True)
+    archive = folder / "web-1.0.0.tgz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for rel, text in CHART.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"web/{rel}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
+    (folder / "index.yaml").write_text(f"apiVersion: v1\nentries:\n  web:\n    - name: web\n      version: 1.0.0\n"
+                                       f"      digest: {digest or actual}\n      urls: [web-1.0.0.tgz]\n")
+    (root / "mirror" / "repositories.yaml").write_text(f"helm:\n  - repoURL: {CHART_REPO}/\n    path: example\n")
+    return root / "mirror"
+
+
+def test_a_helm_repository_mirror_is_read_through_its_index(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, None)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror])
+    assert result.charts and findings_of(result, "source-digest") == []
+
+
+def test_an_archive_that_differs_from_its_index_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, "ab" * 32)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror]), "source-digest")
+    assert "repository index records sha256:abab" in finding.message
+
+
+# --- remote git sources ----------------------------------------------------------------------------
+
+REMOTE_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: tools
+  namespace: argocd
+spec:
+  project: demo
+  source:
+    repoURL: https://github.com/example/tools.git
+    targetRevision: v1.0.0
+    path: deploy
+    kustomize:
+      namePrefix: my-
+      patches:
+        - target: {kind: ConfigMap, name: settings}
+          patch: |-
+            - op: add
+              path: /data/mode
+              value: patched
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+
+
+def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustomize_options(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    tree = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0" / "deploy"
+    tree.mkdir(parents=True)
+    (tree / "kustomization.yaml").write_text("resources: [settings.yaml, elsewhere.yaml]\n")
+    (tree / "settings.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    (tree / "elsewhere.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+                                         "  namespace: kube-system\ndata:\n  a: b\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": REMOTE_APP,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    result = check(repo, tmp_path)
+    objects = {o.data["metadata"]["name"]: o.data for o in result.objects if o.owner is not None}
+    assert objects, [(f.rule, f.message) for f in result.findings]
+    assert objects["my-settings"]["data"] == {"a": "b", "mode": "patched"}
+    assert result.charts == ["argocd/app.yaml: Application tools, git https://github.com/example/tools.git at v1.0.0"]
+    [outside] = findings_of(result, "argocd-project-resources")
+    assert "namespace kube-system" in outside.message and outside.line == line_of(repo, "argocd/app.yaml", "path: deploy")

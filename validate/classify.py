@@ -1,0 +1,167 @@
+"""What a file is, before anything checks it.
+
+A real repository holds much more than Kubernetes manifests: Helm charts (``Chart.yaml``, Go
+templates under ``templates/``, values files), CI workflows, tool configurations, compose files,
+OpenAPI documents. Only manifests and kustomizations are checked as such; a Helm template is not
+even YAML until Helm renders it, and a CI workflow is YAML that no API server will ever see.
+
+The classification is by path first (what the tools that read the file go by), then by content
+for YAML and JSON files in ordinary places: a document is a manifest candidate when it has an
+``apiVersion`` or a ``kind``. ``apiVersion`` values that no Kubernetes API server could serve
+(``skaffold/v4beta6``, ``v2``) are recognised by :func:`kubernetes_like`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import Enum
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+YAML_SUFFIXES = (".yaml", ".yml")
+JSON_SUFFIX = ".json"
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+CHART_NAMES = ("Chart.yaml", "Chart.yml")
+
+
+class FileKind(Enum):
+    MANIFEST = "manifest"  # YAML or JSON that may hold Kubernetes objects
+    KUSTOMIZATION = "kustomization"
+    HELM_CHART = "helm-chart"  # Chart.yaml, values files, requirements, lock files of a chart
+    HELM_TEMPLATE = "helm-template"  # a Go template: not YAML until Helm renders it
+    PATCH = "patch"  # a partial object for `kubectl patch` or a kustomization: never checked whole
+    OTHER = "other"  # CI workflows, tool configurations, compose files, everything else
+
+
+# Files that name themselves: tool configurations and CI definitions, never Kubernetes objects.
+_OTHER_NAMES = {
+    ".gitlab-ci.yml", ".gitlab-ci.yaml", ".travis.yml", ".travis.yaml", "azure-pipelines.yml", "azure-pipelines.yaml",
+    "bitbucket-pipelines.yml", "cloudbuild.yaml", "cloudbuild.yml", "appveyor.yml", "codecov.yml", "codecov.yaml",
+    ".codecov.yml", "mkdocs.yml", "mkdocs.yaml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
+    ".goreleaser.yml", ".goreleaser.yaml", ".golangci.yml", ".golangci.yaml", ".yamllint", ".yamllint.yaml",
+    ".yamllint.yml", ".markdownlint.yaml", ".markdownlint.yml", "renovate.json", ".renovaterc.json", "package.json",
+    "package-lock.json", "tsconfig.json", "composer.json", ".eslintrc.json", "jenkins-x.yml", "jenkins-x.yaml",
+    "buildspec.yml", "buildspec.yaml", "Taskfile.yml", "Taskfile.yaml", "ct.yaml", "lintconf.yaml",
+    "chart_schema.yaml", ".gitops-validate.yaml", ".gitops-validate.yml", "devfile.yaml", "tilt_config.json",
+    "environment.yml", "environment.yaml", "conda.yaml", "conda.yml", "dvc.yaml", "params.yaml",
+    "model-settings.json", "settings.json",
+}
+_OTHER_PATTERNS = [re.compile(p) for p in (
+    r"(^|/)\.github/",  # workflows, actions, dependabot, issue templates
+    r"(^|/)\.circleci/", r"(^|/)\.buildkite/", r"(^|/)\.vscode/", r"(^|/)\.devcontainer/",
+    r"(^|/)(docker-)?compose(\.[^/]*)?\.ya?ml$", r"(^|/)skaffold(\.[^/]*)?\.ya?ml$",
+    r"(^|/)\.?(openapi|swagger)(\.[^/]*)?\.(ya?ml|json)$",
+)]
+
+
+# A file named as a patch (`patch.yaml`, `deployment-patch.yaml`, `2.repo-server_patch.yml`): a
+# partial object, applied with `kubectl patch --patch-file` or named by a kustomization.
+_PATCH = re.compile(r"(^|[-_.])patch(es)?([-_.]|$)", re.I)
+
+
+def kind_of(rel: str, charts: Iterable[str] = ()) -> FileKind:
+    """What ``rel`` is; ``charts`` are the folders that hold a Helm ``Chart.yaml``."""
+    path = PurePosixPath(rel)
+    if path.name in KUSTOMIZATION_NAMES:
+        return FileKind.KUSTOMIZATION
+    chart = chart_of(rel, charts)
+    if chart is not None:
+        inside = PurePosixPath(rel).relative_to(chart) if chart != "." else path
+        if inside.parts[0] == "templates" or path.suffix == ".tpl":
+            return FileKind.HELM_TEMPLATE
+        if len(inside.parts) == 1:  # Chart.yaml, values*.yaml, values.schema.json, requirements.yaml, ...
+            return FileKind.HELM_CHART
+        if inside.parts[0] == "charts":  # a packed or unpacked dependency without its own Chart.yaml
+            return FileKind.HELM_CHART
+    if path.name in CHART_NAMES:
+        return FileKind.HELM_CHART
+    if path.name in _OTHER_NAMES or any(p.search(rel) for p in _OTHER_PATTERNS):
+        return FileKind.OTHER
+    if _PATCH.search(path.name) and path.suffix in (".yaml", ".yml", ".json"):
+        return FileKind.PATCH
+    if rel.endswith(YAML_SUFFIXES) or rel.endswith(JSON_SUFFIX):
+        return FileKind.MANIFEST
+    return FileKind.OTHER
+
+
+def chart_folders(files: Iterable[str]) -> list[str]:
+    """Folders that hold a Helm chart (a ``Chart.yaml``), deepest first."""
+    found = {PurePosixPath(rel).parent.as_posix() for rel in files if PurePosixPath(rel).name in CHART_NAMES}
+    return sorted(found, key=lambda f: (-f.count("/"), f))
+
+
+def chart_of(rel: str, charts: Iterable[str]) -> str | None:
+    """The innermost chart folder that holds ``rel``, or None."""
+    for chart in charts:
+        if chart == "." or rel.startswith(chart + "/"):
+            return chart
+    return None
+
+
+def readable_files(root: Path, files: list[str], max_bytes: int) -> list[str]:
+    """The files the validator reads: YAML outside Helm templates, kustomizations, Helm chart
+    metadata and values, and JSON files that name an apiVersion and a kind (as Argo CD reads them)."""
+    charts = chart_folders(files)
+    wanted = []
+    for rel in files:
+        kind = kind_of(rel, charts)
+        if kind in (FileKind.HELM_TEMPLATE, FileKind.OTHER):
+            continue
+        if kind is FileKind.HELM_CHART and not rel.endswith(YAML_SUFFIXES):
+            continue
+        if is_json(rel):
+            try:
+                with open(root / rel, "rb") as handle:
+                    head = handle.read(max_bytes + 1)
+            except OSError:
+                head = b""  # unreadable: the loader reports it
+            if head and not looks_like_manifest_json(head.decode("utf-8", "replace")):
+                continue
+        wanted.append(rel)
+    return wanted
+
+
+def is_json(rel: str) -> bool:
+    return rel.endswith(JSON_SUFFIX)
+
+
+def looks_like_manifest_json(text: str) -> bool:
+    """A JSON file is read as a manifest only when it names an apiVersion and a kind: JSON files in
+    a repository are mostly dashboards, package metadata and schemas, some with comments (JSONC)."""
+    return '"apiVersion"' in text and '"kind"' in text
+
+
+# --- apiVersion ------------------------------------------------------------------------------
+
+_VERSION = re.compile(r"^v\d+((alpha|beta)\d+)?$")
+
+
+@cache
+def builtin_groups() -> frozenset[str]:
+    """API groups that Kubernetes itself serves (or served): every group in kubernetes-validate's
+    schema data, on every version it ships, plus the groups of the API lifecycle table."""
+    from validate import schema
+    from validate.lifecycle import TABLE
+
+    groups: set[str] = {""}
+    for version in schema.available_versions():
+        for definition in schema.definitions(version)["$defs"].values():
+            for gvk in definition.get("x-kubernetes-group-version-kind", ()):
+                groups.add(gvk.get("group", ""))
+    for api_version, *_ in TABLE:
+        groups.add(api_version.rpartition("/")[0])
+    return frozenset(groups)
+
+
+def kubernetes_like(api_version: str) -> bool:
+    """Whether an API server could serve ``api_version``: a Kubernetes group (``apps``,
+    ``networking.k8s.io``) or a domain-style custom group (``argoproj.io``), with a version of the
+    Kubernetes form (``v1``, ``v2beta1``). ``skaffold/v4beta6``, ``v2`` or ``config/v1`` are not:
+    the core group only ever served ``v1``, and a custom group is always a domain name."""
+    group, _, version = api_version.strip().rpartition("/")
+    if not _VERSION.match(version):
+        return False
+    if group == "":
+        return version == "v1"
+    return "." in group or group in builtin_groups()

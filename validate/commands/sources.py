@@ -1,0 +1,249 @@
+"""``gitops-validate sources``: fill the offline source cache and write the lock (``pull``), or show it (``list``).
+
+``pull`` is the one command of the validator that may use the network, and it says so before
+it does. It fetches only what neither the cache folder nor a read-only folder already holds,
+so on a machine whose read-only folders hold every source it runs offline.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from validate import helm
+from validate.commands import Parser
+from validate.helm_stage import git_ref
+from validate.model import ToolError
+from validate.pipeline import Options, find_root
+from validate.pipeline import run as run_pipeline
+from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, index_digest, tree_digest
+
+
+@dataclass
+class Reference:
+    ref: ChartRef | GitRef
+    where: str  # "argocd/platform/x.yaml (Application x)"
+
+
+def references(root: Path, sources_dirs: list[Path]) -> list[Reference]:
+    """Every pinned chart and remote git source the repository's Applications, ApplicationSets and
+    kustomizations reference."""
+    result = run_pipeline(Options(paths=[root], sources_dirs=sources_dirs))
+    ctx = result.context
+    assert ctx is not None
+    found: dict[ChartRef | GitRef, Reference] = {}
+    for app in ctx.applications:
+        for _where, source in app.sources():
+            chart = helm.chart_ref(source)
+            where = f"{app.obj.file} ({app.label})"
+            if chart is not None:
+                found.setdefault(chart, Reference(chart, where))
+                continue
+            git = git_ref(source, ctx)
+            if git is not None:
+                found.setdefault(git, Reference(git, where))
+    for kustomization in ctx.inventory.kustomizations.values():
+        document = kustomization.document
+        data = document.data if document is not None and isinstance(document.data, dict) else {}
+        for entry in data.get("helmCharts") or []:
+            if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("name", "repo", "version")):
+                chart = ChartRef(entry["repo"], entry["name"], entry["version"])
+                found.setdefault(chart, Reference(chart, kustomization.file))
+        for entry in data.get("resources") or []:
+            remote = remote_base(entry)
+            if remote is not None:
+                found.setdefault(remote, Reference(remote, kustomization.file))
+    return sorted(found.values(), key=lambda r: (type(r.ref).__name__, str(r.ref)))
+
+
+def remote_base(entry: Any) -> GitRef | None:
+    """A kustomize remote base (``https://host/org/repo//path?ref=v1``) as a git source."""
+    if not isinstance(entry, str) or "://" not in entry and not entry.startswith("github.com/"):
+        return None
+    url, _, query = entry.partition("?")
+    revision = "HEAD"
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key in ("ref", "version") and value:
+            revision = value
+    repository = url.split("//", 2)
+    base = "//".join(repository[:2]) if url.startswith(("http://", "https://", "ssh://", "git::")) else repository[0]
+    return GitRef(base, revision)
+
+
+# --- pull ------------------------------------------------------------------------------------------
+
+def _host(url: str) -> str:
+    parts = urlsplit(url if "://" in url else "https://" + url)
+    return parts.hostname or url
+
+
+def _reachable(host: str, timeout: float) -> str | None:
+    """None when ``host`` answers on 443, else why not."""
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return None
+    except OSError as error:
+        return error.strerror or str(error) or type(error).__name__
+
+
+def _fetch_chart(ref: ChartRef, cache: SourceCache, timeout: float) -> Path:
+    import helm_python
+
+    with tempfile.TemporaryDirectory(prefix="gitops-validate-pull-") as folder:
+        try:
+            if ref.repo_url.startswith("oci://"):
+                helm_python.pull(f"{ref.repo_url.rstrip('/')}/{ref.chart}", version=ref.version, destination=folder)
+            else:
+                helm_python.pull(ref.chart, repo_url=ref.repo_url, version=ref.version, destination=folder)
+        except helm_python.HelmError as error:
+            raise ToolError(f"sources pull: {ref}: {' '.join(str(error).split())}") from None
+        archives = sorted(Path(folder).glob("*.tgz"))
+        if not archives:
+            raise ToolError(f"sources pull: {ref}: Helm downloaded no archive")
+        if not ref.repo_url.startswith("oci://"):
+            expected = _published_digest(ref, timeout)
+            if expected is not None and digest(archives[0]) != expected:
+                raise ToolError(f"sources pull: {ref}: the downloaded archive has digest {digest(archives[0])}, the"
+                                f" repository's index.yaml records {expected}; nothing was stored")
+        return cache.store_chart(ref, archives[0])
+
+
+def _published_digest(ref: ChartRef, timeout: float) -> str | None:
+    """The digest the Helm repository's index.yaml records for ``ref`` (None when it records none)."""
+    import urllib.request
+
+    import yaml
+
+    url = ref.repo_url.rstrip("/") + "/index.yaml"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - https repository URL
+            index = yaml.safe_load(response.read(64 << 20))
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise ToolError(f"sources pull: {ref}: cannot read {url} to verify the archive: {error}") from None
+    return index_digest(index, ref)
+
+
+def _fetch_git(ref: GitRef, cache: SourceCache, timeout: float) -> tuple[Path, str]:
+    target = cache.git_target(ref)
+    with tempfile.TemporaryDirectory(prefix="gitops-validate-pull-") as folder:
+        work = Path(folder) / "checkout"
+
+        def git(*args: str, cwd: Path | None = None) -> str:
+            try:
+                done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                                      stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"})
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise ToolError(f"sources pull: {ref}: git failed: {error}") from None
+            if done.returncode != 0:
+                reason = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+                raise ToolError(f"sources pull: {ref}: {reason}")
+            return done.stdout.strip()
+
+        work.mkdir()
+        git("init", "--quiet", cwd=work)
+        git("fetch", "--quiet", "--depth", "1", ref.repo_url, ref.revision, cwd=work)
+        git("checkout", "--quiet", "FETCH_HEAD", cwd=work)
+        commit = git("rev-parse", "HEAD", cwd=work)
+        shutil.rmtree(work / ".git")
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(work, target, symlinks=True)
+        (target.parent / (target.name + ".commit")).write_text(commit + "\n")
+    return target, commit
+
+
+def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any) -> int:
+    from validate.config import load_config
+    from validate.helm_stage import source_cache
+
+    config = load_config(root)
+    cache = source_cache(config, sources_dirs)
+    old = Lock.read(root) or Lock()
+    lock = Lock()
+    wanted = references(root, sources_dirs)
+    missing = [r for r in wanted if (cache.chart(r.ref) if isinstance(r.ref, ChartRef) else cache.git(r.ref)) is None]
+    if missing:
+        hosts = sorted({_host(r.ref.repo_url) for r in missing})
+        print(f"sources pull: fetching {len(missing)} source(s) over the network from {', '.join(hosts)}"
+              f" into {cache.primary}", file=sys.stderr)
+        for host in hosts:
+            reason = _reachable(host, min(timeout, 15.0))
+            if reason is not None:
+                raise ToolError(f"sources pull needs the network and cannot reach {host} ({reason}); {len(missing)}"
+                                f" source(s) are missing from {cache.describe()}")
+    changed = []
+    for reference in wanted:
+        ref = reference.ref
+        if isinstance(ref, ChartRef):
+            found = cache.chart(ref)
+            path = found.path if found is not None else _fetch_chart(ref, cache, timeout)
+            actual = digest(path)
+            if found is not None and found.expected is not None and actual != found.expected:
+                raise ToolError(f"sources pull: {ref}: {path} has digest {actual}, the index.yaml beside it records"
+                                f" {found.expected}")
+            lock.charts[ref] = actual
+            before = old.charts.get(ref)
+        else:
+            found_git = cache.git(ref)
+            if found_git is not None:
+                path, commit = found_git.path, found_git.commit
+            else:
+                path, fetched = _fetch_git(ref, cache, timeout)
+                commit = fetched
+            actual = tree_digest(path)
+            lock.git[ref] = (actual, commit)
+            before = old.git[ref][0] if ref in old.git else None
+        if before is not None and before != actual:
+            changed.append(f"{ref}: the lock records {before}, the source has {actual}")
+        out.write(f"{ref}: {actual} ({path})\n")
+    if changed:
+        raise ToolError(f"sources pull: {len(changed)} source(s) differ from {LOCK_NAME}, which is left unchanged:"
+                        f" {changed[0]}; delete the entry from the lock to accept the new digest")
+    written = lock.write(root)
+    out.write(f"{len(wanted)} source(s) locked in {written.name}\n")
+    return 0
+
+
+def list_sources(root: Path, sources_dirs: list[Path], out: Any) -> int:
+    from validate.config import load_config
+    from validate.helm_stage import source_cache
+
+    cache = source_cache(load_config(root), sources_dirs)
+    lock = Lock.read(root) or Lock()
+    for reference in references(root, sources_dirs):
+        ref = reference.ref
+        found = cache.chart(ref) if isinstance(ref, ChartRef) else cache.git(ref)
+        locked = ref in (lock.charts if isinstance(ref, ChartRef) else lock.git)
+        state = "cached" if found is not None else "MISSING"
+        out.write(f"{state:8} {'locked' if locked else 'unlocked':9} {ref}  <- {reference.where}\n")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = Parser(prog="gitops-validate sources", description="The offline cache of remote sources (Helm charts,"
+                    " git repositories) and its lock file. `pull` is the one command that uses the network.")
+    parser.add_argument("action", choices=("pull", "list"), help="pull: fetch what the cache lacks and write"
+                        f" {LOCK_NAME}; list: show each source and whether it is cached and locked (offline)")
+    parser.add_argument("path", nargs="?", type=Path, default=None, help="the repository (default: the current one)")
+    parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="the source cache folder (first use), then read-only folders (repeatable)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per download (default 300)")
+    args = parser.parse_args(argv)
+    root = find_root(args.path or Path.cwd())
+    try:
+        if args.action == "pull":
+            return pull(root, args.sources_dir, args.timeout, sys.stdout)
+        return list_sources(root, args.sources_dir, sys.stdout)
+    except ToolError as error:
+        print(f"gitops-validate sources: {error}" if not str(error).startswith("sources") else
+              f"gitops-validate {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,367 @@
+"""Rendering the Helm sources of Argo CD Applications, as Argo CD 3.5's repo-server does.
+
+For every Application source that names a ``chart`` (single or multiple sources), the chart
+archive comes from the offline source cache (:mod:`validate.sources`); the values are assembled in
+the order the repo-server passes them to ``helm template`` (util/helm/cmd.go): ``valueFiles``,
+then ``values``/``valuesObject``, then ``parameters`` (``--set``/``--set-string``), then
+``fileParameters`` (``--set-file``); the release name is ``releaseName`` or the Application's
+name, the namespace ``helm.namespace`` or the destination's; CRDs of the chart's ``crds/``
+folder are included unless ``skipCrds``; ``Capabilities`` carry the newest configured
+Kubernetes version and its built-in API versions plus every CRD the repository's charts ship.
+
+Before rendering, the values are checked against the chart: keys its values.yaml does not know
+(and no template mentions), types that contradict the default's type, and the chart's
+``values.schema.json``. Every finding about a rendered object lands on the Application's values
+line when the value came from there, else on the Application's ``chart`` line, naming the chart
+and template.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validate import load
+from validate.helm.chart import ChartError, ChartFiles, crd_api_versions, documents, read_chart
+from validate.helm.values import Locate, Values, check_schema, check_values, object_locator, text_positions
+from validate.helm_engine import Engine, HelmError, RenderRequest
+from validate.load import LoadedFile
+from validate.model import Document, FieldPath, Finding, Location, Severity
+from validate.sources import PULL_COMMAND, ChartRef, Lock, SourceCache, digest
+
+# --- the run -------------------------------------------------------------------------------------
+
+@dataclass
+class ChartObject:
+    data: dict[str, Any]
+    app: Any  # validate.argocd.App
+    label: str  # "Application x, chart c 1.2.3"
+    template: str
+    locate: Locate
+
+
+@dataclass
+class HelmRun:
+    objects: list[ChartObject] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)  # one label per rendered Helm source
+    missing: list[ChartRef] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Inputs:
+    apps: list[Any]  # validate.argocd.App
+    loaded: dict[str, LoadedFile]
+    cache: SourceCache
+    lock: Lock | None
+    engine: Callable[[], Engine]
+    kube_version: str  # "1.37"
+    api_versions: frozenset[str]
+    locate_app: Callable[[Any, FieldPath], Location]  # (App, path in the Application) -> where it is written
+    points_here: Callable[[dict[str, Any]], bool]  # does a source name this repository?
+    crds_in_repository: list[dict[str, Any]] = field(default_factory=list)
+    root: Path | None = None  # the repository: its chart folders render from the work tree
+    local_chart: Callable[[dict[str, Any]], str | None] = lambda _source: None  # a source's chart folder here
+
+
+def render_applications(inputs: Inputs) -> HelmRun:
+    run = HelmRun()
+    seen_missing: set[ChartRef] = set()
+    sources: list[tuple[Any, FieldPath, dict[str, Any], ChartRef]] = []
+    for app in inputs.apps:
+        for where, source in app.sources():
+            ref = chart_ref(source)
+            local = inputs.local_chart(source) if ref is None else None
+            if local is not None:
+                ref = ChartRef("", local, "")
+            if ref is not None:
+                sources.append((app, where, source, ref))
+    charts: dict[ChartRef, ChartFiles | None] = {}
+    paths: dict[ChartRef, Path] = {}
+    for app, where, _source, ref in sources:
+        if ref in charts:
+            continue
+        if ref.is_local and inputs.root is not None:
+            try:
+                charts[ref] = read_chart(inputs.root / ref.chart)
+                paths[ref] = inputs.root / ref.chart
+            except ChartError as error:
+                charts[ref] = None
+                run.findings.append(Finding("helm-render", f"{ref}: {error}", f"{ref.chart}/Chart.yaml", 1, None))
+            continue
+        found = inputs.cache.chart(ref)
+        if found is None:
+            charts[ref] = None
+            if ref not in seen_missing:
+                seen_missing.add(ref)
+                run.missing.append(ref)
+                at = inputs.locate_app(app, (*where, "targetRevision"))
+                run.findings.append(Finding(
+                    "source-missing", f"{ref} is not in the source cache ({inputs.cache.describe()}): run"
+                    f" `{PULL_COMMAND}`; until then what {app.label} deploys is not checked",
+                    at.file, at.line, at.column, Severity.WARNING))
+            continue
+        if found.expected is not None and digest(found.path) != found.expected:
+            at = inputs.locate_app(app, (*where, "targetRevision"))
+            run.findings.append(Finding(
+                "source-digest", f"the archive of {ref} in {found.folder} has digest {digest(found.path)}, its"
+                f" repository index records {found.expected}: the archive is corrupt or was replaced", at.file,
+                at.line, at.column))
+        if inputs.lock is not None:
+            actual = digest(found.path)
+            locked = inputs.lock.charts.get(ref)
+            if locked is not None and locked != actual:
+                at = inputs.locate_app(app, (*where, "targetRevision"))
+                run.findings.append(Finding(
+                    "source-digest", f"the cached archive of {ref} has digest {actual}, the lock records {locked}:"
+                    f" the published chart changed, or the cache is corrupt; rerun `{PULL_COMMAND}` and review",
+                    at.file, at.line, at.column))
+        try:
+            charts[ref] = read_chart(found.path)
+            paths[ref] = found.path
+        except ChartError as error:
+            charts[ref] = None
+            at = inputs.locate_app(app, (*where, "chart"))
+            run.findings.append(Finding("helm-render", f"{ref}: {error}", at.file, at.line, at.column))
+    crd_versions = set()
+    for files in charts.values():
+        for _name, text in files.all_crds() if files else []:
+            try:
+                for crd in documents(text):
+                    crd_versions |= crd_api_versions(crd)
+            except yaml.YAMLError:
+                continue  # reported when the chart's objects are read
+    for crd in inputs.crds_in_repository:
+        crd_versions |= crd_api_versions(crd)
+    api_versions = tuple(sorted(inputs.api_versions | crd_versions))
+    for app, where, source, ref in sources:
+        files = charts.get(ref)
+        if files is None:
+            continue
+        started = time.perf_counter()
+        # The file first: the configuration's environment paths (and so severities) apply to it.
+        label = f"{app.obj.file or '?'}: {app.label}, {ref}" if ref.is_local else \
+            f"{app.obj.file or '?'}: {app.label}, chart {ref.chart} {ref.version}"
+        _render_source(inputs, run, app, where, source, ref, paths[ref], files, label, api_versions)
+        run.seconds[label] = time.perf_counter() - started
+    return run
+
+
+def chart_ref(source: dict[str, Any]) -> ChartRef | None:
+    repo, chart, version = (source.get(k) for k in ("repoURL", "chart", "targetRevision"))
+    if not all(isinstance(v, str) and v and "{{" not in v for v in (repo, chart, version)):
+        return None
+    return ChartRef(str(repo), str(chart), str(version))
+
+
+def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, source: dict[str, Any], ref: ChartRef,
+                   chart_path: Path, files: ChartFiles, label: str, api_versions: tuple[str, ...]) -> None:
+    helm = source.get("helm") if isinstance(source.get("helm"), dict) else {}
+    assert isinstance(helm, dict)
+    chart_at = inputs.locate_app(app, (*where, "path" if ref.is_local else "chart"))
+
+    def finding(rule: str, message: str, at: Location, severity: Severity = Severity.ERROR) -> None:
+        run.findings.append(Finding(rule, message + at.note, at.file, at.line, at.column, severity, render=label))
+
+    values = _assemble_values(inputs, app, where, helm, files, finding, ref.chart if ref.is_local else None)
+    if values is None:
+        return
+    if ref.is_local:
+        _lint(inputs, run, ref, chart_path, values.merged, label)
+    check_values(values, files, ref, finding)
+    if files.schema is not None and not helm.get("skipSchemaValidation"):
+        if not check_schema(values, files, ref, chart_at, finding):
+            return  # Helm refuses the values: Argo CD renders nothing
+    name = helm.get("releaseName") if isinstance(helm.get("releaseName"), str) and helm.get("releaseName") else app.name
+    namespace = helm.get("namespace") if isinstance(helm.get("namespace"), str) and helm.get("namespace") else \
+        (app.destination_namespace or "")
+    request = RenderRequest(chart_path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
+                            api_versions, skip_schema_validation=True, skip_tests=bool(helm.get("skipTests")))
+    try:
+        rendered = inputs.engine().render(request)
+    except HelmError as error:
+        finding("helm-render", f"helm template of {ref} fails: {error}", chart_at)
+        return
+    run.rendered.append(label)
+    manifests = dict(rendered.manifests)
+    if not helm.get("skipCrds"):
+        for file, text in files.all_crds():
+            manifests[f"{files.name}/{file}"] = text
+    for template, text in sorted(manifests.items()):
+        base = template.rsplit("/", 1)[-1]
+        if base == "NOTES.txt" or base.startswith("_"):
+            continue  # helm template prints neither the notes nor partials
+        try:
+            rendered_documents = documents(text)
+        except yaml.YAMLError as error:
+            finding("helm-render", f"{template} of {ref} renders invalid YAML: {' '.join(str(error).split())[:200]}",
+                    chart_at)
+            continue
+        for data in rendered_documents:
+            run.objects.append(ChartObject(data, app, label, template,
+                                           object_locator(data, values, chart_at, ref, template)))
+
+
+def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:
+    """``helm lint`` of a chart folder of this repository: its warnings and errors at the chart's files."""
+    for message in inputs.engine().lint(chart_path, values):
+        rel, line = f"{ref.chart}/{message.path.rstrip('/')}" if message.path else f"{ref.chart}/Chart.yaml", None
+        where = re.search(r"\((?:[^/():]+/)?([^():]+):(\d+)\)", message.message)
+        if where is not None:
+            rel, line = f"{ref.chart}/{where.group(1)}", int(where.group(2))
+        if inputs.root is not None and not (inputs.root / rel).is_file():
+            rel = f"{ref.chart}/Chart.yaml"
+        run.findings.append(Finding("helm-lint", f"helm lint: {message.message}", rel, line, None,
+                                    Severity.ERROR if message.severity == "error" else Severity.WARNING,
+                                    render=label))
+
+
+def _assemble_values(inputs: Inputs, app: Any, where: FieldPath, helm: dict[str, Any], files: ChartFiles,
+                     finding: Callable[..., None], chart_dir: str | None = None) -> Values | None:
+    values = Values()
+    base = (*where, "helm")
+    refs = _value_refs(app)
+    for index, entry in enumerate(helm.get("valueFiles") or []):
+        at = inputs.locate_app(app, (*base, "valueFiles", index))
+        if not isinstance(entry, str):
+            continue
+        loaded = _value_file(inputs, entry, refs, chart_dir)
+        if loaded is None:
+            if helm.get("ignoreMissingValueFiles"):
+                continue
+            finding("helm-values-file", f"values file {entry!r} cannot be found (relative files are read from the"
+                    f" chart {files.name}; `$ref/path` from the source with that ref)", at)
+            return None
+        data, document = loaded
+        if not isinstance(data, dict):
+            finding("helm-values-file", f"values file {entry!r} is not a mapping", at)
+            return None
+
+        def in_file(path: FieldPath, document: Document | None = document, at: Location = at) -> Location:
+            position = document.position(path) if document is not None else None
+            return Location(document.file, *position) if document is not None and position else at
+        values.add(data, in_file)
+    if isinstance(helm.get("valuesObject"), dict):
+        values.add(helm["valuesObject"], lambda path: inputs.locate_app(app, (*base, "valuesObject", *path)))
+    elif isinstance(helm.get("values"), str) and helm["values"].strip():
+        at = inputs.locate_app(app, (*base, "values"))
+        try:
+            data = yaml.safe_load(helm["values"])
+        except yaml.YAMLError as error:
+            finding("helm-values-file", f"spec.source.helm.values is not valid YAML: {' '.join(str(error).split())}",
+                    at)
+            return None
+        if isinstance(data, dict):
+            positions = text_positions(helm["values"])
+            block = 1 if at.line is not None else 0
+
+            def in_block(path: FieldPath) -> Location:
+                position = positions.get(tuple(path))
+                if position is None or at.line is None:
+                    return at
+                return Location(at.file, at.line + block + position[0] - 1, None)
+            values.add(data, in_block)
+    for index, parameter in enumerate(helm.get("parameters") or []):
+        if not isinstance(parameter, dict) or not isinstance(parameter.get("name"), str):
+            continue
+        at = inputs.locate_app(app, (*base, "parameters", index, "value"))
+        expression = f"{parameter['name']}={_parameter_value(parameter.get('value'))}"
+        try:
+            parsed = inputs.engine().parse_set(expression, as_string=bool(parameter.get("forceString")))
+        except HelmError as error:
+            finding("helm-values-file", f"parameter {parameter['name']!r} cannot be parsed by Helm: {error}", at)
+            return None
+        values.add(parsed, _fixed(at))
+    for index, parameter in enumerate(helm.get("fileParameters") or []):
+        if not isinstance(parameter, dict) or not isinstance(parameter.get("name"), str):
+            continue
+        at = inputs.locate_app(app, (*base, "fileParameters", index, "path"))
+        content = _file_parameter(inputs, str(parameter.get("path", "")), refs)
+        if content is None:
+            finding("helm-values-file", f"fileParameters {parameter['name']!r}: file {parameter.get('path')!r} cannot"
+                    " be read from this repository", at)
+            return None
+        try:
+            parsed = inputs.engine().parse_set(f"{parameter['name']}=x", as_string=True)
+        except HelmError as error:
+            finding("helm-values-file", f"fileParameters {parameter['name']!r}: {error}", at)
+            return None
+        values.add(_replace_leaves(parsed, content), _fixed(at))
+    return values
+
+
+def _fixed(at: Location) -> Locate:
+    return lambda _path: at
+
+
+def _parameter_value(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith("{") and text.endswith("}"):
+        return text
+    return re.sub(r"(?<!\\),", r"\\,", text)  # Argo CD's cleanSetParameters
+
+
+def _replace_leaves(value: Any, content: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _replace_leaves(v, content) for k, v in value.items()}
+    return content
+
+
+def _value_refs(app: Any) -> dict[str, dict[str, Any]]:
+    """Sources with a ``ref``, by ref name: what ``$name/path`` in valueFiles means."""
+    refs = {}
+    for _where, source in app.sources():
+        if isinstance(source.get("ref"), str):
+            refs[source["ref"]] = source
+    return refs
+
+
+def _repository_file(inputs: Inputs, reference: str, refs: dict[str, dict[str, Any]]) -> str | None:
+    """The repository-relative file a ``$ref/path`` names, when that source is this repository."""
+    if not reference.startswith("$"):
+        return None
+    name, _, rest = reference[1:].partition("/")
+    source = refs.get(name)
+    if source is None or not inputs.points_here(source) or not rest:
+        return None
+    parts = [p for p in rest.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def _value_file(inputs: Inputs, entry: str, refs: dict[str, dict[str, Any]],
+                chart_dir: str | None) -> tuple[Any, Document | None] | None:
+    rel = _repository_file(inputs, entry, refs)
+    if rel is None and chart_dir is not None and not entry.startswith("$") and inputs.root is not None:
+        parts = [p for p in f"{chart_dir}/{entry}".split("/") if p not in ("", ".")]
+        if ".." in parts:
+            return None
+        rel = "/".join(parts)
+        if not (inputs.root / rel).is_file():
+            return None
+        chart_file = load.load_file(inputs.root / rel, rel)  # chart folders are not loaded as manifests
+        if not chart_file.ok or not chart_file.documents:
+            return None
+        return chart_file.documents[0].data, chart_file.documents[0]
+    if rel is None:
+        return None
+    loaded = inputs.loaded.get(rel)
+    if loaded is None or not loaded.ok or not loaded.documents:
+        return None
+    return loaded.documents[0].data, loaded.documents[0]
+
+
+def _file_parameter(inputs: Inputs, path: str, refs: dict[str, dict[str, Any]]) -> str | None:
+    rel = _repository_file(inputs, path, refs)
+    loaded = inputs.loaded.get(rel) if rel else None
+    return loaded.text if loaded is not None else None
+
+

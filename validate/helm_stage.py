@@ -1,0 +1,134 @@
+"""The Helm stage of the pipeline: Applications' chart sources rendered into checked objects.
+
+Kept apart from :mod:`validate.pipeline` so that the pipeline only calls :func:`run` and adds
+what it returns to the objects and findings of the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from validate import helm, schema
+from validate.helm_engine import engine
+from validate.model import Checked, FieldPath, Finding, Location, Severity
+from validate.remote import render_git_sources
+from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, default_cache_dir
+
+if TYPE_CHECKING:
+    from validate.context import Context
+    from validate.model import Config
+
+ENV_READ_ONLY = "GITOPS_VALIDATE_SOURCES"  # extra read-only source folders, os.pathsep-separated
+
+
+@dataclass
+class ChartStage:
+    objects: list[Checked] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
+    """The cache folder and the read-only folders: flags first, then the config, then the environment."""
+    primary = sources_dirs[0].resolve() if sources_dirs else (config.sources_cache or default_cache_dir())
+    read_only = [p.resolve() for p in sources_dirs[1:]] + list(config.sources_read_only)
+    read_only += [Path(p).resolve() for p in os.environ.get(ENV_READ_ONLY, "").split(os.pathsep) if p]
+    return SourceCache(primary, read_only)
+
+
+def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path]) -> ChartStage:
+    """Render every Helm source of the Applications among the context's (not yet checked) objects."""
+    config, versions = ctx.config, ctx.versions
+    every_app = ctx.applications
+    def local_chart(source: dict[str, Any]) -> str | None:
+        """The chart folder of this repository a git source points at (Argo CD detects Helm by Chart.yaml)."""
+        path = source.get("path")
+        if "chart" in source or not isinstance(path, str) or not ctx.points_here(source):
+            return None
+        rel = "/".join(p for p in path.split("/") if p not in ("", "."))
+        return rel if rel and ".." not in rel.split("/") and (config.root / rel / "Chart.yaml").is_file() else None
+
+    apps = [app for app in every_app if any(helm.chart_ref(s) or local_chart(s) for _w, s in app.sources())]
+    stage = ChartStage()
+    cache = source_cache(config, sources_dirs)
+    stage.findings += _missing_git_sources(every_app, ctx, cache, locate)
+    remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout)
+    stage.objects += remote.objects
+    stage.findings += remote.findings
+    stage.rendered += remote.rendered
+    if not apps:
+        return stage
+    inputs = helm.Inputs(
+        apps=apps, loaded=ctx.loaded, cache=cache, lock=Lock.read(config.root),
+        engine=engine, kube_version=versions[-1], api_versions=schema.api_versions(versions[-1]),
+        locate_app=lambda app, path: locate(app.obj, app.where(*path)),
+        points_here=ctx.points_here,
+        crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"],
+        root=config.root, local_chart=local_chart)
+    result = helm.render_applications(inputs)
+    for obj in result.objects:
+        at = obj.locate(())
+        stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app))
+    stage.findings += result.findings
+    stage.rendered += result.rendered
+    stage.missing = [str(ref) for ref in result.missing]
+    stage.seconds = result.seconds
+    return stage
+
+
+def absorb_unknown_kinds(findings: list[Finding], stage: ChartStage) -> list[Finding]:
+    """While a chart source is missing, a custom resource without a schema may be one whose CRD that
+    chart installs: it is named once, on the missing source, instead of one error per object."""
+    if not stage.missing:
+        return findings
+    unknown = [f for f in findings if f.rule == "schema-unknown-kind" and f.object is not None
+               and "." in f.object.api_version.partition("/")[0]]
+    if not unknown:
+        return findings
+    kinds = sorted({f"{f.object.kind} {f.object.api_version}" for f in unknown if f.object is not None})
+    note = (f"; {len(unknown)} custom resource(s) without a schema ({', '.join(kinds)}) are not checked either,"
+            " as their CRD may come from a missing chart")
+    kept = [f for f in findings if f not in unknown]
+    first = next((i for i, f in enumerate(kept) if f.rule == "source-missing"), None)
+    if first is not None:
+        old = kept[first]
+        kept[first] = Finding(old.rule, old.message + note, old.file, old.line, old.column, old.severity, old.object,
+                              old.render, old.extra)
+    return kept
+
+
+def git_ref(source: dict[str, Any], ctx: Context) -> GitRef | None:
+    """A git source of another repository (this repository's own sources are read from the work tree)."""
+    url, revision = source.get("repoURL"), source.get("targetRevision") or "HEAD"
+    if not isinstance(url, str) or not isinstance(revision, str) or "{{" in url + revision or "chart" in source:
+        return None
+    if ctx.points_here(source):
+        return None
+    return GitRef(url, revision)
+
+
+def _missing_git_sources(apps: list[Any], ctx: Context, cache: SourceCache,
+                         locate: Callable[[Checked, FieldPath], Location]) -> list[Finding]:
+    """One finding per remote git source the cache lacks (what it deploys is not rendered yet either way)."""
+    findings, seen = [], set()
+    for app in apps:
+        for where, source in app.sources():
+            ref = git_ref(source, ctx)
+            if ref is None or ref in seen or cache.git(ref) is not None:
+                continue
+            seen.add(ref)
+            at = locate(app.obj, app.where(*where, "repoURL"))
+            findings.append(Finding("source-missing", f"{ref} is not in the source cache ({cache.describe()}): run"
+                                    f" `{PULL_COMMAND}`", at.file, at.line, at.column, Severity.WARNING))
+    return findings
+
+
+def owner_of(obj: Checked) -> Any:
+    """The Application whose chart rendered ``obj``, or None."""
+    return obj.owner
