@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -59,7 +60,14 @@ class Outcome:
 
 
 def repository_bases() -> list[tuple[str, dict[str, Any]]]:
-    result = run(Options(paths=[REPO]))
+    """The objects this repository's kustomize paths render. Chart-rendered objects are left out: the
+    oracle installs only the CRDs this repository's own objects need, not those of the charts."""
+    saved = os.environ.pop("GITOPS_VALIDATE_SOURCES", None)
+    try:
+        result = run(Options(paths=[REPO]))
+    finally:
+        if saved is not None:
+            os.environ["GITOPS_VALIDATE_SOURCES"] = saved
     bases = []
     for checked in result.objects:
         data = checked.data
