@@ -371,7 +371,7 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
         suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
             f" (on Kubernetes {', '.join(on_versions)})"
         add(issue.rule, f"{_dotted(issue.path)}: {issue.message}{suffix}" if issue.path else issue.message + suffix,
-            issue.path)
+            issue.path, issue.severity)
     return candidate
 
 

@@ -31,7 +31,7 @@ import jsonschema_rs
 
 from validate import suggest
 from validate.crd import GVK, crd_schemas
-from validate.model import ToolError
+from validate.model import Severity, ToolError
 from validate.schema_ids import K8S_DEFINITIONS
 
 # The quantity grammar of k8s.io/apimachinery/pkg/api/resource (suffixes Ki..Ei, n u m k M..E, exponents).
@@ -45,6 +45,7 @@ class SchemaIssue:
     rule: str
     path: tuple[str | int, ...]
     message: str
+    severity: Severity = Severity.ERROR  # a warning where the API server accepts the object
 
 
 @dataclass(frozen=True)
@@ -369,7 +370,8 @@ def implausible_quantities(data: Any, path: tuple[str | int, ...] = ()) -> Itera
                 if amount is not None and 0 < amount < 2**20:
                     number = value.rstrip("numkKMGTPEi")
                     yield SchemaIssue("schema-quantity", path + (key,), f"memory {value!r} is {amount:g} bytes, less"
-                                      f" than 1Mi: no container starts with that (did you mean {number + 'Mi'!r}?)")
+                                      f" than 1Mi: no container starts with that (did you mean {number + 'Mi'!r}?)",
+                                      Severity.WARNING)  # the API server accepts it, with a warning
             else:
                 yield from implausible_quantities(value, path + (key,))
     elif isinstance(data, list):
