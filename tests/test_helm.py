@@ -13,7 +13,7 @@ from tests.conftest import REPO, findings_of, validate_tree
 from validate.helm.chart import read_chart
 from validate.helm_engine import RenderRequest, SdkEngine, split_stream
 from validate.model import Severity
-from validate.sources import LOCK_NAME, folder_key
+from validate.sources import LOCK_NAME, digest, folder_key
 
 CHART_REPO = "https://charts.example.com"
 
@@ -299,16 +299,61 @@ def test_sources_pull_locks_what_the_read_only_folders_hold_without_the_network(
     assert listed.stdout.startswith("cached   locked")
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released): a repository that cannot be reached."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_sources_pull_without_the_network_fails_with_one_line(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    repo = write_tree({"argocd/project.yaml": PROJECT,
-                       "argocd/app.yaml": app().replace(CHART_REPO, "https://charts.invalid")})
+    port = closed_port()
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace(CHART_REPO, f"http://127.0.0.1:{port}"),
+                       "argocd/app.yaml": app().replace(CHART_REPO, f"http://127.0.0.1:{port}")})
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     done = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "empty"), cwd=repo)
-    assert done.returncode == 2
+    assert done.returncode == 2, done.stderr
     errors = done.stderr.strip().splitlines()
     assert errors[0].startswith("sources pull: fetching 1 source(s) over the network")  # it says so first
-    assert len(errors) == 2 and "cannot reach charts.invalid" in errors[1]
+    assert len(errors) == 2 and f"cannot reach 127.0.0.1:{port}" in errors[1], errors
     assert not (repo / LOCK_NAME).exists()
+
+
+def test_the_lock_records_where_each_digest_was_verified_and_pull_refuses_a_change(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, None)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    folders = ("--sources-dir", str(tmp_path / "empty"), "--sources-dir", str(mirror))
+    assert run_cli("sources", "pull", *folders, cwd=repo).returncode == 0
+    import yaml
+
+    [entry] = yaml.safe_load((repo / LOCK_NAME).read_text())["helm"]
+    archive = mirror / "example" / "web-1.0.0.tgz"
+    assert entry["verifiedAgainst"] == "mirror" and entry["digest"] == digest(archive)
+    assert findings_of(validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror]), "source-digest") == []
+    # The published archive is not byte-identical to the mirror's: the cache now holds another one.
+    published = tmp_path / "published" / "helm" / folder_key(CHART_REPO) / "web-1.0.0.tgz"
+    published.parent.mkdir(parents=True)
+    published.write_bytes(archive.read_bytes() + b"\0")
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "published"]), "source-digest")
+    assert finding.severity == Severity.ERROR and "written from a mirror" in finding.message
+    assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
+    before = (repo / LOCK_NAME).read_text()
+    refused = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "published"), cwd=repo)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "differ from gitops-sources.lock" in refused.stderr and (repo / LOCK_NAME).read_text() == before
+    accepted = run_cli("sources", "pull", "--update", "--sources-dir", str(tmp_path / "published"), cwd=repo)
+    assert accepted.returncode == 0, accepted.stderr
+    [entry] = yaml.safe_load((repo / LOCK_NAME).read_text())["helm"]
+    assert entry["digest"] == digest(published) and entry["verifiedAgainst"] == "cache"
+
+
+def test_a_chart_the_lock_lacks_is_a_warning(repo: Path, tmp_path: Path) -> None:
+    (repo / LOCK_NAME).write_text("apiVersion: gitops-validate/v1\nhelm: []\ngit: []\n")
+    [finding] = findings_of(check(repo, tmp_path), "source-digest")
+    assert finding.severity == Severity.WARNING and "not in gitops-sources.lock" in finding.message
 
 
 # --- the engine ---------------------------------------------------------------------------------
@@ -535,3 +580,51 @@ def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustom
     assert result.charts == ["argocd/app.yaml: Application tools, git https://github.com/example/tools.git at v1.0.0"]
     [outside] = findings_of(result, "argocd-project-resources")
     assert "namespace kube-system" in outside.message and outside.line == line_of(repo, "argocd/app.yaml", "path: deploy")
+
+
+def test_a_cached_git_tree_at_another_commit_than_the_lock_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    (revision / "deploy").mkdir(parents=True)
+    (revision / "deploy" / "kustomization.yaml").write_text("resources: []\n")
+    (revision.parent / "v1.0.0.commit").write_text("a" * 40 + "\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": REMOTE_APP,
+                       LOCK_NAME: "git:\n  - repoURL: https://github.com/example/tools.git\n    revision: v1.0.0\n"
+                                  f"    commit: {'b' * 40}\n",
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    [finding] = findings_of(check(repo, tmp_path), "source-digest")
+    assert finding.severity == Severity.ERROR and f"is commit {'a' * 40}" in finding.message
+    assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
+    (revision.parent / "v1.0.0.commit").write_text("b" * 40 + "\n")
+    assert findings_of(check(repo, tmp_path), "source-digest") == []
+
+
+def test_one_chart_default_failing_on_many_objects_is_one_finding(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    many = dict(CHART)
+    many["templates/jobs.yaml"] = """\
+{{- range $i := until 3 }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: job-{{ $i }}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: run
+          image: busybox
+{{- end }}
+"""
+    write_chart(tmp_path / "cache", many)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = check(repo, tmp_path)
+    tagged = findings_of(result, "pod-image-tag")
+    assert len(tagged) == 1, [(f.message, f.line) for f in tagged]
+    [finding] = tagged
+    assert finding.line == line_of(repo, "argocd/app.yaml", "chart: web")
+    assert "2 more time(s)" in finding.message and "Job job-2" in finding.message
+    listed = finding.as_json()["objects"]
+    assert [entry.split(":")[0] for entry in listed] == [f"Job job-{i}" for i in range(3)]

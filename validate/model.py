@@ -103,6 +103,9 @@ class Finding:
         related = [value for key, value in self.extra if key == "related"]
         if related:
             out["related"] = related
+        objects = [value for key, value in self.extra if key == "object"]
+        if objects:
+            out["objects"] = objects  # the objects of one chart that fail the same way, each with its message
         return out
 
 

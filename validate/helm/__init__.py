@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,7 +33,10 @@ from validate.helm.values import Locate, Values, check_schema, check_values, obj
 from validate.helm_engine import Engine, HelmError, RenderRequest
 from validate.load import LoadedFile
 from validate.model import Document, FieldPath, Finding, Location, Severity
-from validate.sources import PULL_COMMAND, ChartRef, Lock, SourceCache, digest
+from validate.sources import PULL_COMMAND, ChartRef, Lock, SourceCache, check_chart, digest
+
+if TYPE_CHECKING:
+    from validate.cache import ChartRenderCache
 
 # --- the run -------------------------------------------------------------------------------------
 
@@ -69,6 +72,8 @@ class Inputs:
     crds_in_repository: list[dict[str, Any]] = field(default_factory=list)
     root: Path | None = None  # the repository: its chart folders render from the work tree
     local_chart: Callable[[dict[str, Any]], str | None] = lambda _source: None  # a source's chart folder here
+    render_cache: ChartRenderCache | None = None  # rendered charts of earlier runs
+    engine_identity: Callable[[], str] = lambda: "unknown"  # the engine's name and version, for the cache key
 
 
 def render_applications(inputs: Inputs) -> HelmRun:
@@ -108,21 +113,11 @@ def render_applications(inputs: Inputs) -> HelmRun:
                     f" `{PULL_COMMAND}`; until then what {app.label} deploys is not checked",
                     at.file, at.line, at.column, Severity.WARNING))
             continue
-        if found.expected is not None and digest(found.path) != found.expected:
+        problem = check_chart(ref, found, inputs.lock)
+        if problem is not None:
             at = inputs.locate_app(app, (*where, "targetRevision"))
-            run.findings.append(Finding(
-                "source-digest", f"the archive of {ref} in {found.folder} has digest {digest(found.path)}, its"
-                f" repository index records {found.expected}: the archive is corrupt or was replaced", at.file,
-                at.line, at.column))
-        if inputs.lock is not None:
-            actual = digest(found.path)
-            locked = inputs.lock.charts.get(ref)
-            if locked is not None and locked != actual:
-                at = inputs.locate_app(app, (*where, "targetRevision"))
-                run.findings.append(Finding(
-                    "source-digest", f"the cached archive of {ref} has digest {actual}, the lock records {locked}:"
-                    f" the published chart changed, or the cache is corrupt; rerun `{PULL_COMMAND}` and review",
-                    at.file, at.line, at.column))
+            run.findings.append(Finding("source-digest", problem.message, at.file, at.line, at.column,
+                                        Severity.ERROR if problem.error else Severity.WARNING))
         try:
             charts[ref] = read_chart(found.path)
             paths[ref] = found.path
@@ -184,13 +179,11 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         (app.destination_namespace or "")
     request = RenderRequest(chart_path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
                             api_versions, skip_schema_validation=True, skip_tests=bool(helm.get("skipTests")))
-    try:
-        rendered = inputs.engine().render(request)
-    except HelmError as error:
-        finding("helm-render", f"helm template of {ref} fails: {error}", chart_at)
+    manifests = _render_cached(inputs, request, digest(chart_path))
+    if isinstance(manifests, HelmError):
+        finding("helm-render", f"helm template of {ref} fails: {manifests}", chart_at)
         return
     run.rendered.append(label)
-    manifests = dict(rendered.manifests)
     if not helm.get("skipCrds"):
         for file, text in files.all_crds():
             manifests[f"{files.name}/{file}"] = text
@@ -207,6 +200,26 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         for data in rendered_documents:
             run.objects.append(ChartObject(data, app, label, template,
                                            object_locator(data, values, chart_at, ref, template)))
+
+
+def _render_cached(inputs: Inputs, request: RenderRequest, chart_digest: str) -> dict[str, str] | HelmError:
+    """The engine's render, or the one an earlier run stored under the same inputs (failures are not stored)."""
+    cache = inputs.render_cache
+    key = ""
+    if cache is not None:
+        key = cache.key(inputs.engine_identity(), chart_digest, request.values, request.release_name,
+                        request.namespace, request.kube_version, sorted(request.api_versions),
+                        request.skip_schema_validation, request.skip_tests)
+        stored = cache.get(key)
+        if stored is not None:
+            return stored
+    try:
+        manifests = dict(inputs.engine().render(request).manifests)
+    except HelmError as error:
+        return error
+    if cache is not None:
+        cache.put(key, manifests)
+    return manifests
 
 
 def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:
