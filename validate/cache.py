@@ -258,25 +258,29 @@ class ChartRenderCache:
     def key(*parts: Any) -> str:
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
-    def get(self, key: str) -> dict[str, str] | None:
+    def get(self, key: str) -> dict[str, Any] | None:
+        """``{"manifests": {template: text}, "volatile": {template: [[field path, ...] per document]}}``."""
         try:
             body = unseal((self.folder / key[:2] / f"{key}.json").read_bytes())
             entry = json.loads(body) if body is not None else None
         except (OSError, ValueError):
             entry = None
-        if not isinstance(entry, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in entry.items()):
+        manifests = entry.get("manifests") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(manifests, dict) or \
+                not all(isinstance(k, str) and isinstance(v, str) for k, v in manifests.items()) or \
+                not isinstance(entry.get("volatile"), dict):
             self.misses += 1
             return None
         self.hits += 1
         return entry
 
-    def put(self, key: str, manifests: dict[str, str]) -> None:
+    def put(self, key: str, entry: dict[str, Any]) -> None:
         if not self.writable:
             return
         target = self.folder / key[:2] / f"{key}.json"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, seal(json.dumps(manifests).encode("utf-8")))
+            atomic_write(target, seal(json.dumps(entry).encode("utf-8")))
         except OSError:
             self.writable = False  # the render cache reports an unwritable folder; this one follows it quietly
             return

@@ -276,6 +276,7 @@ class Checked:
     document: Document | None = None
     locate: Callable[[FieldPath], Location] | None = None  # a chart object: where its fields came from
     owner: Any = None  # a chart object: the Application (validate.argocd.App) whose chart renders it
+    volatile: tuple[FieldPath, ...] = ()  # a chart object: fields the chart sets at random on every render
 
 
 @dataclass(frozen=True)

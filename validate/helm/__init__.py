@@ -47,6 +47,7 @@ class ChartObject:
     label: str  # "Application x, chart c 1.2.3"
     template: str
     locate: Locate
+    volatile: tuple[FieldPath, ...] = ()  # fields the chart generates at random on every render
 
 
 @dataclass
@@ -179,10 +180,11 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         (app.destination_namespace or "")
     request = RenderRequest(chart_path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
                             api_versions, skip_schema_validation=True, skip_tests=bool(helm.get("skipTests")))
-    manifests = _render_cached(inputs, request, digest(chart_path))
-    if isinstance(manifests, HelmError):
-        finding("helm-render", f"helm template of {ref} fails: {manifests}", chart_at)
+    outcome = _render_cached(inputs, request, digest(chart_path), bool(_RANDOM.search(files.all_template_text())))
+    if isinstance(outcome, HelmError):
+        finding("helm-render", f"helm template of {ref} fails: {outcome}", chart_at)
         return
+    manifests, volatile = outcome
     run.rendered.append(label)
     if not helm.get("skipCrds"):
         for file, text in files.all_crds():
@@ -197,13 +199,25 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
             finding("helm-render", f"{template} of {ref} renders invalid YAML: {' '.join(str(error).split())[:200]}",
                     chart_at)
             continue
-        for data in rendered_documents:
+        random_fields = volatile.get(template, [])
+        for index, data in enumerate(rendered_documents):
+            fields = tuple(tuple(p) for p in random_fields[index]) if index < len(random_fields) else ()
             run.objects.append(ChartObject(data, app, label, template,
-                                           object_locator(data, values, chart_at, ref, template)))
+                                           object_locator(data, values, chart_at, ref, template), fields))
 
 
-def _render_cached(inputs: Inputs, request: RenderRequest, chart_digest: str) -> dict[str, str] | HelmError:
-    """The engine's render, or the one an earlier run stored under the same inputs (failures are not stored)."""
+# Template functions whose output differs between two renders of the same input (Sprig's crypto,
+# random and time functions): a chart that calls one is rendered twice to find the fields they feed.
+_RANDOM = re.compile(r"\{\{[^}]*\b(?:gen(?:CA|PrivateKey|SelfSignedCert|SignedCert)\w*|rand(?:AlphaNum|Alpha|Numeric"
+                     r"|Ascii|Bytes|Int)|uuidv4|shuffle|now)\b")
+
+Volatile = dict[str, list[list[list[Any]]]]  # template -> per document -> field paths that differ per render
+
+
+def _render_cached(inputs: Inputs, request: RenderRequest, chart_digest: str,
+                   random: bool) -> tuple[dict[str, str], Volatile] | HelmError:
+    """The engine's render, or the one an earlier run stored under the same inputs (failures are not stored),
+    with the fields that differ between two renders when the chart calls a random function."""
     cache = inputs.render_cache
     key = ""
     if cache is not None:
@@ -212,14 +226,44 @@ def _render_cached(inputs: Inputs, request: RenderRequest, chart_digest: str) ->
                         request.skip_schema_validation, request.skip_tests)
         stored = cache.get(key)
         if stored is not None:
-            return stored
+            return stored["manifests"], stored["volatile"]
     try:
         manifests = dict(inputs.engine().render(request).manifests)
+        volatile = volatile_fields(manifests, dict(inputs.engine().render(request).manifests)) if random else {}
     except HelmError as error:
         return error
     if cache is not None:
-        cache.put(key, manifests)
-    return manifests
+        cache.put(key, {"manifests": manifests, "volatile": volatile})
+    return manifests, volatile
+
+
+def volatile_fields(first: dict[str, str], second: dict[str, str]) -> Volatile:
+    """Per template and document, the field paths whose values differ between two renders of one input."""
+    out: Volatile = {}
+    for template in sorted(first.keys() & second.keys()):
+        if first[template] == second[template]:
+            continue
+        try:
+            a, b = documents(first[template]), documents(second[template])
+        except yaml.YAMLError:
+            continue
+        if len(a) == len(b):
+            out[template] = [sorted(_differences(x, y, ()), key=str) for x, y in zip(a, b, strict=True)]
+    return out
+
+
+def _differences(a: Any, b: Any, path: tuple[Any, ...]) -> list[list[Any]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = []
+        for key in a.keys() | b.keys():
+            if key not in a or key not in b:
+                found.append([*path, key])
+            else:
+                found += _differences(a[key], b[key], (*path, key))
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for index, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, (*path, index))]
+    return [] if a == b else [list(path)]
 
 
 def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:
