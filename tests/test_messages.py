@@ -166,3 +166,75 @@ def test_a_value_set_by_a_json6902_patch_is_located_at_the_field(write_tree) -> 
                        "overlay/patch.yaml": patch})
     found = [(f.file, f.line) for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
     assert ("overlay/patch.yaml", 6) in found, found
+
+
+INLINE_JSON6902 = """resources: [../base]
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/resources
+        value:
+          limits:
+            cpu: 100m
+            memory: 500mi
+"""
+
+INLINE_STRATEGIC = """resources: [../base]
+patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        namespace: dev
+      spec:
+        template:
+          spec:
+            containers:
+              - name: web
+                resources:
+                  limits:
+                    memory: 500mi
+"""
+
+
+@pytest.mark.parametrize(("kustomization", "line", "column"), [(INLINE_JSON6902, 10, 13), (INLINE_STRATEGIC, 16, 21)],
+                         ids=["json6902", "strategic-merge"])
+def test_a_value_set_by_an_inline_patch_is_located_at_its_line_in_the_kustomization(
+        write_tree, kustomization: str, line: int, column: int) -> None:
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": kustomization})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
+    assert (finding.file, finding.line, finding.column) == ("overlay/kustomization.yaml", line, column)
+    assert "'500mi'" in finding.message and "inline patch of overlay/kustomization.yaml" in finding.message
+    assert (repo / finding.file).read_text().splitlines()[line - 1].strip() == "memory: 500mi"
+
+
+def test_a_folded_inline_patch_is_located_at_its_patch_key(write_tree) -> None:
+    folded = INLINE_STRATEGIC.replace("patch: |", "patch: >")  # folded lines do not map to the file's
+    folded = folded.replace("\n      kind:", "\n\n      kind:").replace("\n      metadata:", "\n\n      metadata:")
+    folded = folded.replace("\n      spec:", "\n\n      spec:")  # folding joins lines; blank lines keep them apart
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": folded})
+    found = [(f.file, f.line) for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
+    assert found == [("overlay/kustomization.yaml", 3)], found  # the patch's key: `- patch: >`
+
+
+@pytest.mark.parametrize(("api_version", "kind", "suggestion"), [
+    ("app/v1", "Deployment", "(did you mean apiVersion 'apps/v1'?)"),
+    ("autoscalling/v2", "HorizontalPodAutoscaler", "(did you mean apiVersion 'autoscaling/v2'?)"),
+])
+def test_a_misspelt_kubernetes_group_is_an_error_with_a_suggestion(write_tree, api_version: str, kind: str,
+                                                                   suggestion: str) -> None:
+    """Not "not a Kubernetes API, not checked": a group one typo away from a Kubernetes group is a
+    typo, whatever --missing-schemas says about custom resources."""
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: typo\n  namespace: dev\n"
+    result = validate_tree(write_tree({"typo.yaml": text}), missing_schemas="skip")
+    [finding] = [f for f in result.findings if f.rule == "schema-unknown-kind"]
+    assert str(finding.severity) == "error" and finding.message.endswith(suggestion), finding.message
+    assert not [f for f in result.findings if f.rule == "schema-not-kubernetes"]
+    custom = validate_tree(write_tree({"typo.yaml": text.replace(api_version, "skaffold/v4beta6")}))
+    assert [f.rule for f in custom.findings if f.rule.startswith("schema-")] == ["schema-not-kubernetes"]
