@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import validate_tree
+from tests.conftest import REPO, validate_tree
 from validate import suggest
 from validate.cli import main
 from validate.commands.check import Progress
@@ -110,6 +110,23 @@ def test_rules_id_prints_the_whole_documentation_and_suggests_on_a_typo(capsys) 
         assert heading in out
     assert main(["rules", "repo-coverag"]) == 2
     assert "did you mean 'repo-coverage'?" in capsys.readouterr().err
+
+
+def test_rules_id_explains_a_stage_finding_too(capsys) -> None:
+    """Every id a report shows can be looked up: a stage's (schema-quantity) names its section."""
+    from validate.commands.rules import STAGE_DOCS
+
+    assert main(["rules", "schema-quantity"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("schema-quantity: A field is not a Kubernetes quantity.") and '"Schemas"' in out
+    validator = (REPO / "docs" / "validator.md").read_text()
+    for where in STAGE_DOCS.values():  # every section named exists
+        document, _, section = where.partition(", ")
+        assert (REPO / document).is_file(), document
+        if section.startswith('"'):
+            assert f"## {section.split(chr(34))[1]}" in validator, section
+    assert main(["rules", "schema-quantty"]) == 2
+    assert "did you mean 'schema-quantity'?" in capsys.readouterr().err
 
 
 def test_every_rule_finding_in_text_carries_a_fix(write_tree) -> None:
@@ -238,3 +255,23 @@ def test_a_misspelt_kubernetes_group_is_an_error_with_a_suggestion(write_tree, a
     assert not [f for f in result.findings if f.rule == "schema-not-kubernetes"]
     custom = validate_tree(write_tree({"typo.yaml": text.replace(api_version, "skaffold/v4beta6")}))
     assert [f.rule for f in custom.findings if f.rule.startswith("schema-")] == ["schema-not-kubernetes"]
+
+
+def test_a_strategic_merge_patch_in_the_wrong_namespace_says_so(write_tree) -> None:
+    patch = INLINE_STRATEGIC.replace("        namespace: dev\n", "")
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": patch})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-patch-target"]
+    assert (finding.file, finding.line) == ("overlay/kustomization.yaml", 7)  # the patch's metadata.name
+    assert "Deployment 'web' there has namespace 'dev', the patch none; set the patch's metadata.namespace" \
+        in finding.message, finding.message
+
+
+def test_a_misspelt_seldon_implementation_gets_a_suggestion(write_tree) -> None:
+    sdep = ("apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata:\n  name: iris\n"
+            "  namespace: dev\nspec:\n  predictors:\n    - name: default\n      graph:\n        name: classifier\n"
+            "        implementation: SKLEARN_SERVERR\n        modelUri: gs://seldon-models/sklearn/iris\n")
+    [message] = messages(validate_tree(write_tree({"sdep.yaml": sdep})), "seldon-implementation")
+    assert message.startswith("graph node 'classifier' has unknown implementation 'SKLEARN_SERVERR' (did you mean"
+                              " 'SKLEARN_SERVER'?); a custom server must be registered under predictor_servers"), message
