@@ -275,3 +275,11 @@ def test_a_misspelt_seldon_implementation_gets_a_suggestion(write_tree) -> None:
     [message] = messages(validate_tree(write_tree({"sdep.yaml": sdep})), "seldon-implementation")
     assert message.startswith("graph node 'classifier' has unknown implementation 'SKLEARN_SERVERR' (did you mean"
                               " 'SKLEARN_SERVER'?); a custom server must be registered under predictor_servers"), message
+
+
+def test_an_unknown_kustomization_field_gets_a_suggestion(write_tree) -> None:
+    repo = write_tree({"app/kustomization.yaml": "resource: [cm.yaml]\nnamePrefx: dev-\n",
+                       "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: dev\n"})
+    found = [(f.line, f.message) for f in validate_tree(repo).findings if f.rule == "schema-unknown-field"]
+    assert found == [(1, "resource: unknown field 'resource' (did you mean 'resources'?)"),
+                     (2, "namePrefx: unknown field 'namePrefx' (did you mean 'namePrefix'?)")], found
