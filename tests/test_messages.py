@@ -85,6 +85,8 @@ def test_quantity_fixes() -> None:
     assert suggest.quantity_fix("2GB") == "2Gi"
     assert suggest.quantity_fix("1.5MiB") == "1.5Mi"
     assert suggest.quantity_fix("lots") is None
+    assert suggest.quantity_fix("100M ") == "100M"  # only the space is wrong: the unit stays
+    assert suggest.quantity_fix("0.5cpu") == "0.5" and suggest.quantity_fix("2 cores") == "2"
     assert suggest.quantity_value("500m") == pytest.approx(0.5) and suggest.quantity_value("1Ki") == 1024
 
 
