@@ -17,9 +17,9 @@ from tests.conftest import REPO
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 
 
-def run(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                          timeout=300)
+                          timeout=timeout)
 
 
 @pytest.fixture
@@ -150,7 +150,8 @@ def test_the_hook_from_another_repository_at_a_tagged_rev(tmp_path: Path) -> Non
     (consumer / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {source}\n    rev: v0.2.0\n    hooks:\n      - id: gitops-validate\n")
     run(consumer, "git", "commit", "-q", "--no-verify", "-am", "use the published hook", env=env)
-    installed = run(consumer, str(PRE_COMMIT), "install-hooks", env=env)
+    # a virtualenv of ~450 MB (README.md, "pre-commit"): minutes on a loaded machine
+    installed = run(consumer, str(PRE_COMMIT), "install-hooks", env=env, timeout=2400)
     if installed.returncode != 0 and ("Could not find a version" in installed.stdout + installed.stderr
                                       or "NewConnectionError" in installed.stdout + installed.stderr):
         pytest.skip("the package index is unreachable: pre-commit cannot build the hook's environment")
