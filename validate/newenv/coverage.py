@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from validate import argocd as _argocd
-from validate.graph import Repository
+from validate.context import Context
 from validate.newenv.plan import Plan, PlannedApplication, documents, mapping, name_of
 
 
@@ -24,7 +24,7 @@ def directories_of(plan: Plan) -> list[str]:
     return sorted(found)
 
 
-def coverage(repo: Repository, plan: Plan) -> None:
+def coverage(repo: Context, plan: Plan) -> None:
     """Which generators pick up the new folders, the Applications they will create, and notes on
     ApplicationSets that name ENV explicitly and on Applications written for ENV."""
     new_dirs = directories_of(plan)
