@@ -20,12 +20,13 @@ from typing import Any
 from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
-from validate.cache import LoadMemo, RenderCache
+from validate.cache import RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.repository import read_sources
 from validate.schema_ids import OWN_PREFIX
 from validate.verdicts import missing_schema, prune_nulls
 
@@ -106,7 +107,8 @@ def run(options: Options) -> Run:
     if options.changed is not None:
         scope = _Scope.of_changes(root, options.changed)
 
-    files, findings, loaded, inventory = read_sources(root, config, options)
+    files, findings, loaded, inventory = read_sources(root, config, child_limits(config, options), options.use_cache,
+                                                      options.cache_dir)
     cache_dir = options.cache_dir or default_cache_dir()
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
@@ -190,37 +192,6 @@ def run(options: Options) -> Run:
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,
                charts=chart_stage.rendered, charts_missing=chart_stage.missing)
-
-
-def read_sources(root: Path, config: Config, options: Options) -> tuple[list[str], list[Finding],
-                                                                        dict[str, load.LoadedFile], discover.Inventory]:
-    """The first stages: walk the repository, load what the validator reads, build the inventory
-    (kustomization tree, what each render reads, standalone manifests). The files, the findings so
-    far, the loaded files and the inventory."""
-    files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
-    memo = LoadMemo(options.cache_dir or default_cache_dir(), root, repr(config.limits)) if options.use_cache else None
-    loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
-              for rel in classify.readable_files(root, files, config.limits.max_file_bytes)}
-    if memo is not None:
-        memo.save()
-    for loaded_file in loaded.values():
-        findings.extend(loaded_file.findings)
-    inventory = discover.inventory(root, files, loaded, findings)
-    inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
-    return files, findings, loaded, inventory
-
-
-def source_model(root: Path, options: Options | None = None) -> Context:
-    """The repository model (:class:`Context`) as the sources are written, without rendering: the
-    same stages as :func:`run` up to the inventory, and as objects the Argo CD manifests of every
-    loaded file. ``graph`` and ``new-env`` read the repository through it, so that what an
-    Application is, which repository is this one and what an ApplicationSet generates are
-    computed in one place for every command."""
-    config = load_config(root)
-    _, _, loaded, inventory = read_sources(root, config, options or Options(paths=[root], use_cache=False))
-    objects = [Checked(document.data, rel, document.line, None, document=document)
-               for rel in sorted(loaded) for document in lists.iter_objects(loaded[rel]) if is_argo(document.data)]
-    return Context(config, inventory, loaded, objects, [], [])
 
 
 def _lint(root: Path, config: Config, loaded: dict[str, load.LoadedFile], scope: _Scope,

@@ -38,7 +38,7 @@ from validate.newenv.plan import (
     token_pattern,
 )
 from validate.newenv.projects import project_edits
-from validate.pipeline import source_model
+from validate.repository import source_model
 
 # --- planning --------------------------------------------------------------------------------
 
