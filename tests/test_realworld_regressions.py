@@ -142,3 +142,16 @@ def test_a_secret_value_given_to_a_chart_in_this_repository_is_reported_with_cha
     local = Checked(secret(password="hunter2"), "charts/app/templates/secret.yaml", 3, "Application x")
     [message] = violations(local)  # a chart of this repository: its values and templates are here
     assert "commit it encrypted" in message
+
+
+# argocd-example-apps plugins/kustomized-helm: its plugin runs `helm template . > all.yaml` first.
+
+def test_a_missing_generated_file_is_not_mistaken_for_a_file_with_the_same_extension(tmp_path: Path) -> None:
+    text = KUSTOMIZATION + "resources:\n  - ./all.yaml\n"
+    chart = "apiVersion: v2\nname: guestbook\nversion: 0.1.0\n"
+    repo = write(tmp_path, {"app/kustomization.yaml": text, "app/Chart.yaml": chart})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-missing-path"]
+    assert "'./all.yaml' names no file or folder" in finding.message and "did you mean" not in finding.message
+    write(tmp_path, {"app/kustomization.yaml": text.replace("all.yaml", "Chrt.yaml")})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-missing-path"]
+    assert "did you mean './Chart.yaml'?" in finding.message  # a misspelling is still corrected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,6 +167,8 @@ class Repository:
                 continue
             siblings = self.children.get(prefix, [])
             for candidate in difflib.get_close_matches(parts[depth], siblings, n=3, cutoff=0.6):
+                if not _close_stems(parts[depth], candidate):
+                    continue
                 fixed = "/".join([*parts[:depth], candidate, *parts[depth + 1:]])
                 if not self.exists(fixed):
                     continue
@@ -255,3 +258,13 @@ def original_path(path: FieldPath, renamed: dict[FieldPath, FieldPath]) -> Field
 def position(document: Document, path: FieldPath) -> tuple[int, int]:
     exact = document.position(path)
     return exact if exact is not None else document.nearest(path)[1]
+
+
+def _close_stems(written: str, candidate: str) -> bool:
+    """Names that share an extension must be close without it: ``.yaml`` alone makes ``all.yaml``
+    look like ``Chart.yaml`` (argocd-example-apps' plugin example generates its all.yaml)."""
+    stem, suffix = posixpath.splitext(written)
+    other, other_suffix = posixpath.splitext(candidate)
+    if not suffix or suffix != other_suffix:
+        return True
+    return difflib.SequenceMatcher(None, stem, other).ratio() >= 0.6
