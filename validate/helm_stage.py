@@ -79,7 +79,7 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     for obj in result.objects:
         at = obj.locate(())
         stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app,
-                                     volatile=obj.volatile))
+                                     volatile=obj.volatile, repository_values=obj.repository_values))
     stage.findings += result.findings
     stage.rendered += result.rendered
     stage.missing = [str(ref) for ref in result.missing]

@@ -28,7 +28,7 @@ from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.repository import read_sources
 from validate.schema_ids import OWN_PREFIX
-from validate.verdicts import missing_schema, prune_nulls
+from validate.verdicts import missing_schema, prune_nulls, tool_config, tool_config_message
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
@@ -356,6 +356,9 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     if store.skipped(api_version, kind):
         return candidate
     verdict = store.check(prune_nulls(data))
+    if verdict.missing and tool_config(candidate, verdict.missing, versions):
+        add("schema-not-kubernetes", tool_config_message(kind, api_version), ("kind",), Severity.INFO)
+        return None
     if verdict.missing:
         for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):
             if rule == "schema-unknown-kind":

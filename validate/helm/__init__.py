@@ -48,6 +48,7 @@ class ChartObject:
     template: str
     locate: Locate
     volatile: tuple[FieldPath, ...] = ()  # fields the chart generates at random on every render
+    repository_values: Any = None  # a chart from elsewhere: the values this repository gives it (Checked)
 
 
 @dataclass
@@ -203,7 +204,8 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         for index, data in enumerate(rendered_documents):
             fields = tuple(tuple(p) for p in random_fields[index]) if index < len(random_fields) else ()
             run.objects.append(ChartObject(data, app, label, template,
-                                           object_locator(data, values, chart_at, ref, template), fields))
+                                           object_locator(data, values, chart_at, ref, template), fields,
+                                           None if ref.is_local else values.merged))
 
 
 # Template functions whose output differs between two renders of the same input (Sprig's crypto,
