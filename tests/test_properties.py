@@ -233,3 +233,30 @@ def test_rules_never_raise_on_arbitrary_objects(objects: list[dict[str, Any]]) -
 
 def test_there_are_seeds_and_rules() -> None:
     assert len(SEEDS) >= 5 and len(rules.registry()) >= 10
+
+
+# --- Argo CD directory patterns: the regular-expression fast path agrees with the automaton ------
+
+glob_patterns = st.lists(st.sampled_from(["a", "b", "/", "*", "?", "**", "."]), max_size=8).map("".join)
+glob_texts = st.lists(st.sampled_from(["a", "b", "/", ".", "\n"]), max_size=10).map("".join)
+
+
+@settings(max_examples=500, **PROFILE)
+@given(glob_patterns, glob_texts)
+def test_directory_pattern_fast_path_matches_the_automaton(pattern: str, text: str) -> None:
+    from validate.argocd.sources import GlobPattern
+
+    compiled = GlobPattern(pattern)
+    automaton = GlobPattern(pattern)
+    automaton._regex = None
+    assert compiled.match(text) == automaton.match(text), (pattern, text)
+
+
+def test_directory_pattern_fast_path_is_taken_only_where_it_cannot_backtrack() -> None:
+    from validate.argocd.sources import GlobPattern
+
+    assert GlobPattern("overlays/*/*")._regex is not None
+    assert GlobPattern("overlays/*/*").match("overlays/dev/app")
+    assert GlobPattern("overlays/*/*").match("overlays/dev/app/x") is None
+    assert GlobPattern("apps/*a*b")._regex is None  # two stars in one segment: the automaton
+    assert GlobPattern("apps/**")._regex is None

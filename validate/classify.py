@@ -142,16 +142,31 @@ def builtin_groups() -> frozenset[str]:
     """API groups that Kubernetes itself serves (or served): every group in kubernetes-validate's
     schema data, on every version it ships, plus the groups of the API lifecycle table."""
     from validate import schema
+
+    groups: set[str] = set(_lifecycle_groups())
+    for version in schema.available_versions():
+        groups |= schema.served_groups(version)
+    return frozenset(groups)
+
+
+@cache
+def is_builtin_group(group: str) -> bool:
+    """``group in builtin_groups()``, reading the schema data of as few versions as it takes: the
+    lifecycle table first, then the newest version (which the run has usually loaded already),
+    then older ones. Each version's definitions are 1.8 MB of JSON; loading all thirteen to learn
+    that ``apps`` is a Kubernetes group cost a stream run half a second and tens of megabytes."""
+    from validate import schema
+
+    if group in _lifecycle_groups():
+        return True
+    return any(group in schema.served_groups(version) for version in reversed(schema.available_versions()))
+
+
+@cache
+def _lifecycle_groups() -> frozenset[str]:
     from validate.lifecycle import TABLE
 
-    groups: set[str] = {""}
-    for version in schema.available_versions():
-        for definition in schema.definitions(version)["$defs"].values():
-            for gvk in definition.get("x-kubernetes-group-version-kind", ()):
-                groups.add(gvk.get("group", ""))
-    for api_version, *_ in TABLE:
-        groups.add(api_version.rpartition("/")[0])
-    return frozenset(groups)
+    return frozenset({""} | {api_version.rpartition("/")[0] for api_version, *_ in TABLE})
 
 
 def misspelt_builtin_group(api_version: str) -> str | None:
@@ -175,4 +190,4 @@ def kubernetes_like(api_version: str) -> bool:
         return False
     if group == "":
         return version == "v1"
-    return "." in group or group in builtin_groups()
+    return "." in group or is_builtin_group(group)

@@ -15,10 +15,13 @@ line that holds ``image:``.
 
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import stat
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -120,6 +123,27 @@ PARALLEL_MIN_CHARS = 1 << 20
 
 
 def load_text(text: str, rel: str, limits: Limits = Limits()) -> LoadedFile:
+    with _collector_paused():
+        return _load_text(text, rel, limits)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a file is parsed. The loader builds trees and shared
+    subtrees (aliases) but never a cycle (recursive aliases are refused), so the collector finds
+    nothing here; yet every few hundred containers built it walks the young objects, and now and
+    then the whole heap: a third of the parse's CPU time on a large stream (measured in
+    benchmarks/README.md). A nested use leaves it as the outermost one found it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_text(text: str, rel: str, limits: Limits) -> LoadedFile:
     if len(text) >= PARALLEL_MIN_CHARS and not ODD_BREAK.search(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:

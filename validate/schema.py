@@ -117,6 +117,12 @@ def served_gvks(version: str) -> frozenset[GVK]:
     return frozenset(gvk for schema in _definitions(version)["$defs"].values() for gvk in _gvks(schema))
 
 
+@cache
+def served_groups(version: str) -> frozenset[str]:
+    """The API groups Kubernetes ``version`` serves, as its schema data names them."""
+    return frozenset(group for group, _, _ in served_gvks(version))
+
+
 def served_versions(gvk: GVK) -> list[str]:
     """The shipped Kubernetes versions whose schemas have ``gvk``, oldest first: its lifecycle as far
     as the schema data knows it (a gap before is "not yet served", one after is "removed")."""
@@ -179,6 +185,7 @@ class SchemaStore:
         self._registries: dict[str, jsonschema_rs.Registry] = {}
         self._k8s: dict[str, dict[GVK, str]] = {}
         self._names: dict[str, set[str]] = {}  # property names per version, for did-you-mean
+        self._candidates: dict[tuple[str, str], list[str]] = {}  # (version, misspelt name) -> near names
         self._validators: dict[tuple[str, GVK], Any] = {}
 
     def _unusable(self, schema: dict[str, Any]) -> str | None:
@@ -299,7 +306,10 @@ class SchemaStore:
         *parent_path, name = issue.path
         if not isinstance(name, str):
             return issue
-        for candidate in suggest.candidates(name, self._field_names(version)):
+        key = (version, name)
+        if key not in self._candidates:  # difflib over every property name: once per misspelling
+            self._candidates[key] = suggest.candidates(name, self._field_names(version))
+        for candidate in self._candidates[key]:
             trial = copy.deepcopy(data)
             parent = trial
             try:

@@ -3,6 +3,7 @@ rendered, nothing expanded): discovery uses it to decide which directories get r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,9 @@ def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("
                 yield from git_directory_generators(nested.get("generators"), prefix + (index, combinator, "generators"))
 
 
+_REGEX_OF = {"*": "[^/]*", "?": "[^/]"}
+
+
 class GlobPattern:
     """A compiled directory pattern; ``match`` mirrors ``re.Pattern.match`` (truthy or None).
 
@@ -105,6 +109,12 @@ class GlobPattern:
             literal.append(token)
         self._prefix = "".join(literal)
         self._exact = len(literal) == len(tokens)
+        # Without ``**`` and with at most one ``*`` per path segment, no star can take a character
+        # another star could: the regular expression cannot backtrack more than one segment's
+        # length, and it runs in C. ``overlays/*/*`` is of that kind; the rest use the automaton.
+        segments = "".join(tokens).split("/")
+        self._regex = re.compile("".join(_REGEX_OF.get(t) or re.escape(t) for t in tokens), re.DOTALL) \
+            if "**" not in tokens and all(segment.count("*") <= 1 for segment in segments) else None
 
     def _closure(self, states: set[int]) -> set[int]:
         pending = list(states)
@@ -120,6 +130,8 @@ class GlobPattern:
             return True if text == self._prefix else None
         if not text.startswith(self._prefix):
             return None
+        if self._regex is not None:
+            return True if self._regex.fullmatch(text) else None
         tokens = self._tokens
         states = self._closure({0})
         for char in text:
