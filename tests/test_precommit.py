@@ -142,10 +142,12 @@ def test_the_hook_from_another_repository_at_a_tagged_rev(tmp_path: Path) -> Non
            "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache/pip"))}
     source, consumer = tmp_path / "hook-source", tmp_path / "consumer"
     assert run(tmp_path, "git", "clone", "-q", str(REPO), str(source), env=env).returncode == 0
-    assert run(source, "git", "tag", "v0.2.0", env=env).returncode == 0
+    # A tag of its own: a clone of this repository carries its release tags (v0.2.0, ...) already.
+    tag = "v0.0.0-hook-test"
+    assert run(source, "git", "tag", tag, env=env).returncode == 0
     assert run(tmp_path, "git", "clone", "-q", str(REPO), str(consumer), env=env).returncode == 0
     (consumer / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {source}\n    rev: v0.2.0\n    hooks:\n      - id: gitops-validate\n")
+        f"repos:\n  - repo: {source}\n    rev: {tag}\n    hooks:\n      - id: gitops-validate\n")
     run(consumer, "git", "commit", "-q", "--no-verify", "-am", "use the published hook", env=env)
     installed = run(consumer, str(PRE_COMMIT), "install-hooks", env=env)
     if installed.returncode != 0 and ("Could not find a version" in installed.stdout + installed.stderr
