@@ -45,7 +45,7 @@ _OTHER_NAMES = {
     "buildspec.yml", "buildspec.yaml", "Taskfile.yml", "Taskfile.yaml", "ct.yaml", "lintconf.yaml",
     "chart_schema.yaml", ".gitops-validate.yaml", ".gitops-validate.yml", "devfile.yaml", "tilt_config.json",
     "environment.yml", "environment.yaml", "conda.yaml", "conda.yml", "dvc.yaml", "params.yaml",
-    "model-settings.json", "settings.json",
+    "model-settings.json", "settings.json", ".fluxschema.yml", ".fluxschema.yaml", ".sops.yaml", ".sops.yml",
 }
 _OTHER_PATTERNS = [re.compile(p) for p in (
     r"(^|/)\.github/",  # workflows, actions, dependabot, issue templates

@@ -109,6 +109,15 @@ class Context:
         return argocd.deployed_objects(directory, recurse, self.renders, self.inventory.kustomizations, self.objects)
 
     @cached_property
+    def deployment_units(self) -> dict[int, frozenset[str]]:
+        """Which Applications are deployed together (:func:`validate.argocd.deploy.deployment_units`)."""
+        return argocd.deployment_units(self.applications, self.home, self.tree)
+
+    def deployed_together(self, app: App, other: App) -> bool:
+        units = self.deployment_units
+        return bool(units.get(id(app), frozenset()) & units.get(id(other), frozenset()))
+
+    @cached_property
     def destinations(self) -> dict[str, set[str | None]]:
         """For every directory an Application syncs, the destination namespaces of those Applications."""
         return argocd.destination_namespaces(self.applications, self.home, self.tree)

@@ -62,3 +62,42 @@ def directory_of(obj: Checked) -> str | None:
     if obj.file is None:
         return None
     return PurePosixPath(obj.file).parent.as_posix()
+
+
+def deployment_units(apps: list[App], home: frozenset[str], tree: Tree) -> dict[int, frozenset[str]]:
+    """Which Applications are deployed together, by ``id`` of each App: the set of units it belongs to.
+
+    An Application that another one syncs (its file, or the render that holds it, lies in a synced
+    directory) is deployed with that parent; one that nothing here syncs is a root, applied by hand
+    with the other roots of its folder (``kubectl apply -f folder/``). A unit is a root folder, and
+    an Application belongs to the units of every root above it. Roots in different folders are
+    alternatives (an examples repository's app-of-apps, list and git-generator variants of the same
+    deployment): repository-wide rules relate two Applications only when their units meet.
+    """
+    defined = {id(app): directory_of(app.obj) for app in apps}
+    children: dict[int, list[App]] = {}
+    synced: set[int] = set()
+    for parent in apps:
+        for _where, directory, recurse in synced_directories(parent, home, tree):
+            for child in apps:
+                place = defined[id(child)]
+                if child is parent or place is None:
+                    continue
+                if place == directory or (recurse and (directory == "." or place.startswith(directory + "/"))):
+                    children.setdefault(id(parent), []).append(child)
+                    synced.add(id(child))
+    units: dict[int, set[str]] = {id(app): set() for app in apps}
+    for root in (app for app in apps if id(app) not in synced):
+        unit = f"folder {defined[id(root)]}"
+        pending, seen = [root], set()
+        while pending:
+            app = pending.pop()
+            if id(app) in seen:
+                continue
+            seen.add(id(app))
+            units[id(app)].add(unit)
+            pending.extend(children.get(id(app), []))
+    for app in apps:  # a cycle of Applications that sync each other, with no root: each stands alone
+        if not units[id(app)]:
+            units[id(app)].add(f"folder {defined[id(app)]}")
+    return {key: frozenset(value) for key, value in units.items()}

@@ -2,8 +2,11 @@
 
 What it does:
     Reports an Application, or an Application an ApplicationSet generates, whose name is
-    already taken in the same namespace by another Application of the repository. Generated
-    Applications live in their ApplicationSet's namespace.
+    already taken in the same namespace by another Application deployed with it. Generated
+    Applications live in their ApplicationSet's namespace. Applications are deployed together
+    when one root Application syncs them all, or when nothing syncs them and they sit in one
+    folder; Applications of unrelated roots in different folders are alternatives (the demos of
+    an examples repository) and are not compared.
 
 Why it matters:
     Argo CD keys Applications by namespace and name: the second one overwrites the first (two
@@ -48,15 +51,16 @@ DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    first: dict[tuple[str, str], App] = {}
+    first: dict[tuple[str, str], list[App]] = {}
     for app in ctx.applications:
         if app.name == "?" or templated(app.name):
             continue
         key = (app.namespace, app.name)
-        if key not in first:
-            first[key] = app
+        earlier = first.setdefault(key, [])
+        other = next((o for o in earlier if ctx.deployed_together(app, o)), None)
+        earlier.append(app)
+        if other is None:
             continue
-        other = first[key]
         place = f"{other.obj.file}:{other.obj.line}" if other.obj.file else "another file"
         namespace = f" in namespace {app.namespace}" if app.namespace else ""
         message = f"Application name {app.name}{namespace} is already used by {other.label} ({place})"
