@@ -152,6 +152,23 @@ def many_files(count: int, config: str):
 BAD = "---\n" + CM + "data: {a: !!int abc}\n"
 
 
+def large_temporary_folder(world: World) -> None:
+    """A temporary folder as the issue found it, outside any repository: checkouts, tools' folders,
+    caches, a folder of many files; the walk's bound (lowered here from 50,000) ends it."""
+    tmp = world.repo / "tmp"
+    world.write("tmp/.gitops-validate.yaml", "limits: {maxWalkFiles: 2000}\n")
+    for checkout in range(3):
+        world.write(f"tmp/checkout-{checkout}/.git/HEAD", "ref: refs/heads/main\n")  # nested: never entered
+        world.write(f"tmp/checkout-{checkout}/bad.yaml", BAD)
+    world.write("tmp/venv/pyvenv.cfg", "home = /usr/bin\n")
+    world.write("tmp/pre-commit/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    for part in range(3):
+        folder = tmp / f"session-{part}" / "many"
+        folder.mkdir(parents=True)
+        for number in range(1000):
+            (folder / f"f{number}.yaml").write_text(BAD)
+
+
 def nested_repository(world: World) -> None:
     world.write("cm.yaml", BAD)
     world.write("vendor/other/bad.yaml", BAD)
@@ -264,6 +281,10 @@ CASES: list[Case] = [
     Case("walk-past-the-byte-bound", lambda w: (w.write(".gitops-validate.yaml", "limits: {maxWalkBytes: 5000}\n"),
                                                 w.write("blob.bin", b"x" * 10_000)),
          E(2, stderr="more than 5,000 bytes")),
+    Case("walk-of-a-large-temporary-folder", large_temporary_folder, E(2, stderr="more than 2,000 files"),
+         args=lambda w: [str(w.repo / "tmp"), "--format", "json"]),
+    Case("walk-of-the-filesystem-root-given-explicitly", lambda w: None, E(2, stderr="holds more than"),
+         args=lambda w: ["/", "--format", "json"]),
     Case("walk-past-the-bound-in-git", lambda w: (many_files(300, "limits: {maxWalkFiles: 100}\n")(w), git(w, "init", "-q")),
          E(2, stderr="100")),
     Case("nested-repository-outside-git", nested_repository,
