@@ -195,16 +195,12 @@ def _git_listing(root: Path, child_limits: ChildLimits, limits: WalkLimits,
     """The files git sees in the work tree at ``root`` (tracked and untracked, .gitignore applied),
     or None when git cannot say (not installed, not a valid repository, owned by someone else).
 
-    The repository's own git configuration is untrusted input: options that make git run programs
-    (fsmonitor, hooks) are switched off on the command line, which overrides it.
+    The repository's own git configuration is untrusted input: :func:`children.git` switches off
+    what makes git run programs (fsmonitor, hooks).
     """
-    command = ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.hooksPath=/dev/null",
-               "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
-    for name in ("GIT_DIR", "GIT_WORK_TREE"):
-        env.pop(name, None)
     try:
-        completed = children.run(command, limits=child_limits, timeout=120, env=env,
+        completed = children.git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                                 purpose="listing the files", limits=child_limits, timeout=120,
                                  output_cap=min(limits.files * 512, 1 << 30))
     except children.Interrupted:
         raise

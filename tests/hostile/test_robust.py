@@ -152,6 +152,17 @@ def many_files(count: int, config: str):
 BAD = "---\n" + CM + "data: {a: !!int abc}\n"
 
 
+def hanging_git(world: World) -> None:
+    """A repository whose git (first on PATH) hangs, leaving a grandchild behind as well."""
+    git(world, "init", "-q")
+    world.write("cm.yaml", BAD)
+    world.tool("git", "#!/bin/sh\nsleep 600 &\nsleep 600\n")
+
+
+def hanging_git_env(world: World) -> dict[str, str]:
+    return {"PATH": f"{world.tools}:{os.environ.get('PATH', '/usr/bin:/bin')}", "GITOPS_VALIDATE_GIT_TIMEOUT": "2"}
+
+
 def large_temporary_folder(world: World) -> None:
     """A temporary folder as the issue found it, outside any repository: checkouts, tools' folders,
     caches, a folder of many files; the walk's bound (lowered here from 50,000) ends it."""
@@ -304,6 +315,12 @@ CASES: list[Case] = [
          args=lambda w: ["--format", "json"], cwd=lambda w: w.repo),
     Case("no-path-from-the-filesystem-root", lambda w: None, E(2, stderr="not inside a git repository"),
          args=lambda w: ["--format", "json"], cwd=lambda w: Path("/")),
+    # git under the same limits as kustomize: a hanging git ends at its time-out, with its whole group
+    Case("git-hangs-on-changed-since", hanging_git, E(2, stderr="did not finish within 2s"), env=hanging_git_env,
+         args=lambda w: [str(w.repo), "--format", "json", "--changed-since", "HEAD"]),
+    Case("git-hangs-while-listing-files", hanging_git,
+         E(1, [("load-invalid-scalar", "cm.yaml", 7), ("discover-no-git", None, None)],
+           messages=[("discover-no-git", "did not finish within 2s")]), env=hanging_git_env),
     # The cache
     Case("cache-folder-is-a-file", lambda w: (read_only_cache(w), (w.base / "not-a-folder").write_text("x")),
          E(1, [("load-invalid-scalar", "bad.yaml", 7), ("cache-unwritable", None, None)],
@@ -537,3 +554,16 @@ def test_a_full_disk_degrades_to_no_cache_with_a_warning(tmp_path: Path, monkeyp
     assert not cache.writable and cache.warning and "No space left on device" in cache.warning
     cache.put("cd" + "0" * 62, {"ok": True, "message": "", "objects": []})  # no second attempt, no error
     assert cache.get("ab" + "0" * 62) is None
+
+
+def test_a_hanging_git_under_diff_ends_at_its_time_out(tmp_path: Path) -> None:
+    """``diff --base REF`` reads the base through git archive: a git that hangs is killed, group and
+    all, at the time-out, and the subcommand says so in one line (the harness's table expects the
+    main command's prefix, hence a test of its own)."""
+    world = make_world(tmp_path)
+    hanging_git(world)
+    run = run_cli(world, args=["diff", "--base", "HEAD", str(world.repo)], env=hanging_git_env(world))
+    assert run.exit_code == 2 and not run.timed_out, run.stderr
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "--base HEAD: git archive did not finish within 2s" in run.stderr
+    assert run.strays == []
