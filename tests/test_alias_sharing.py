@@ -129,3 +129,39 @@ def test_null_pruning_keeps_the_sharing_of_what_it_copies() -> None:
     pruned = prune_nulls(loaded.documents[0].data)
     assert pruned["spec"]["a"] == {"x": 1}
     assert all(item is pruned["spec"]["a"] for item in pruned["spec"]["b"])
+
+
+def seldon_graph(levels: int = 4) -> Any:
+    """A predictor whose graph shares each level ten times in the next (10**levels leaves expanded)."""
+    def node(level: int) -> str:
+        if level == 0:
+            return "&g0 {name: m0, type: MODEL, implementation: SKLEARN_SERVER, modelUri: 'gs://b/m'}"
+        return (f"&g{level} {{name: m{level}, type: COMBINER, children: [{node(level - 1)}"
+                + f", *g{level - 1}" * 9 + "]}")
+    text = ("apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {name: sd}\n"
+            f"spec:\n  predictors:\n  - name: p\n    graph: {node(levels)}\n")
+    loaded = load_text(text, "sd.yaml")
+    assert loaded.ok, loaded.findings
+    return loaded.documents[0].data
+
+
+def test_the_seldon_rules_walk_a_shared_graph_node_once() -> None:
+    """Every Seldon graph rule walks the graph through iter_units: each node once, at its anchor."""
+    from validate.rules._podspec import iter_units
+
+    predictor = seldon_graph()["spec"]["predictors"][0]
+    assert expanded(predictor["graph"]) > 10_000
+    units = list(iter_units(predictor, 0))
+    assert [unit["name"] for _, unit in units] == ["m4", "m3", "m2", "m1", "m0"]
+    assert units[-1][0] == ("spec", "predictors", 0, "graph", *("children", 0) * 4)
+
+
+def test_a_shared_graph_node_is_a_name_used_twice_once_per_alias() -> None:
+    """graph-names-unique sees each later occurrence (not its subtree): 9 aliases on each of the 4
+    levels walked, not the 11,105 repeated names of the expanded graph."""
+    from validate.rules._podspec import iter_units
+
+    predictor = seldon_graph()["spec"]["predictors"][0]
+    units = list(iter_units(predictor, 0, repeats=True))
+    assert len(units) == 5 + 4 * 9
+    assert ("spec", "predictors", 0, "graph", "children", 1) in [path for path, _ in units]

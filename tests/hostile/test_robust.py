@@ -152,6 +152,17 @@ def many_files(count: int, config: str):
 BAD = "---\n" + CM + "data: {a: !!int abc}\n"
 
 
+def alias_heavy_seldon_graphs(world: World) -> None:
+    """200 SeldonDeployments whose graphs expand to 11,111 nodes each through aliases."""
+    def node(level: int) -> str:
+        if level == 0:
+            return "&g0 {name: m0, type: MODEL, implementation: SKLEARN_SERVER, modelUri: 'gs://b/m'}"
+        return f"&g{level} {{name: m{level}, type: COMBINER, children: [{node(level - 1)}" + f", *g{level - 1}" * 9 + "]}"
+    world.write("sd.yaml", "".join(
+        f"---\napiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {{name: sd{n}, namespace: apps}}\n"
+        f"spec:\n  predictors:\n  - name: p\n    replicas: 1\n    graph: {node(4)}\n" for n in range(200)))
+
+
 def hanging_git(world: World) -> None:
     """A repository whose git (first on PATH) hangs, leaving a grandchild behind as well."""
     git(world, "init", "-q")
@@ -265,6 +276,10 @@ CASES: list[Case] = [
          E(1, [("load-binary", "app/blob.yaml", 3), (UNSAFE, "app/kustomization.yaml", 3)])),
     Case("too-many-documents-as-a-resource", write(app("[cm.yaml, many.yaml]") | {"app/many.yaml": "---\na: 1\n" * 20_001}),
          E(1, [("load-too-many-documents", "app/many.yaml", ANY), (UNSAFE, "app/kustomization.yaml", 3)])),
+    # Stages after the loader visit an aliased subtree once: a Seldon graph just under the loader's bound
+    # (each level shared ten times) cost minutes of CPU in the graph rules, one finding per expanded node
+    Case("alias-heavy-seldon-graphs", alias_heavy_seldon_graphs,
+         E(1, [("seldon-graph-names-unique", "sd.yaml", ANY)])),
     # Children under limits: the cap ends them, the failure says which, nothing is retried
     Case("kustomize-over-its-memory-limit", kustomize_over_memory_limit,
          E(1, [("render-failed", "app/kustomization.yaml", 1)], messages=[("render-failed", "ran out of memory")],
