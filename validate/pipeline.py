@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,8 @@ from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import ChartRenderCache, RenderCache
 from validate.cache import default_dir as default_cache_dir
+from validate.children import Completed, Interrupted, git_reason
+from validate.children import git as run_git
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
@@ -101,7 +102,7 @@ def run(options: Options) -> Run:
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
     if options.changed_since is not None:
-        changed = changed_files(root, options.changed_since)
+        changed = changed_files(root, options.changed_since, child_limits(config, options))
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
     if options.changed is not None:
@@ -234,29 +235,31 @@ def kubectl_timeout(environ: Mapping[str, str] = os.environ) -> float:
     return seconds
 
 
-def changed_files(root: Path, ref: str) -> list[str] | None:
+def changed_files(root: Path, ref: str, limits: ChildLimits | None = None) -> list[str] | None:
     """Files changed since ``ref`` (committed, staged, unstaged and untracked, deleted ones included),
     repository-relative; None for ``HEAD`` in a repository without commits (everything is new)."""
-    def git(*args: str) -> str:
+    def git(*args: str, check: bool = True) -> Completed:
         try:
-            completed = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
-                                       stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as error:
+            completed = run_git(root, *args, purpose=f"--changed-since {ref}", limits=limits)
+        except Interrupted:
+            raise
+        except ToolError as error:
+            if "cannot run" not in str(error):
+                raise  # git did not finish within its time-out: the one line says so
             raise ToolError(f"--changed-since needs git: {error}") from None
-        if completed.returncode != 0:
-            reason = (completed.stderr.strip().splitlines() or ["git failed"])[-1]
-            raise ToolError(f"--changed-since {ref}: {reason}")
-        return completed.stdout
+        if check and not completed.ok:
+            raise ToolError(f"--changed-since {ref}: {git_reason(completed)}")
+        return completed
 
     if ref.startswith("-"):
         raise ToolError(f"--changed-since {ref}: not a git revision")
-    if ref == "HEAD" and subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"],
-                                        capture_output=True, stdin=subprocess.DEVNULL, check=False).returncode != 0:
+    if ref == "HEAD" and not git("rev-parse", "--verify", "--quiet", "HEAD", check=False).ok:
         git("rev-parse", "--git-dir")  # a repository, but no commit yet
         return None
     git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    changed = git("diff", "--name-only", "-z", ref, "--").split("\0")
-    changed += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+    changed = git("diff", "--name-only", "-z", ref, "--").stdout.decode("utf-8", "surrogateescape").split("\0")
+    changed += git("ls-files", "--others", "--exclude-standard", "-z").stdout.decode("utf-8",
+                                                                                    "surrogateescape").split("\0")
     return sorted({name for name in changed if name})
 
 
