@@ -131,6 +131,19 @@ def test_null_pruning_keeps_the_sharing_of_what_it_copies() -> None:
     assert all(item is pruned["spec"]["a"] for item in pruned["spec"]["b"])
 
 
+def test_the_loader_says_which_documents_share_subtrees() -> None:
+    """Null pruning's fast path (the JSON encoder, which writes a shared subtree once per reference)
+    is taken only for documents the loader marks as written without aliases."""
+    loaded = load_text("a: &a {x: 1}\nb: *a\n---\na: {x: 1}\nb: {x: 1}\n", "w.yaml")
+    assert [document.shared for document in loaded.documents] == [True, False]
+
+
+def test_null_pruning_of_a_document_without_aliases_returns_it_unchanged() -> None:
+    data = load_text("spec:\n  a: {x: 1}\n  b: [1, 2]\n", "w.yaml").documents[0].data
+    assert prune_nulls(data, shared=False) is data
+    assert prune_nulls({"spec": {"a": None, "b": 1}}, shared=False) == {"spec": {"b": 1}}
+
+
 def seldon_graph(levels: int = 4) -> Any:
     """A predictor whose graph shares each level ten times in the next (10**levels leaves expanded)."""
     def node(level: int) -> str:

@@ -358,7 +358,9 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
         return None
     if store.skipped(api_version, kind):
         return candidate
-    verdict = store.check(prune_nulls(data))
+    # Rendered and chart objects may carry a renderer's anchors; a source document says whether it has any.
+    shared = candidate.rendered is not None or candidate.document is None or candidate.document.shared
+    verdict = store.check(prune_nulls(data, shared))
     if verdict.missing and tool_config(candidate, verdict.missing, versions):
         add("schema-not-kubernetes", tool_config_message(kind, api_version), ("kind",), Severity.INFO)
         return None
