@@ -75,7 +75,12 @@ def _list(value: Any) -> list[Any]:
 
 
 def entries(kustomization: Kustomization) -> Iterator[Entry]:
-    """Every local file or folder a kustomization names, with the path of its node."""
+    """Every local file or folder a kustomization names, with the path of its node. A URL (a
+    ``patches`` path kustomize downloads, say) names no local file: it is render-remote's."""
+    return (entry for entry in _named(kustomization) if not REMOTE.search(entry.value))
+
+
+def _named(kustomization: Kustomization) -> Iterator[Entry]:
     data = data_of(kustomization)
     directory = kustomization.dir
 
@@ -84,7 +89,7 @@ def entries(kustomization: Kustomization) -> Iterator[Entry]:
 
     for field in ("resources", "bases", "components"):
         for index, value in enumerate(_list(data.get(field))):
-            if isinstance(value, str) and not REMOTE.search(value):
+            if isinstance(value, str):
                 yield entry(field, (field, index), value)
     for field in ("patches", "patchesJson6902", "replacements"):
         for index, value in enumerate(_list(data.get(field))):
