@@ -68,3 +68,18 @@ def test_an_outer_patch_that_selects_a_name_an_inner_kustomization_renamed_away(
         "outer/kustomization.yaml": outer,
     })
     assert noop(repo) == [("outer/kustomization.yaml", 4)]
+
+
+def test_a_component_listed_by_a_component(write_tree) -> None:
+    # redhat-cop/gitops-catalog amq-broker-operator: components/authentication/guest lists ../_base, whose
+    # patch works on what the example that lists guest holds
+    repo = write_tree({
+        "example/kustomization.yaml": "resources:\n  - configmap.yaml\ncomponents:\n  - ../guest\n",
+        "example/configmap.yaml": CONFIGMAP.format(name="default", namespace="amq"),
+        "guest/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                    "components:\n  - ../base\n",
+        "base/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+                                   "  - target:\n      kind: ConfigMap\n      name: default\n    patch: |-\n"
+                                   "      - op: add\n        path: /data/c\n        value: d\n",
+    })
+    assert noop(repo) == []

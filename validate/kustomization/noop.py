@@ -53,9 +53,9 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
     closures = {r.directory: closure_dirs(r.directory, kustomizations) for r in good}
     for directory in sorted({d for closure in closures.values() for d in closure}):
         kustomization = kustomizations[directory]
-        # A component transforms what the kustomization that lists it holds.
-        owners = [directory] if kustomization.kind != "Component" else \
-            [d for d, k in kustomizations.items() if directory in k.includes and k.kind != "Component"]
+        # A component transforms what the kustomization that lists it holds (through the components
+        # that list it, when it is nested).
+        owners = [directory] if kustomization.kind != "Component" else _component_owners(directory, kustomizations)
         files: set[str] = set()
         kustomization_files: set[str] = set()
         for owner in owners:
@@ -68,6 +68,20 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
             held[result.directory] = [o for o in result.objects
                                       if (o.source_file in files) or (o.generated_in in kustomization_files)]
         yield Scope(kustomization, held)
+
+
+def _component_owners(directory: str, kustomizations: dict[str, Kustomization]) -> list[str]:
+    """The kustomizations (not components) a component's transformers run in."""
+    owners: list[str] = []
+    seen: set[str] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        for other, kustomization in kustomizations.items():
+            if current in kustomization.includes and other not in seen:
+                seen.add(other)
+                (pending if kustomization.kind == "Component" else owners).append(other)
+    return sorted(owners)
 
 
 def check(ctx: Context, covered: set[str]) -> Iterator[Finding]:
