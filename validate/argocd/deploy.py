@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -62,3 +63,72 @@ def directory_of(obj: Checked) -> str | None:
     if obj.file is None:
         return None
     return PurePosixPath(obj.file).parent.as_posix()
+
+
+@dataclass(frozen=True)
+class Root:
+    """Where a tree of Applications enters the cluster: an Application or ApplicationSet that no
+    Application of this repository syncs, so someone applies it by hand (``kubectl apply -f`` its
+    folder, or its file)."""
+
+    directory: str  # the folder it is in ("." for the repository root)
+    written: tuple[str | None, int | None]  # its file and line
+    identity: tuple[str, str, str]  # kind, namespace, name
+
+    def together(self, other: Root) -> bool:
+        """Whether two roots are deployed together: the same root, or roots in one folder or in
+        nested folders (applied as one tree), unless they are the same object written twice (two
+        versions of one ApplicationSet, say: only one of them can exist)."""
+        if self.written == other.written:
+            return True
+        if self.identity == other.identity:
+            return False
+        a, b = self.directory, other.directory
+        return a == b or "." in (a, b) or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def deployment_roots(apps: list[App], home: frozenset[str], tree: Tree) -> dict[tuple[Any, ...], frozenset[Root]]:
+    """For every Application (by identity), the roots whose sync deploys it: follow "which Application
+    syncs the folder this one is written or rendered in" up to Applications nothing syncs."""
+    synced = [(app, directory, recurse) for app in apps for _, directory, recurse in synced_directories(app, home, tree)]
+
+    def parents(app: App) -> list[App]:
+        here = directory_of(app.obj)
+        if here is None:
+            return []
+        found = []
+        for parent, directory, recurse in synced:
+            if parent.obj is app.obj:
+                continue  # an Application (or the ApplicationSet that makes it) that syncs its own folder
+            if here == directory or (recurse and (directory == "." or here.startswith(directory + "/"))):
+                found.append(parent)
+        return found
+
+    roots: dict[tuple[Any, ...], frozenset[Root]] = {}
+    visiting: set[tuple[Any, ...]] = set()
+
+    def walk(app: App) -> frozenset[Root]:
+        key = app.identity
+        if key in roots:
+            return roots[key]
+        if key in visiting:
+            return frozenset()  # a cycle of Applications syncing each other: the others decide
+        visiting.add(key)
+        found: frozenset[Root] = frozenset().union(*(walk(parent) for parent in parents(app)))
+        visiting.discard(key)
+        if not found:
+            metadata = mapping(app.obj.data.get("metadata"))
+            found = frozenset({Root(directory_of(app.obj) or ".", (app.obj.file, app.obj.line),
+                                    (str(app.obj.data.get("kind")), str(metadata.get("namespace") or ""),
+                                     str(metadata.get("name") or "")))})
+        roots[key] = found
+        return found
+
+    for app in apps:
+        walk(app)
+    return roots
+
+
+def deployed_together(a: frozenset[Root], b: frozenset[Root]) -> bool:
+    """Whether Applications with these roots can be in the cluster at the same time (no roots: unknown, yes)."""
+    return not a or not b or any(x.together(y) for x in a for y in b)

@@ -2,8 +2,10 @@
 
 What it does:
     Reports an Application, or an Application an ApplicationSet generates, whose name is
-    already taken in the same namespace by another Application of the repository. Generated
-    Applications live in their ApplicationSet's namespace.
+    already taken in the same namespace by another Application of the repository deployed with
+    it. Generated Applications live in their ApplicationSet's namespace. Applications of
+    independent examples (trees applied from sibling folders, two versions of one ApplicationSet)
+    are never in one cluster together and are not compared.
 
 Why it matters:
     Argo CD keys Applications by namespace and name: the second one overwrites the first (two
@@ -48,15 +50,17 @@ DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    first: dict[tuple[str, str], App] = {}
+    named: dict[tuple[str, str], list[App]] = {}
     for app in ctx.applications:
         if app.name == "?" or templated(app.name):
             continue
         key = (app.namespace, app.name)
-        if key not in first:
-            first[key] = app
+        before = named.setdefault(key, [])
+        # Applications of independent examples of one repository are never in one cluster together.
+        other = next((o for o in before if ctx.deployed_together(app, o)), None)
+        before.append(app)
+        if other is None:
             continue
-        other = first[key]
         place = f"{other.obj.file}:{other.obj.line}" if other.obj.file else "another file"
         namespace = f" in namespace {app.namespace}" if app.namespace else ""
         message = f"Application name {app.name}{namespace} is already used by {other.label} ({place})"

@@ -4,7 +4,9 @@ What it does:
     Maps every Application, and every Application an ApplicationSet generates, to the objects
     its sources of this repository render (Argo CD's ``destination.namespace`` filled in for
     namespaced objects without a namespace) and reports an Application that deploys an object
-    (same API group, kind, namespace and name) another Application already deploys.
+    (same API group, kind, namespace and name) another Application deployed with it already
+    deploys. Applications of independent examples (trees applied from sibling folders, two
+    versions of one ApplicationSet) are never in one cluster together and are not compared.
 
 Why it matters:
     Two Applications that own one object overwrite each other's version at every sync, each
@@ -50,7 +52,7 @@ DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    owners: dict[tuple[str, str, str, str], App] = {}
+    owners: dict[tuple[str, str, str, str], list[App]] = {}
     for app in ctx.applications:
         namespace = app.destination_namespace or ""
         clashes: dict[int, tuple[App, list[tuple[str, str, str, str]], tuple[str | int, ...]]] = {}
@@ -67,13 +69,14 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
             if key is None or key in mine:
                 continue
             mine.add(key)
-            other = owners.get(key)
+            # Applications of independent examples of one repository are never in one cluster together.
+            other = next((o for o in owners.get(key, ()) if ctx.deployed_together(app, o)), None)
             if other is None:
                 continue
             entry = clashes.setdefault(id(other), (other, [], where))
             entry[1].append(key)
         for key in mine:
-            owners.setdefault(key, app)
+            owners.setdefault(key, []).append(app)
         for other, keys, where in clashes.values():
             shown = ", ".join(describe(k) for k in sorted(keys)[:3]) + (f" and {len(keys) - 3} more"
                                                                           if len(keys) > 3 else "")
