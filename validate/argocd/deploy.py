@@ -81,8 +81,11 @@ class Root:
         versions of one ApplicationSet, say: only one of them can exist)."""
         if self.written == other.written:
             return True
-        if self.identity == other.identity:
-            return False
+        kind, namespace, name = self.identity
+        other_kind, other_namespace, other_name = other.identity
+        if (kind, name) == (other_kind, other_name) and (namespace == other_namespace or "" in (namespace,
+                                                                                                other_namespace)):
+            return False  # (no namespace: the one kubectl's context names, often the other's)
         a, b = self.directory, other.directory
         return a == b or "." in (a, b) or a.startswith(b + "/") or b.startswith(a + "/")
 
