@@ -85,6 +85,19 @@ def test_finalizers_are_errors_for_built_in_kinds_and_warnings_for_custom_resour
     assert [p.warning for p in apivalidation.check(custom, "1.36")] == [True]
 
 
+def test_argo_cd_finalizers_written_as_its_documentation_says_are_not_warned_about() -> None:
+    """The API server warns about `resources-finalizer.argocd.argoproj.io` (no "/"), but Argo CD
+    honours only that name: every AppProject and Application that asks for cascade deletion has it."""
+    for kind in ("AppProject", "Application"):
+        obj = {"apiVersion": "argoproj.io/v1alpha1", "kind": kind,
+               "metadata": {"name": "p", "namespace": "argocd",
+                            "finalizers": ["resources-finalizer.argocd.argoproj.io"]}}
+        assert apivalidation.check(obj, "1.36") == []
+    other = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
+             "metadata": {"name": "p", "finalizers": ["resources-finalizer.example.io"]}}
+    assert [p.warning for p in apivalidation.check(other, "1.36")] == [True]  # any other one: still the warning
+
+
 def test_missing_name_on_every_kind_but_not_on_local_configuration() -> None:
     for obj in ({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}},
                 {"apiVersion": "example.com/v1", "kind": "Widget"}):

@@ -6,25 +6,8 @@ Seen in SeldonIO/seldon-core: kind's ``kind_config.yaml`` was an ``apivalidation
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import validate_tree
-from validate.classify import kubernetes_like
 from validate.model import Severity
-
-
-@pytest.mark.parametrize("api_version", ["kind.sigs.k8s.io/v1alpha3",
-                                         "kubeadm.k8s.io/v1beta3", "kubelet.config.k8s.io/v1beta1",
-                                         "apiserver.config.k8s.io/v1", "k3d.io/v1alpha5"])
-def test_tool_configuration_groups_are_not_kubernetes(api_version: str) -> None:
-    assert not kubernetes_like(api_version)
-
-
-# kind.x-k8s.io/v1alpha4 is checked against the kind schema this package ships
-@pytest.mark.parametrize("api_version", ["apps/v1", "v1", "argoproj.io/v1alpha1", "cluster.x-k8s.io/v1beta1",
-                                         "kind.x-k8s.io/v1alpha4"])
-def test_served_groups_still_are(api_version: str) -> None:
-    assert kubernetes_like(api_version)
 
 
 def test_a_kind_cluster_file_is_an_info_and_nothing_else(write_tree) -> None:

@@ -45,7 +45,7 @@ _OTHER_NAMES = {
     "buildspec.yml", "buildspec.yaml", "Taskfile.yml", "Taskfile.yaml", "ct.yaml", "lintconf.yaml",
     "chart_schema.yaml", ".gitops-validate.yaml", ".gitops-validate.yml", "devfile.yaml", "tilt_config.json",
     "environment.yml", "environment.yaml", "conda.yaml", "conda.yml", "dvc.yaml", "params.yaml",
-    "model-settings.json", "settings.json",
+    "model-settings.json", "settings.json", ".fluxschema.yml", ".fluxschema.yaml", ".sops.yaml", ".sops.yml",
 }
 _OTHER_PATTERNS = [re.compile(p) for p in (
     r"(^|/)\.github/",  # workflows, actions, dependabot, issue templates
@@ -154,18 +154,6 @@ def builtin_groups() -> frozenset[str]:
     return frozenset(groups)
 
 
-# Groups of configuration files that Kubernetes' own tools and cluster tools read, and that no API
-# server serves: kind's older and k3d's cluster files, kubeadm's, the kubelet's, kube-proxy's and the
-# scheduler's configuration, the API server's admission and encryption files, exec credentials,
-# kpt's function configs. They look like objects (apiVersion, kind) but are never applied. (kind's
-# current kind.x-k8s.io/v1alpha4 is not here: a shipped schema checks it, validate/schemas.)
-TOOL_CONFIG_GROUPS = frozenset({
-    "kind.sigs.k8s.io", "k3d.io", "ctlptl.dev", "kubeadm.k8s.io", "kubelet.config.k8s.io",
-    "kubeproxy.config.k8s.io", "kubescheduler.config.k8s.io", "kubecontrollermanager.config.k8s.io",
-    "apiserver.config.k8s.io", "client.authentication.k8s.io", "kpt.dev", "fn.kpt.dev", "config.kubernetes.io",
-})
-
-
 def kubernetes_like(api_version: str) -> bool:
     """Whether an API server could serve ``api_version``: a Kubernetes group (``apps``,
     ``networking.k8s.io``) or a domain-style custom group (``argoproj.io``), with a version of the
@@ -176,6 +164,4 @@ def kubernetes_like(api_version: str) -> bool:
         return False
     if group == "":
         return version == "v1"
-    if group in TOOL_CONFIG_GROUPS:
-        return False
     return "." in group or group in builtin_groups()

@@ -74,7 +74,8 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     result = helm.render_applications(inputs)
     for obj in result.objects:
         at = obj.locate(())
-        stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app))
+        stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app,
+                                     repository_values=obj.repository_values))
     stage.findings += result.findings
     stage.rendered += result.rendered
     stage.missing = [str(ref) for ref in result.missing]

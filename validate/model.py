@@ -273,6 +273,9 @@ class Checked:
     document: Document | None = None
     locate: Callable[[FieldPath], Location] | None = None  # a chart object: where its fields came from
     owner: Any = None  # a chart object: the Application (validate.argocd.App) whose chart renders it
+    # An object rendered from sources outside this repository (a chart of a Helm repository, a remote
+    # git source): the values this repository gives them ({} when none). None: its source is here.
+    repository_values: Any = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from validate.context import Context
 from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.schema_ids import OWN_PREFIX
-from validate.verdicts import missing_schema, prune_nulls
+from validate.verdicts import missing_schema, prune_nulls, tool_config
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
@@ -362,6 +362,12 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     if store.skipped(api_version, kind):
         return candidate
     verdict = store.check(prune_nulls(data))
+    standalone = candidate.rendered is None and candidate.locate is None
+    if verdict.missing and standalone and tool_config(data, verdict.missing, versions):
+        add("schema-not-kubernetes", f"{kind} {api_version} has no schema and no metadata: a tool's configuration"
+            " written like a Kubernetes object, not one an API server receives: not checked", ("kind",),
+            Severity.INFO)
+        return None
     if verdict.missing:
         for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):
             if rule == "schema-unknown-kind":

@@ -60,7 +60,7 @@ STAGES: dict[str, str] = {
     "kustomize-noop-patch": "A patch's target selects no object: the patch changes nothing",
     "kustomize-noop-image": "An images entry matches no container image: the override changes nothing",
     "kustomize-noop-replacement": "A replacement target selects no object",
-    "kustomize-noop-metadata": "Labels, annotations, a prefix or a namespace on a kustomization without objects",
+    "kustomize-noop-metadata": "Labels, annotations, a prefix, a namespace or patches on a kustomization without objects",
     "kustomize-namespace-mismatch": "The kustomization's namespace contradicts the Argo CD destination",
     "kustomize-overridden": "An Argo CD Application overrides the kustomization's namespace or name prefix",
     "kustomize-deprecated": "A deprecated kustomization field (kustomize warns on every build)",

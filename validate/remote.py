@@ -70,7 +70,8 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             stage.rendered.append(label)
             fixed = Location(path_at.file, path_at.line, path_at.column, f" (rendered from {ref} path {rel or '.'})")
             for obj in data:
-                stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app))
+                stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app,
+                                             repository_values={}))
     return stage
 
 

@@ -2,7 +2,10 @@
 
 * nulls are pruned before validation, as the API server prunes them;
 * a kind without a schema gets its lifecycle (removed since, not served yet), an error for a
-  Kubernetes group, or the ``--missing-schemas`` policy for a custom group.
+  Kubernetes group, or the ``--missing-schemas`` policy for a custom group;
+* a stand-alone document of a kind no schema and no lifecycle knows, written without
+  ``metadata``, is a tool's configuration in the Kubernetes style (flux-schema's ``Config``, a
+  kubeconfig, a test runner's suite), not an object: every object an API server stores has a name.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ def _pruned(value: Any, seen: dict[int, Any]) -> Any:
     result = value if same else (items if isinstance(value, dict) else elements)
     seen[key] = result
     return result
+
+
+def tool_config(data: dict[str, Any], missing: tuple[str, ...], versions: list[str]) -> bool:
+    """Whether a stand-alone document without a schema on any version is a tool's configuration:
+    it has no ``metadata`` (so no name: kustomize, kubectl and the API server all refuse such an
+    object), and neither the lifecycle table nor the schema data knows its kind at all."""
+    if "metadata" in data or len(missing) < len(versions):
+        return False
+    api_version, kind = str(data.get("apiVersion", "")), str(data.get("kind", ""))
+    group, _, version = api_version.rpartition("/")
+    return api_lifecycle(api_version, kind) is None and not schema.served_versions((group, version, kind))
 
 
 def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versions: list[str],

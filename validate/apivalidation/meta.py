@@ -14,6 +14,14 @@ from validate.apivalidation.field import Errors, Path, as_dict, as_list, show
 
 # Finalizers the API server knows without a domain (k8s.io/api/core/v1 and metav1).
 STANDARD_FINALIZERS = {"kubernetes", "orphan", "foregroundDeletion"}
+# Finalizers of custom resources that their controller's documentation tells every user to write
+# exactly so: the API server warns that they have no "/", but the user cannot choose another name
+# (the controller would not honour it), so the warning is noise. Deliberate: docs/apivalidation.md.
+CONTROLLER_FINALIZERS = {
+    "resources-finalizer.argocd.argoproj.io",  # Argo CD: cascade deletion of an Application, AppProject in use
+    "pre-delete-finalizer.argocd.argoproj.io",  # Argo CD: PreDelete hooks
+    "post-delete-finalizer.argocd.argoproj.io",  # Argo CD: PostDelete hooks
+}
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
@@ -43,6 +51,8 @@ def finalizers(errors: Errors, value: Any, path: Path, builtin: bool) -> None:
             errors.invalid_all(path + (index,), finalizer, problems)
             continue
         if "/" in finalizer or finalizer in STANDARD_FINALIZERS:
+            continue
+        if not builtin and finalizer in CONTROLLER_FINALIZERS:
             continue
         if builtin:
             errors.invalid(path + (index,), finalizer, "name is neither a standard finalizer name nor is it fully"

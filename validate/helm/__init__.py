@@ -44,6 +44,7 @@ class ChartObject:
     label: str  # "Application x, chart c 1.2.3"
     template: str
     locate: Locate
+    repository_values: Any = None  # a chart from elsewhere: the values this repository gives it (Checked)
 
 
 @dataclass
@@ -206,7 +207,8 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
             continue
         for data in rendered_documents:
             run.objects.append(ChartObject(data, app, label, template,
-                                           object_locator(data, values, chart_at, ref, template)))
+                                           object_locator(data, values, chart_at, ref, template),
+                                           None if ref.is_local else values.merged))
 
 
 def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import re
@@ -176,6 +177,8 @@ def object_locator(data: dict[str, Any], values: Values, chart_at: Location, ref
                 node = node[part]
             else:
                 return fallback
+        if data.get("kind") == "Secret" and len(path) == 2 and path[0] == "data" and isinstance(node, str):
+            node = _base64_text(node)  # the chart encoded a value the user wrote in plaintext (b64enc)
         match = _origin_of(node, path[-1] if path else None, user, values)
         if match is None:
             return fallback
@@ -205,6 +208,13 @@ def _origin_of(node: Any, key: str | int | None, user: list[tuple[FieldPath, Any
             if len(path) >= 2 and path[-1] in node and node[path[-1]] == value and _distinctive(value):
                 return values.location(path)
     return values.location(best[1]) if best else None
+
+
+def _base64_text(value: str) -> str:
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return value
 
 
 def path_has_value(node: Any) -> bool:

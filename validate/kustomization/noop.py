@@ -17,6 +17,7 @@ the kustomization; an entry is reported only when it matches nothing in any of t
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,10 +89,14 @@ def check(ctx: Context, covered: set[str]) -> Iterator[Finding]:
     repository = Repository(ctx.inventory)
     renames = Renames(ctx)
     for scope in scopes(ctx, covered):
+        if not any(True for _ in scope.objects):
+            # Nothing to match a selector against: one finding says the kustomization is empty,
+            # not one per patch, image and replacement that "matches nothing".
+            yield from _empty(scope, _placeholders(ctx, scope.kustomization))
+            continue
         yield from _patches(scope, renames.seen_by(scope.kustomization))
         yield from _images(scope)
         yield from _replacements(scope)
-        yield from _empty(scope)
     yield from _argo_overrides(ctx, repository, covered)
 
 
@@ -369,15 +374,39 @@ def _replacements(scope: Scope) -> Iterator[Finding]:
 
 # --- metadata on nothing -------------------------------------------------------------------------------
 
-def _empty(scope: Scope) -> Iterator[Finding]:
-    if any(True for _ in scope.objects):
-        return
+def _empty(scope: Scope, placeholders: list[str]) -> Iterator[Finding]:
+    """A kustomization that holds no object. When every resource it lists is a file without a
+    document (``flux bootstrap`` commits ``gotk-components.yaml`` as a one-line comment and
+    writes it in the cluster), it is a placeholder that a tool fills: said once, as information."""
     data = data_of(scope.kustomization)
-    for field in ("labels", "commonLabels", "commonAnnotations", "namePrefix", "nameSuffix", "namespace"):
-        if data.get(field):
-            yield _finding(scope, "kustomize-noop-metadata", f"{field} is set, but the kustomization holds no object"
-                           " {where}: it changes nothing; add the resources it is meant for", (field,),
-                           Severity.WARNING)
+    fields = [f for f in ("labels", "commonLabels", "commonAnnotations", "namePrefix", "nameSuffix", "namespace",
+                          "patches", "patchesJson6902", "patchesStrategicMerge", "images", "replacements")
+              if data.get(f)]
+    if not fields:
+        return
+    if placeholders:
+        yield _finding(scope, "kustomize-noop-metadata", f"{', '.join(fields)} apply to no object yet {{where}}: the"
+                       f" resources {', '.join(placeholders[:4])} hold no document (placeholders a tool fills, as"
+                       " flux bootstrap does); they are checked once the files hold objects", (fields[0],),
+                       Severity.INFO)
+        return
+    for field in fields:
+        yield _finding(scope, "kustomize-noop-metadata", f"{field} is set, but the kustomization holds no object"
+                       " {where}: it changes nothing; add the resources it is meant for", (field,),
+                       Severity.WARNING)
+
+
+def _placeholders(ctx: Context, kustomization: Kustomization) -> list[str]:
+    """The resource files of ``kustomization`` when it lists some and none holds a document."""
+    resources = data_of(kustomization).get("resources")
+    found = []
+    for entry in resources if isinstance(resources, list) else []:
+        rel = posixpath.normpath(posixpath.join(kustomization.dir, str(entry)))
+        loaded = ctx.loaded.get(rel)
+        if loaded is None or not loaded.ok or any(d.data not in (None, {}) for d in loaded.documents):
+            return []
+        found.append(rel)
+    return found
 
 
 # --- Argo CD ---------------------------------------------------------------------------------------------

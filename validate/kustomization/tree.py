@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from validate.model import Document, FieldPath
 
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|gh:|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=",
                     re.I)
+HTTP_URL = re.compile(r"^https?://", re.I)  # what kustomize's file loader fetches instead of reading a file
 
 # Maps whose keys are the user's (label names, annotation names, ...): never renamed.
 _FREE_FORM = {"commonlabels", "commonannotations", "pairs", "labels", "annotations", "literals", "options",
@@ -75,44 +77,44 @@ def _list(value: Any) -> list[Any]:
 
 
 def entries(kustomization: Kustomization) -> Iterator[Entry]:
-    """Every local file or folder a kustomization names, with the path of its node. A URL (a
-    ``patches`` path kustomize downloads, say) names no local file: it is render-remote's."""
-    return (entry for entry in _named(kustomization) if not REMOTE.search(entry.value))
-
-
-def _named(kustomization: Kustomization) -> Iterator[Entry]:
+    """Every local file or folder a kustomization names, with the path of its node."""
     data = data_of(kustomization)
     directory = kustomization.dir
 
     def entry(field: str, path: FieldPath, value: str) -> Entry:
         return Entry(kustomization, field, path, value, join(directory, value))
 
+    def local(value: Any) -> bool:
+        # kustomize's loader fetches an http(s) URL wherever it reads a file (patches, generator
+        # files, configurations): render-remote says such an entry cannot be read offline.
+        return isinstance(value, str) and not HTTP_URL.match(value)
+
     for field in ("resources", "bases", "components"):
         for index, value in enumerate(_list(data.get(field))):
-            if isinstance(value, str):
+            if isinstance(value, str) and not REMOTE.search(value):
                 yield entry(field, (field, index), value)
     for field in ("patches", "patchesJson6902", "replacements"):
         for index, value in enumerate(_list(data.get(field))):
-            if isinstance(value, dict) and isinstance(value.get("path"), str):
+            if isinstance(value, dict) and local(value.get("path")):
                 yield entry(field, (field, index, "path"), value["path"])
     for index, value in enumerate(_list(data.get("patchesStrategicMerge"))):
-        if isinstance(value, str) and "\n" not in value and ": " not in value:
+        if local(value) and "\n" not in value and ": " not in value:
             yield entry("patchesStrategicMerge", ("patchesStrategicMerge", index), value)
     for field in ("configMapGenerator", "secretGenerator"):
         for index, generator in enumerate(_list(data.get(field))):
             if not isinstance(generator, dict):
                 continue
             for number, source in enumerate(_list(generator.get("files"))):
-                if isinstance(source, str):
+                if isinstance(source, str) and local(source.split("=", 1)[-1]):
                     yield entry(field, (field, index, "files", number), source.split("=", 1)[-1])
             for number, source in enumerate(_list(generator.get("envs"))):
-                if isinstance(source, str):
+                if local(source):
                     yield entry(field, (field, index, "envs", number), source)
-            if isinstance(generator.get("env"), str):
+            if local(generator.get("env")):
                 yield entry(field, (field, index, "env"), generator["env"])
     for field in ("crds", "configurations"):
         for index, value in enumerate(_list(data.get(field))):
-            if isinstance(value, str) and "\n" not in value:
+            if local(value) and "\n" not in value:
                 yield entry(field, (field, index), value)
 
 
@@ -165,6 +167,8 @@ class Repository:
                 continue
             siblings = self.children.get(prefix, [])
             for candidate in difflib.get_close_matches(parts[depth], siblings, n=3, cutoff=0.6):
+                if not _close_stems(parts[depth], candidate):
+                    continue
                 fixed = "/".join([*parts[:depth], candidate, *parts[depth + 1:]])
                 if not self.exists(fixed):
                     continue
@@ -254,3 +258,13 @@ def original_path(path: FieldPath, renamed: dict[FieldPath, FieldPath]) -> Field
 def position(document: Document, path: FieldPath) -> tuple[int, int]:
     exact = document.position(path)
     return exact if exact is not None else document.nearest(path)[1]
+
+
+def _close_stems(written: str, candidate: str) -> bool:
+    """Names that share an extension must be close without it: ``.yaml`` alone makes ``all.yaml``
+    look like ``Chart.yaml`` (argocd-example-apps' plugin example generates its all.yaml)."""
+    stem, suffix = posixpath.splitext(written)
+    other, other_suffix = posixpath.splitext(candidate)
+    if not suffix or suffix != other_suffix:
+        return True
+    return difflib.SequenceMatcher(None, stem, other).ratio() >= 0.6

@@ -5,7 +5,10 @@ What it does:
     ``scope: Namespaced``) that has no ``metadata.namespace`` after rendering, unless every
     Argo CD Application that syncs its directory sets ``destination.namespace``. Cluster-scoped
     kinds come from the built-in list and the CRDs found in the repository; kinds of unknown
-    scope are left alone.
+    scope are left alone. A repository whose Applications live elsewhere (none of its own syncs a
+    path of it: Argo CD's examples, a manifests repository kept apart from its configuration) is
+    left alone too: leaving the namespace to the destination is what Argo CD recommends, and the
+    destination is not here to check.
 
 Why it matters:
     Without a namespace the object lands wherever the applying tool points: the ``default``
@@ -52,6 +55,8 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
         return
     if obj.owner is not None and obj.owner.destination_namespace:
         return  # rendered from an Application's chart or remote source: Argo CD applies it to the destination
+    if not ctx.destinations:
+        return  # no Application here syncs anything here: the destinations are somewhere else
     directory = directory_of(obj)
     synced = ctx.destinations.get(directory or "", set())
     if synced and None not in synced:

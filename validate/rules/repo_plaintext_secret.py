@@ -2,7 +2,10 @@
 
 What it does:
     Reports every Secret, rendered or stand-alone, whose ``data`` or ``stringData`` holds any
-    value, and every kustomize ``secretGenerator`` that reads literals or files.
+    value, and every kustomize ``secretGenerator`` that reads literals or files. A Secret that a
+    chart from a Helm repository (or a remote git source) renders is reported only for the values
+    this repository gives it: a value the chart makes up (a generated certificate, its default
+    configuration) is not in this repository, and no encryption of this repository changes it.
 
 Why it matters:
     A GitOps repository is read by everyone who can clone it, and its history keeps every
@@ -34,9 +37,11 @@ Use instead:
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from validate.helm.values import leaves
 from validate.model import Violation
 
 if TYPE_CHECKING:
@@ -57,6 +62,9 @@ _ARGO_PUBLIC_KEYS = {"url", "name", "type", "project", "insecure", "enableLfs", 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     if _public_repository(obj.data):
         return
+    if obj.repository_values is not None:
+        yield from _rendered_elsewhere(obj)
+        return
     for field in ("data", "stringData"):
         values = obj.data.get(field)
         if isinstance(values, dict) and values:
@@ -66,6 +74,32 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
             yield Violation(f"Secret holds plaintext values in {how} ({keys}): commit it encrypted (SealedSecrets,"
                             " SOPS) or reference an external secret store", (field,))
             return
+
+
+def _rendered_elsewhere(obj: Checked) -> Iterator[Violation]:
+    """A Secret whose template is not in this repository: only the values set here are secrets here."""
+    given = [value for _path, value in leaves(obj.repository_values) if isinstance(value, str) and len(value) >= 4]
+    found: list[tuple[str, str]] = []
+    for field in ("data", "stringData"):
+        values = obj.data.get(field)
+        for key, value in values.items() if isinstance(values, dict) else ():
+            text = plaintext(value) if field == "data" else str(value)
+            if any(text == mine or (len(mine) >= 8 and mine in text) for mine in given):
+                found.append((field, str(key)))
+    if found:
+        keys = ", ".join(key for _field, key in found[:5])
+        yield Violation(f"Secret holds values ({keys}) that this repository gives the chart in plaintext: keep them"
+                        " out of the Helm values; give the chart an existing Secret instead (most charts take an"
+                        " existingSecret value) and commit that one encrypted (SealedSecrets, SOPS) or reference"
+                        " an external secret store", found[0])
+
+
+def plaintext(value: object) -> str:
+    """A ``data`` value as the container sees it (base64 decoded; as written when it is not base64)."""
+    try:
+        return base64.b64decode(str(value), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return str(value)
 
 
 def _public_repository(data: dict[str, object]) -> bool:
