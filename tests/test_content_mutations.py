@@ -137,7 +137,7 @@ def test_dropping_the_seldon_health_check_is_caught_at_the_seldon_wave(tmp_path:
     key = "resource.customizations.health.machinelearning.seldon.io_SeldonDeployment"
 
     def mutate(repo: Path) -> None:
-        _cut(repo / "argocd/bootstrap/argocd-cm-health.yaml", "  # seldon-core-operator v1.18.2", None)
+        _cut(repo / "argocd/bootstrap/argocd-cm-health.yaml", f"  {key}:", None)  # the last entry
         _cut(repo / "argocd/platform/argo-cd.yaml", f"              {key}", "  destination:")
 
     repo, findings = _mutated(tmp_path, mutate)

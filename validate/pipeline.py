@@ -20,12 +20,13 @@ from typing import Any
 from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
-from validate.cache import LoadMemo, RenderCache
+from validate.cache import RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.repository import read_sources
 from validate.schema_ids import OWN_PREFIX
 from validate.verdicts import missing_schema, prune_nulls, tool_config
 
@@ -106,17 +107,9 @@ def run(options: Options) -> Run:
     if options.changed is not None:
         scope = _Scope.of_changes(root, options.changed)
 
-    files, findings = discover.walk(root, config.ignore, config.walk_limits, child_limits(config, options))
+    files, findings, loaded, inventory = read_sources(root, config, child_limits(config, options), options.use_cache,
+                                                      options.cache_dir)
     cache_dir = options.cache_dir or default_cache_dir()
-    memo = LoadMemo(cache_dir, root, repr(config.limits)) if options.use_cache else None
-    loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
-              for rel in classify.readable_files(root, files, config.limits.max_file_bytes)}
-    if memo is not None:
-        memo.save()
-    for loaded_file in loaded.values():
-        findings.extend(loaded_file.findings)
-    inventory = discover.inventory(root, files, loaded, findings)
-    inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.

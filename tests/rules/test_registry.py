@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from validate import registry, rules
-from validate.rules import RegistryError, build_registry
+from validate.rules import RegistryError, build_registry, import_modules
 
 
 def _rule(name: str, **attributes: object) -> types.ModuleType:
@@ -40,6 +40,14 @@ def test_a_renamed_id_fails() -> None:
 def test_a_module_missing_from_the_table_fails() -> None:
     with pytest.raises(RegistryError, match="pod_b are not in the registry"):
         build_registry([_rule("pod_a", ID="pod-a")], ["pod_a", "pod_b"])
+
+
+def test_the_table_names_each_rule_module_once_and_only_existing_ones() -> None:
+    assert len(rules.RULE_MODULES) == len(set(rules.RULE_MODULES)) == len(rules.RULES)
+    with pytest.raises(RegistryError, match="pod_image_digest is listed twice"):
+        import_modules(["pod_image_digest", "pod_image_digest"])
+    with pytest.raises(RegistryError, match="validate/rules/pod_no_such_rule.py does not exist"):
+        import_modules(["pod_image_digest", "pod_no_such_rule"])
 
 
 def test_a_rule_without_a_check_or_with_a_bad_default_fails() -> None:

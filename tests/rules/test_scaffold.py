@@ -27,8 +27,9 @@ def test_a_new_rule_is_registered_with_both_fixtures(checkout: Path) -> None:
     module_path = checkout / "validate" / "rules" / "pod_no_latest.py"
     assert module_path in written
     table = (checkout / "validate" / "rules" / "__init__.py").read_text()
-    assert table.count("    pod_no_latest,\n") == 2  # imported, and listed in MODULES
-    assert table.index("    pod_image_tag,\n") < table.index("    pod_no_latest,\n") < table.index("    pod_privilege_escalation,\n")
+    assert table.count("pod_no_latest") == 1  # listed once, in RULE_MODULES
+    assert table.index('    "pod_image_tag",\n') < table.index('    "pod_no_latest",\n') \
+        < table.index('    "pod_privilege_escalation",\n')
     spec = importlib.util.spec_from_file_location("validate.rules.pod_no_latest", module_path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

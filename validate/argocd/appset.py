@@ -195,24 +195,7 @@ class _Expander:
         return self.with_values(results, spec)
 
     def path_params(self, directory: str, file: str | None, prefix: str) -> dict[str, Any]:
-        segments = [] if directory == "." else directory.split("/")
-        basename = segments[-1] if segments else "."
-        if self.go:
-            value: dict[str, Any] = {"path": directory, "basename": basename,
-                                     "basenameNormalized": sanitize_name(basename), "segments": segments}
-            if file is not None:
-                filename = PurePosixPath(file).name
-                value.update(filename=filename, filenameNormalized=sanitize_name(filename))
-            return {prefix: {"path": value}} if prefix else {"path": value}
-        name = f"{prefix}.path" if prefix else "path"
-        params = {name: directory, f"{name}.basename": basename, f"{name}.basenameNormalized": sanitize_name(basename)}
-        for index, segment in enumerate(segments):
-            params[f"{name}[{index}]"] = segment
-        if file is not None:
-            filename = PurePosixPath(file).name
-            params[f"{name}.filename"] = filename
-            params[f"{name}.filenameNormalized"] = sanitize_name(filename)
-        return params
+        return git_path_params(directory, file, prefix, self.go)
 
     def file_params(self, rel: str, path: FieldPath) -> list[dict[str, Any]]:
         content: Any = None
@@ -332,6 +315,29 @@ def _deep_merge(base: Any, override: Any) -> Any:
             merged[key] = _deep_merge(base.get(key), value) if key in base else value
         return merged
     return override
+
+
+def git_path_params(directory: str, file: str | None, prefix: str, go: bool) -> dict[str, Any]:
+    """The parameters a git generator gives for ``directory`` (and ``file``, for a files generator),
+    under ``pathParamPrefix`` ``prefix``: Go-template style (nested) or fasttemplate style (flat)."""
+    segments = [] if directory == "." else directory.split("/")
+    basename = segments[-1] if segments else "."
+    if go:
+        value: dict[str, Any] = {"path": directory, "basename": basename,
+                                 "basenameNormalized": sanitize_name(basename), "segments": segments}
+        if file is not None:
+            filename = PurePosixPath(file).name
+            value.update(filename=filename, filenameNormalized=sanitize_name(filename))
+        return {prefix: {"path": value}} if prefix else {"path": value}
+    name = f"{prefix}.path" if prefix else "path"
+    params = {name: directory, f"{name}.basename": basename, f"{name}.basenameNormalized": sanitize_name(basename)}
+    for index, segment in enumerate(segments):
+        params[f"{name}[{index}]"] = segment
+    if file is not None:
+        filename = PurePosixPath(file).name
+        params[f"{name}.filename"] = filename
+        params[f"{name}.filenameNormalized"] = sanitize_name(filename)
+    return params
 
 
 def _lookup(params: dict[str, Any], key: str, go: bool) -> Any:

@@ -22,8 +22,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from validate.context import Context
 from validate.environments import OVERLAYS
-from validate.graph import Repository, read_repository
 from validate.model import ToolError
 from validate.newenv.config_edit import config_edit
 from validate.newenv.coverage import coverage, directories_of
@@ -38,6 +38,7 @@ from validate.newenv.plan import (
     token_pattern,
 )
 from validate.newenv.projects import project_edits
+from validate.repository import source_model
 
 # --- planning --------------------------------------------------------------------------------
 
@@ -61,7 +62,7 @@ def check_names(root: Path, name: str, source: str) -> None:
 
 def make_plan(root: Path, name: str, source: str) -> Plan:
     check_names(root, name, source)
-    repo = read_repository(root)
+    repo = source_model(root)
     plan = Plan(root, name, source)
     plan.renames, plan.namespaces = _renames(repo, plan)
     for new in plan.namespaces.values():
@@ -74,7 +75,7 @@ def make_plan(root: Path, name: str, source: str) -> Plan:
     return plan
 
 
-def _renames(repo: Repository, plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
+def _renames(repo: Context, plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
     """The text renames: namespaces (``seldon-ENV`` and any namespace of ENV's kustomizations made
     of ENV and other tokens), then ENV itself, renamed only as the value of an environment or
     namespace key. And the namespace renames, for AppProject destinations."""

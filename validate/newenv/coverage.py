@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from validate import argocd as _argocd
-from validate.graph import Repository
+from validate.context import Context
 from validate.newenv.plan import Plan, PlannedApplication, documents, mapping, name_of
 
 
@@ -24,7 +24,7 @@ def directories_of(plan: Plan) -> list[str]:
     return sorted(found)
 
 
-def coverage(repo: Repository, plan: Plan) -> None:
+def coverage(repo: Context, plan: Plan) -> None:
     """Which generators pick up the new folders, the Applications they will create, and notes on
     ApplicationSets that name ENV explicitly and on Applications written for ENV."""
     new_dirs = directories_of(plan)
@@ -88,17 +88,8 @@ def _template_values(template: dict[str, Any], directory: str, go: bool, prefix:
                      argocd: Any) -> tuple[str | None, str | None]:
     """The generated Application's name and destination namespace for ``directory``; None when the
     template cannot be evaluated offline."""
-    segments = directory.split("/")
-    basename = segments[-1]
-    if go:
-        value: dict[str, Any] = {"path": directory, "basename": basename,
-                                 "basenameNormalized": argocd.sanitize_name(basename), "segments": segments}
-        params: dict[str, Any] = {prefix: {"path": value}} if isinstance(prefix, str) and prefix else {"path": value}
-    else:
-        key = f"{prefix}.path" if isinstance(prefix, str) and prefix else "path"
-        params = {key: directory, f"{key}.basename": basename,
-                  f"{key}.basenameNormalized": argocd.sanitize_name(basename)}
-        params.update({f"{key}[{i}]": s for i, s in enumerate(segments)})
+    # the parameters Argo CD's git generator gives, as the offline expansion builds them
+    params = argocd.git_path_params(directory, None, prefix if isinstance(prefix, str) else "", go)
 
     def evaluate(value: Any) -> str | None:
         if not isinstance(value, str):

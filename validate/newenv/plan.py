@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from validate import discover
+from validate.argocd import is_kind
+from validate.context import Context
 from validate.environments import OVERLAYS
-from validate.graph import Repository
 from validate.model import Document
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -81,15 +82,10 @@ class Plan:
         return f"{OVERLAYS}/{self.source}"
 
 
-def documents(repo: Repository, kind: str) -> list[tuple[str, Document]]:
-    found = []
-    for rel in sorted(repo.loaded):
-        for document in repo.loaded[rel].documents:
-            data = document.data
-            if isinstance(data, dict) and data.get("kind") == kind and \
-                    str(data.get("apiVersion", "")).startswith("argoproj.io/"):
-                found.append((rel, document))
-    return found
+def documents(repo: Context, kind: str) -> list[tuple[str, Document]]:
+    """The Argo CD objects of ``kind`` of the repository model, with their files and documents."""
+    return [(obj.file, obj.document) for obj in repo.objects
+            if is_kind(obj.data, kind) and obj.file is not None and obj.document is not None]
 
 
 def mapping(value: Any) -> dict[str, Any]:

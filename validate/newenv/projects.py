@@ -6,12 +6,12 @@ import fnmatch
 import re
 
 from validate import load
-from validate.graph import Repository
+from validate.context import Context
 from validate.model import Document
 from validate.newenv.plan import Plan, ProjectEdit, name_of, token_pattern
 
 
-def project_edits(repo: Repository, plan: Plan) -> None:
+def project_edits(repo: Context, plan: Plan) -> None:
     """One text edit per AppProject file: after each destination whose namespace is renamed, a copy
     with the new namespace (unless a destination already allows it)."""
     for rel in sorted(repo.loaded):

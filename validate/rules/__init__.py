@@ -16,7 +16,7 @@ internals: they see the :class:`Context` (the inventory, the loaded sources and 
 objects) and describe what is wrong and at which path of which object.
 Fixtures live in ``tests/rules/fixtures/<ID>/{positive,negative}/``.
 
-The registry is explicit: :data:`MODULES` lists every rule module, and importing this package
+The registry is explicit: :data:`RULE_MODULES` names every rule module once, and importing this package
 fails (:class:`RegistryError`) when a module of the package is missing from it, when two rules
 share an id, when a module defines no ``ID`` or an ``ID`` that is not its module name with
 dashes (a renamed id), or when a rule has no check. ``tests/rules/test_registry.py`` proves each.
@@ -24,6 +24,7 @@ dashes (a renamed id), or when a rule has no check. ``tests/rules/test_registry.
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 from collections.abc import Iterable, Iterator
 from types import ModuleType
@@ -31,114 +32,61 @@ from typing import Any
 
 from validate.context import Context
 from validate.model import Checked, Violation
-from validate.rules import (
-    api_deprecated,
-    api_duplicate_object,
-    api_labels,
-    api_missing_namespace,
-    api_object_name,
-    api_removed,
-    api_selector_match,
-    argocd_appset_unresolved,
-    argocd_cascade_delete,
-    argocd_crd_order,
-    argocd_duplicate_application,
-    argocd_generator_empty,
-    argocd_helm_version,
-    argocd_project,
-    argocd_project_resources,
-    argocd_repo_url,
-    argocd_shared_resource,
-    argocd_source_path,
-    argocd_sync_retry,
-    argocd_target_revision,
-    argocd_wave_health,
-    pod_capabilities,
-    pod_host_namespaces,
-    pod_host_path,
-    pod_image_digest,
-    pod_image_prerelease,
-    pod_image_tag,
-    pod_privilege_escalation,
-    pod_privileged,
-    pod_probes,
-    pod_resources,
-    pod_run_as_non_root,
-    pod_seccomp,
-    repo_appproject_wildcard,
-    repo_coverage,
-    repo_plaintext_secret,
-    seldon_deprecated_api,
-    seldon_derived_names,
-    seldon_graph_container,
-    seldon_graph_names_unique,
-    seldon_graph_type,
-    seldon_hpa_bounds,
-    seldon_hpa_requests,
-    seldon_hpa_static_replicas,
-    seldon_implementation,
-    seldon_model_uri,
-    seldon_names,
-    seldon_predictor_names_unique,
-    seldon_router_children,
-    seldon_traffic,
-    seldon_unused_container,
-)
 
-# The registry: every rule module, listed once. Adding a rule is adding its module here (a test and
-# the import itself fail when a module of this package is missing from the table).
-MODULES: tuple[ModuleType, ...] = (
-    api_deprecated,
-    api_duplicate_object,
-    api_labels,
-    api_missing_namespace,
-    api_object_name,
-    api_removed,
-    api_selector_match,
-    argocd_appset_unresolved,
-    argocd_cascade_delete,
-    argocd_crd_order,
-    argocd_duplicate_application,
-    argocd_generator_empty,
-    argocd_helm_version,
-    argocd_project,
-    argocd_project_resources,
-    argocd_repo_url,
-    argocd_shared_resource,
-    argocd_source_path,
-    argocd_sync_retry,
-    argocd_target_revision,
-    argocd_wave_health,
-    pod_capabilities,
-    pod_host_namespaces,
-    pod_host_path,
-    pod_image_digest,
-    pod_image_prerelease,
-    pod_image_tag,
-    pod_privilege_escalation,
-    pod_privileged,
-    pod_probes,
-    pod_resources,
-    pod_run_as_non_root,
-    pod_seccomp,
-    repo_appproject_wildcard,
-    repo_coverage,
-    repo_plaintext_secret,
-    seldon_deprecated_api,
-    seldon_derived_names,
-    seldon_graph_container,
-    seldon_graph_names_unique,
-    seldon_graph_type,
-    seldon_hpa_bounds,
-    seldon_hpa_requests,
-    seldon_hpa_static_replicas,
-    seldon_implementation,
-    seldon_model_uri,
-    seldon_names,
-    seldon_predictor_names_unique,
-    seldon_router_children,
-    seldon_traffic,
-    seldon_unused_container,
+# The registry: every rule module, by module name, listed once (imported below). Adding a rule is
+# adding its name here; the import itself and a test fail when a module of this package is missing.
+RULE_MODULES: tuple[str, ...] = (
+    "api_deprecated",
+    "api_duplicate_object",
+    "api_labels",
+    "api_missing_namespace",
+    "api_object_name",
+    "api_removed",
+    "api_selector_match",
+    "argocd_appset_unresolved",
+    "argocd_cascade_delete",
+    "argocd_crd_order",
+    "argocd_duplicate_application",
+    "argocd_generator_empty",
+    "argocd_helm_version",
+    "argocd_project",
+    "argocd_project_resources",
+    "argocd_repo_url",
+    "argocd_shared_resource",
+    "argocd_source_path",
+    "argocd_sync_retry",
+    "argocd_target_revision",
+    "argocd_wave_health",
+    "pod_capabilities",
+    "pod_host_namespaces",
+    "pod_host_path",
+    "pod_image_digest",
+    "pod_image_prerelease",
+    "pod_image_tag",
+    "pod_privilege_escalation",
+    "pod_privileged",
+    "pod_probes",
+    "pod_resources",
+    "pod_run_as_non_root",
+    "pod_seccomp",
+    "repo_appproject_wildcard",
+    "repo_coverage",
+    "repo_plaintext_secret",
+    "seldon_deprecated_api",
+    "seldon_derived_names",
+    "seldon_graph_container",
+    "seldon_graph_names_unique",
+    "seldon_graph_type",
+    "seldon_hpa_bounds",
+    "seldon_hpa_requests",
+    "seldon_hpa_static_replicas",
+    "seldon_implementation",
+    "seldon_model_uri",
+    "seldon_names",
+    "seldon_predictor_names_unique",
+    "seldon_router_children",
+    "seldon_traffic",
+    "seldon_unused_container",
 )
 
 SECTIONS = ("What it does", "Why it matters", "Example", "Use instead")
@@ -185,6 +133,23 @@ def _package_modules() -> list[str]:
     return [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
 
 
+def import_modules(names: Iterable[str]) -> tuple[ModuleType, ...]:
+    """The rule modules of the table, imported; a name without a module fails like any other
+    mistake in the table."""
+    found: list[ModuleType] = []
+    for name in names:
+        if name in {module.__name__.rpartition(".")[2] for module in found}:
+            raise RegistryError(f"rule module {name} is listed twice in RULE_MODULES")
+        try:
+            found.append(importlib.import_module(f"{__name__}.{name}"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise RegistryError(f"RULE_MODULES names {name}, but validate/rules/{name}.py does not exist") from None
+    return tuple(found)
+
+
+MODULES: tuple[ModuleType, ...] = import_modules(RULE_MODULES)
 RULES: dict[str, ModuleType] = build_registry(MODULES, _package_modules())
 
 

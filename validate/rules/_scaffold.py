@@ -2,8 +2,8 @@
 
 ``gitops-validate rules --new pod-no-latest --title "Images are not tagged latest" --default warning``
 (in a source checkout) writes ``validate/rules/pod_no_latest.py`` (a docstring with the four
-sections to fill in, ``ID``, ``DEFAULT`` and a ``check`` that finds nothing yet), adds the module to
-the table in ``validate/rules/__init__.py``, and writes
+sections to fill in, ``ID``, ``DEFAULT`` and a ``check`` that finds nothing yet), adds the module's name
+to the table in ``validate/rules/__init__.py``, and writes
 ``tests/rules/fixtures/pod-no-latest/{positive,negative}/`` with a manifest each. The suite fails
 until the rule is written: the negative fixture marks a line the empty check does not report, and
 the docstring sections are placeholders.
@@ -88,11 +88,12 @@ def scaffold(root: Path, rule_id: str, title: str, default: str) -> list[Path]:
         raise ToolError(f"{rule_id} exists already ({module.relative_to(root)} or {fixtures.relative_to(root)})")
     registry = root / "validate" / "rules" / "__init__.py"
     text = registry.read_text(encoding="utf-8")
-    for block in ("from validate.rules import (\n", "MODULES: tuple[ModuleType, ...] = (\n"):
-        start = text.index(block) + len(block)
-        end = text.index(")\n", start)
-        names = sorted({*(line.strip().rstrip(",") for line in text[start:end].splitlines() if line.strip()), name})
-        text = text[:start] + "".join(f"    {n},\n" for n in names) + text[end:]
+    block = "RULE_MODULES: tuple[str, ...] = (\n"
+    start = text.index(block) + len(block)
+    end = text.index(")\n", start)
+    names = sorted({*(line.strip().rstrip(",").strip('"') for line in text[start:end].splitlines() if line.strip()),
+                    name})
+    text = text[:start] + "".join(f'    "{n}",\n' for n in names) + text[end:]
     module.write_text(MODULE.format(title=title.rstrip("."), rule_id=rule_id, default=default), encoding="utf-8")
     registry.write_text(text, encoding="utf-8")
     written = [module, registry]
