@@ -28,7 +28,7 @@ from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.repository import read_sources
 from validate.schema_ids import OWN_PREFIX
-from validate.verdicts import missing_schema, prune_nulls, tool_config
+from validate.verdicts import missing_schema, prune_nulls, tool_config, tool_config_message
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
@@ -355,11 +355,8 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
     if store.skipped(api_version, kind):
         return candidate
     verdict = store.check(prune_nulls(data))
-    standalone = candidate.rendered is None and candidate.locate is None
-    if verdict.missing and standalone and tool_config(data, verdict.missing, versions):
-        add("schema-not-kubernetes", f"{kind} {api_version} has no schema and no metadata: a tool's configuration"
-            " written like a Kubernetes object, not one an API server receives: not checked", ("kind",),
-            Severity.INFO)
+    if verdict.missing and tool_config(candidate, verdict.missing, versions):
+        add("schema-not-kubernetes", tool_config_message(kind, api_version), ("kind",), Severity.INFO)
         return None
     if verdict.missing:
         for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):

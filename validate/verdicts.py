@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from validate import classify, schema
-from validate.model import Severity
+from validate.model import Checked, Severity
 
 
 def prune_nulls(value: Any) -> Any:
@@ -42,15 +42,22 @@ def _pruned(value: Any, seen: dict[int, Any]) -> Any:
     return result
 
 
-def tool_config(data: dict[str, Any], missing: tuple[str, ...], versions: list[str]) -> bool:
+def tool_config(candidate: Checked, missing: tuple[str, ...], versions: list[str]) -> bool:
     """Whether a stand-alone document without a schema on any version is a tool's configuration:
     it has no ``metadata`` (so no name: kustomize, kubectl and the API server all refuse such an
     object), and neither the lifecycle table nor the schema data knows its kind at all."""
-    if "metadata" in data or len(missing) < len(versions):
+    data = candidate.data
+    standalone = candidate.rendered is None and candidate.locate is None
+    if not standalone or "metadata" in data or len(missing) < len(versions):
         return False
     api_version, kind = str(data.get("apiVersion", "")), str(data.get("kind", ""))
     group, _, version = api_version.rpartition("/")
     return api_lifecycle(api_version, kind) is None and not schema.served_versions((group, version, kind))
+
+
+def tool_config_message(kind: str, api_version: str) -> str:
+    return (f"{kind} {api_version} has no schema and no metadata: a tool's configuration written like a Kubernetes"
+            " object, not one an API server receives: not checked")
 
 
 def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versions: list[str],
