@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import validate_tree
+from tests.conftest import REPO, validate_tree
 from validate import suggest
 from validate.cli import main
 from validate.commands.check import Progress
@@ -85,6 +85,8 @@ def test_quantity_fixes() -> None:
     assert suggest.quantity_fix("2GB") == "2Gi"
     assert suggest.quantity_fix("1.5MiB") == "1.5Mi"
     assert suggest.quantity_fix("lots") is None
+    assert suggest.quantity_fix("100M ") == "100M"  # only the space is wrong: the unit stays
+    assert suggest.quantity_fix("0.5cpu") == "0.5" and suggest.quantity_fix("2 cores") == "2"
     assert suggest.quantity_value("500m") == pytest.approx(0.5) and suggest.quantity_value("1Ki") == 1024
 
 
@@ -110,6 +112,23 @@ def test_rules_id_prints_the_whole_documentation_and_suggests_on_a_typo(capsys) 
         assert heading in out
     assert main(["rules", "repo-coverag"]) == 2
     assert "did you mean 'repo-coverage'?" in capsys.readouterr().err
+
+
+def test_rules_id_explains_a_stage_finding_too(capsys) -> None:
+    """Every id a report shows can be looked up: a stage's (schema-quantity) names its section."""
+    from validate.commands.rules import STAGE_DOCS
+
+    assert main(["rules", "schema-quantity"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("schema-quantity: A field is not a Kubernetes quantity.") and '"Schemas"' in out
+    validator = (REPO / "docs" / "validator.md").read_text()
+    for where in STAGE_DOCS.values():  # every section named exists
+        document, _, section = where.partition(", ")
+        assert (REPO / document).is_file(), document
+        if section.startswith('"'):
+            assert f"## {section.split(chr(34))[1]}" in validator, section
+    assert main(["rules", "schema-quantty"]) == 2
+    assert "did you mean 'schema-quantity'?" in capsys.readouterr().err
 
 
 def test_every_rule_finding_in_text_carries_a_fix(write_tree) -> None:
@@ -166,3 +185,103 @@ def test_a_value_set_by_a_json6902_patch_is_located_at_the_field(write_tree) -> 
                        "overlay/patch.yaml": patch})
     found = [(f.file, f.line) for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
     assert ("overlay/patch.yaml", 6) in found, found
+
+
+INLINE_JSON6902 = """resources: [../base]
+patches:
+  - target: {kind: Deployment, name: web}
+    patch: |-
+      - op: replace
+        path: /spec/template/spec/containers/0/resources
+        value:
+          limits:
+            cpu: 100m
+            memory: 500mi
+"""
+
+INLINE_STRATEGIC = """resources: [../base]
+patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+        namespace: dev
+      spec:
+        template:
+          spec:
+            containers:
+              - name: web
+                resources:
+                  limits:
+                    memory: 500mi
+"""
+
+
+@pytest.mark.parametrize(("kustomization", "line", "column"), [(INLINE_JSON6902, 10, 13), (INLINE_STRATEGIC, 16, 21)],
+                         ids=["json6902", "strategic-merge"])
+def test_a_value_set_by_an_inline_patch_is_located_at_its_line_in_the_kustomization(
+        write_tree, kustomization: str, line: int, column: int) -> None:
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": kustomization})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
+    assert (finding.file, finding.line, finding.column) == ("overlay/kustomization.yaml", line, column)
+    assert "'500mi'" in finding.message and "inline patch of overlay/kustomization.yaml" in finding.message
+    assert (repo / finding.file).read_text().splitlines()[line - 1].strip() == "memory: 500mi"
+
+
+def test_a_folded_inline_patch_is_located_at_its_patch_key(write_tree) -> None:
+    folded = INLINE_STRATEGIC.replace("patch: |", "patch: >")  # folded lines do not map to the file's
+    folded = folded.replace("\n      kind:", "\n\n      kind:").replace("\n      metadata:", "\n\n      metadata:")
+    folded = folded.replace("\n      spec:", "\n\n      spec:")  # folding joins lines; blank lines keep them apart
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": folded})
+    found = [(f.file, f.line) for f in validate_tree(repo).findings if f.rule == "schema-quantity"]
+    assert found == [("overlay/kustomization.yaml", 3)], found  # the patch's key: `- patch: >`
+
+
+@pytest.mark.parametrize(("api_version", "kind", "suggestion"), [
+    ("app/v1", "Deployment", "(did you mean apiVersion 'apps/v1'?)"),
+    ("autoscalling/v2", "HorizontalPodAutoscaler", "(did you mean apiVersion 'autoscaling/v2'?)"),
+])
+def test_a_misspelt_kubernetes_group_is_an_error_with_a_suggestion(write_tree, api_version: str, kind: str,
+                                                                   suggestion: str) -> None:
+    """Not "not a Kubernetes API, not checked": a group one typo away from a Kubernetes group is a
+    typo, whatever --missing-schemas says about custom resources."""
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: typo\n  namespace: dev\n"
+    result = validate_tree(write_tree({"typo.yaml": text}), missing_schemas="skip")
+    [finding] = [f for f in result.findings if f.rule == "schema-unknown-kind"]
+    assert str(finding.severity) == "error" and finding.message.endswith(suggestion), finding.message
+    assert not [f for f in result.findings if f.rule == "schema-not-kubernetes"]
+    custom = validate_tree(write_tree({"typo.yaml": text.replace(api_version, "skaffold/v4beta6")}))
+    assert [f.rule for f in custom.findings if f.rule.startswith("schema-")] == ["schema-not-kubernetes"]
+
+
+def test_a_strategic_merge_patch_in_the_wrong_namespace_says_so(write_tree) -> None:
+    patch = INLINE_STRATEGIC.replace("        namespace: dev\n", "")
+    repo = write_tree({"base/kustomization.yaml": "resources: [d.yaml]\n",
+                       "base/d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi"),
+                       "overlay/kustomization.yaml": patch})
+    [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-patch-target"]
+    assert (finding.file, finding.line) == ("overlay/kustomization.yaml", 7)  # the patch's metadata.name
+    assert "Deployment 'web' there has namespace 'dev', the patch none; set the patch's metadata.namespace" \
+        in finding.message, finding.message
+
+
+def test_a_misspelt_seldon_implementation_gets_a_suggestion(write_tree) -> None:
+    sdep = ("apiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata:\n  name: iris\n"
+            "  namespace: dev\nspec:\n  predictors:\n    - name: default\n      graph:\n        name: classifier\n"
+            "        implementation: SKLEARN_SERVERR\n        modelUri: gs://seldon-models/sklearn/iris\n")
+    [message] = messages(validate_tree(write_tree({"sdep.yaml": sdep})), "seldon-implementation")
+    assert message.startswith("graph node 'classifier' has unknown implementation 'SKLEARN_SERVERR' (did you mean"
+                              " 'SKLEARN_SERVER'?); a custom server must be registered under predictor_servers"), message
+
+
+def test_an_unknown_kustomization_field_gets_a_suggestion(write_tree) -> None:
+    repo = write_tree({"app/kustomization.yaml": "resource: [cm.yaml]\nnamePrefx: dev-\n",
+                       "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: dev\n"})
+    found = [(f.line, f.message) for f in validate_tree(repo).findings if f.rule == "schema-unknown-field"]
+    assert found == [(1, "resource: unknown field 'resource' (did you mean 'resources'?)"),
+                     (2, "namePrefx: unknown field 'namePrefx' (did you mean 'namePrefix'?)")], found

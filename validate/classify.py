@@ -154,6 +154,17 @@ def builtin_groups() -> frozenset[str]:
     return frozenset(groups)
 
 
+def misspelt_builtin_group(api_version: str) -> str | None:
+    """The Kubernetes group that the group of an apiVersion no API server serves is a typo of
+    (``app/v1``: ``apps``; ``autoscalling/v2``: ``autoscaling``), None when it is not close to one."""
+    from validate import suggest
+
+    group, _, version = api_version.strip().rpartition("/")
+    if not group or "." in group or not _VERSION.match(version) or group in builtin_groups():
+        return None
+    return suggest.closest(group, sorted(g for g in builtin_groups() if g and "." not in g), cutoff=0.75)
+
+
 def kubernetes_like(api_version: str) -> bool:
     """Whether an API server could serve ``api_version``: a Kubernetes group (``apps``,
     ``networking.k8s.io``) or a domain-style custom group (``argoproj.io``), with a version of the

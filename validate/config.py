@@ -63,6 +63,10 @@ _SCHEMA: dict[str, Any] = {
                 "maxWalkBytes": {"type": "integer", "minimum": 1},
             },
         },
+        "cluster": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"nodeCPU": {"type": ["string", "number"]}},
+        },
         "rules": {
             "type": "object",
             "additionalProperties": {"enum": ["error", "warning", "info", "off"]},
@@ -141,7 +145,18 @@ def _parse(root: Path, path: Path) -> Config:
         source=path.name,
         sources_cache=_folder(root, data.get("sources", {}).get("cache")),
         sources_read_only=[p for p in (_folder(root, f) for f in data.get("sources", {}).get("readOnly", [])) if p],
+        node_cpu=_node_cpu(data.get("cluster", {}).get("nodeCPU"), path.name),
     )
+
+
+def _node_cpu(value: str | float | None, where: str) -> float | None:
+    """``cluster.nodeCPU`` in cores: a CPU quantity (``4``, ``"3500m"``) above zero."""
+    if value is None:
+        return None
+    cores = suggest.quantity_value(str(value)) if not isinstance(value, bool) else None
+    if cores is None or cores <= 0:
+        raise ToolError(f"{where}: cluster.nodeCPU: {value!r} is not a CPU quantity above zero (such as 4 or 3500m)")
+    return cores
 
 
 def _key_hint(error: Any) -> str:

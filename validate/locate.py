@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from validate.kustomization import attribution
-from validate.load import LoadedFile
+from validate.load import LoadedFile, load_text
 from validate.model import Document, FieldPath, Location, RenderedObject
 
 
@@ -21,6 +21,7 @@ class Locator:
     def __init__(self, loaded: dict[str, LoadedFile]):
         self.loaded = loaded
         self._documents: dict[tuple[str, int], Document | None] = {}
+        self._inline: dict[tuple[str, FieldPath], LoadedFile] = {}  # inline patches, parsed once
 
     def source_document(self, obj: RenderedObject) -> Document | None:
         if obj.source_file is None:
@@ -93,16 +94,31 @@ class Locator:
                 continue
             directory = PurePosixPath(kustomization_file).parent
             for patch_file, target in _patch_files(loaded.documents[0].data):
-                rel = (directory / patch_file).as_posix()
-                position = self._patch_position(_normalise(rel), obj.data, target, path, source)
+                rel = _normalise((directory / patch_file).as_posix())
+                position = self._patch_position(self.loaded.get(rel), rel, obj.data, target, path, source)
                 if position is not None:
                     found = Location(position[0], position[1], position[2],
                                      f" (set by patch {position[0]}, applied in {kustomization_file})")
+            for key, text, target in _inline_patches(loaded.documents[0].data):
+                start = loaded.documents[0].position(key)
+                if start is None:
+                    continue
+                if (kustomization_file, key) not in self._inline:
+                    self._inline[kustomization_file, key] = load_text(text, kustomization_file)
+                position = self._patch_position(self._inline[kustomization_file, key], kustomization_file, obj.data,
+                                                target, path, source)
+                if position is not None:
+                    shift = _block_shift(loaded.text, start)  # the patch's own lines: a literal block scalar
+                    line, column = (position[1] + shift[0], position[2] + shift[1]) if shift else start
+                    found = Location(kustomization_file, line, column,
+                                     f" (set by the inline patch of {kustomization_file})")
         return found
 
-    def _patch_position(self, rel: str, data: dict[str, Any], target: dict[str, Any] | None,
-                        path: FieldPath, source: Document | None = None) -> tuple[str, int, int] | None:
-        for document in self._objects(rel):
+    def _patch_position(self, loaded: LoadedFile | None, rel: str, data: dict[str, Any],
+                        target: dict[str, Any] | None, path: FieldPath,
+                        source: Document | None = None) -> tuple[str, int, int] | None:
+        objects = [d for d in loaded.documents if isinstance(d.data, dict)] if loaded else []
+        for document in objects:
             patch = document.data
             if "op" in patch or isinstance(patch, list):
                 continue
@@ -117,7 +133,7 @@ class Locator:
                 continue  # the patch merges into (or repeats the merge key of) what the resource file holds
             if position is not None:
                 return rel, position[0], position[1]
-        loaded = self.loaded.get(rel)  # JSON 6902 patches: a list of operations
+        # JSON 6902 patches: a list of operations
         if loaded and loaded.documents and isinstance(loaded.documents[0].data, list):
             if target is not None and not _targets(target, data):
                 return None
@@ -171,6 +187,40 @@ def _patch_files(kustomization: dict[str, Any]) -> list[tuple[str, dict[str, Any
         if isinstance(entry, str) and "\n" not in entry:
             found.append((entry, None))
     return found
+
+
+def _inline_patches(kustomization: dict[str, Any]) -> list[tuple[FieldPath, str, dict[str, Any] | None]]:
+    """(where the patch text stands, the text, its target) for patches written inline."""
+    found: list[tuple[FieldPath, str, dict[str, Any] | None]] = []
+    for field in ("patches", "patchesJson6902"):
+        entries = kustomization.get(field)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
+                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
+                found.append(((field, index, "patch"), entry["patch"], target))
+    entries = kustomization.get("patchesStrategicMerge")
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, str) and "\n" in entry:
+            found.append((("patchesStrategicMerge", index), entry, None))
+    return found
+
+
+def _block_shift(text: str | None, start: tuple[int, int]) -> tuple[int, int] | None:
+    """(lines, columns) to add to a position inside a literal block scalar (``patch: |``) whose key or
+    item stands at ``start``, to get the position in the file; None for other scalar styles, whose
+    lines do not map one to one."""
+    lines = (text or "").split("\n")
+    if not 0 < start[0] < len(lines):
+        return None
+    rest = lines[start[0] - 1][start[1] - 1:]
+    if not rest.startswith("|"):
+        rest = rest.partition(":")[2].lstrip()
+    if not rest.startswith("|"):
+        return None
+    for following in lines[start[0]:]:
+        if following.strip():
+            return start[0], len(following) - len(following.lstrip(" "))
+    return None
 
 
 def _name(data: dict[str, Any]) -> str:

@@ -348,7 +348,7 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
                    if not isinstance(value, str) or not value]
         add("schema-identity", f"object has no valid {' and no '.join(missing)}: nothing can tell what it is")
         return None
-    if not classify.kubernetes_like(api_version):
+    if not classify.kubernetes_like(api_version) and classify.misspelt_builtin_group(api_version) is None:
         add("schema-not-kubernetes", f"{kind} {api_version} is not a Kubernetes API (no API server serves"
             " that group and version): not checked", ("apiVersion",), Severity.INFO)
         return None

@@ -322,7 +322,9 @@ class SchemaStore:
             registry = self._registry(self.versions[-1])
             self._validators[key] = jsonschema_rs.validator_for({"$schema": _DRAFT, "$ref": schema_id},
                                                                 registry=registry)
-        return list(issues(self._validators[key], data))
+        validator = self._validators[key]
+        return [self._with_suggestion(issue, validator, data, self.versions[-1])
+                if issue.rule == "schema-unknown-field" else issue for issue in issues(validator, data)]
 
 
 def _refuse(uri: str) -> Any:

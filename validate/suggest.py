@@ -69,6 +69,10 @@ def quantity_fix(text: str) -> str | None:
     if match is None:
         return None
     number, unit = match.group(1), match.group(4)
+    if is_quantity(text.strip()) and text.strip() != text:  # `100M `, ` 1Gi`: only the spaces are wrong
+        return text.strip()
+    if unit.lower() in ("cpu", "cpus", "core", "cores"):  # `0.5cpu`: a CPU quantity is a plain number of cores
+        return number
     bare = unit[:-1] if unit[-1:] in ("B", "b") and len(unit) > 1 else unit
     if bare.lower() in ("ki", "mi", "gi", "ti", "pi", "ei"):
         return number + bare[0].upper() + "i"

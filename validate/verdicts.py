@@ -70,6 +70,7 @@ def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versio
       api-removed ("no longer served since 1.32, use admissionregistration.k8s.io/v1") for versions
       after it was last served, and schema-unknown-kind ("first served in 1.26") for versions before;
     * a Kubernetes group without the kind anywhere: misspelt or nonexistent, always an error;
+    * a group close to a Kubernetes group (``app/v1``): a typo, always an error;
     * a custom group (``argoproj.io``): its CRD is not in the repository; ``--missing-schemas``
       (or ``missingSchemas``) decides between error, warning and nothing.
     """
@@ -100,6 +101,10 @@ def missing_schema(api_version: str, kind: str, missing: tuple[str, ...], versio
                           f" {', '.join(before)}: the schema data has it from {served[0]}; raise the oldest version of"
                           " the matrix or use an API version it serves", Severity.ERROR))
         return found
+    near = classify.misspelt_builtin_group(api_version)
+    if near is not None:  # `app/v1`: a typo of a Kubernetes group, not a custom resource without its CRD
+        return [("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: no API server serves the group"
+                 f" {group!r}, which is close to the Kubernetes group {near!r}", Severity.ERROR)]
     if policy == "skip":
         return []
     return [("schema-unknown-kind", f"no schema for {kind} {api_version}{on}: add its CRD, pass --crd or"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from validate import registry as ids
 from validate import suggest
 from validate.commands import Parser
 from validate.model import ToolError
@@ -32,10 +33,38 @@ def main(argv: list[str]) -> int:
         return 0
     if args.rule is not None:
         known = registry()
-        if args.rule not in known:
-            raise ToolError(f"no rule {args.rule!r}{suggest.hint(args.rule, known, cutoff=0.6)}; the list:"
-                            " gitops-validate rules")
-        sys.stdout.write(_docs.full(args.rule))
-        return 0
+        if args.rule in known:
+            sys.stdout.write(_docs.full(args.rule))
+            return 0
+        if ids.is_known(args.rule):  # a stage's finding (schema-quantity, load-syntax, yamllint-indentation)
+            sys.stdout.write(stage(args.rule))
+            return 0
+        raise ToolError(f"no rule {args.rule!r}{suggest.hint(args.rule, ids.known(), cutoff=0.6)}; the list:"
+                        " gitops-validate rules")
     sys.stdout.write(_docs.markdown() if args.format == "markdown" else _docs.listing())
     return 0
+
+
+# Where each stage's findings are explained (paths in the validator's source checkout and repository).
+STAGE_DOCS = {
+    "apivalidation-": "docs/apivalidation.md",
+    "yamllint-": "docs/validator.md, \"YAML style\", and yamllint's documentation of the rule",
+    "kustomize-": "docs/validator.md, \"Kustomize diagnostics\"",
+    "schema-": "docs/validator.md, \"Schemas\"",
+    "source-": "docs/validator.md, \"Helm sources and the source cache\"",
+    "helm-": "docs/validator.md, \"Helm sources and the source cache\"",
+    "server-": "docs/validator.md, \"Server-side mode\"",
+    "load-": "docs/validator.md, \"Hostile input, faults and load\"",
+}
+
+
+def stage(rule_id: str) -> str:
+    """What ``gitops-validate rules ID`` says about a finding a stage reports (not a domain rule)."""
+    prefix = next((p for p in STAGE_DOCS if rule_id.startswith(p)), None)
+    where = STAGE_DOCS[prefix] if prefix else "docs/validator.md"
+    return (f"{rule_id}: {ids.known()[rule_id]}.\n\n"
+            "Reported by a stage of the validator (reading, rendering, schemas, API validation), not by a domain"
+            " rule: the message of each finding says what is wrong and, where it can, what was meant"
+            f" (\"did you mean ...\"). Its severity is the one each finding shows; change it"
+            f" with `rules: {{{rule_id}: warning}}` in .gitops-validate.yaml or `--rule {rule_id}=warning`."
+            f" Explained in {where}.\n")

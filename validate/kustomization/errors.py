@@ -191,6 +191,16 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
             existing = [_name(d.data) for d in tree.resource_documents(kustomization.dir)
                         if d.data.get("kind") == wanted.kind and _name(d.data)]
             others = sorted({str(d.data.get("kind")) for d in tree.resource_documents(kustomization.dir)})
+            spaces = sorted({_namespace(d.data) for d in tree.resource_documents(kustomization.dir)
+                             if d.data.get("kind") == wanted.kind and _name(d.data) == wanted.name})
+            if spaces and wanted.namespace not in spaces:  # the name is right: the namespace is not
+                said = " or ".join(f"namespace {n!r}" if n else "no namespace" for n in spaces)
+                yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
+                              f" {kustomization.dir}: {wanted} there has {said}, the patch "
+                              f"{'namespace ' + repr(wanted.namespace) if wanted.namespace else 'none'}; set the"
+                              " patch's metadata.namespace to the object's, or select it with a `target:` in the"
+                              " patches entry", patch_file, line, column)
+                continue
             if existing:
                 there = f"the {wanted.kind} objects there are {', '.join(repr(n) for n in sorted(set(existing)))}"
             elif others:
@@ -200,6 +210,12 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
             yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
                           f" {kustomization.dir}: {there}; fix metadata.name (or kind) to name an existing"
                           " object, or select it with a `target:` in the patches entry", patch_file, line, column)
+
+
+def _namespace(data: dict[str, Any]) -> str:
+    metadata = data.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return namespace if isinstance(namespace, str) else ""
 
 
 def _json_path(message: str, tree: Tree) -> Iterator[Finding]:

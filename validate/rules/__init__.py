@@ -58,6 +58,7 @@ RULE_MODULES: tuple[str, ...] = (
     "argocd_target_revision",
     "argocd_wave_health",
     "pod_capabilities",
+    "pod_cpu_node_size",
     "pod_host_namespaces",
     "pod_host_path",
     "pod_image_digest",

@@ -59,8 +59,8 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
             if value is None or one_of(value, known):
                 continue
             close = difflib.get_close_matches(str(value), sorted(known), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(sorted(known))}"
-            hint += (", or register a custom server under predictor_servers in the seldon-core-operator values"
-                     " or the seldon-config ConfigMap")
-            yield Violation(f"graph node {unit.get('name')!r} has unknown implementation {value!r}: {hint}",
+            where = "under predictor_servers in the seldon-core-operator values or the seldon-config ConfigMap"
+            hint = (f" (did you mean {close[0]!r}?); a custom server must be registered {where}" if close else
+                    f": use one of {', '.join(sorted(known))}, or register a custom server {where}")
+            yield Violation(f"graph node {unit.get('name')!r} has unknown implementation {value!r}{hint}",
                             (*path, "implementation"))
