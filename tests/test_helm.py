@@ -13,7 +13,7 @@ from tests.conftest import REPO, findings_of, validate_tree
 from validate.helm.chart import read_chart
 from validate.helm_engine import RenderRequest, SdkEngine, split_stream
 from validate.model import Severity
-from validate.sources import LOCK_NAME, folder_key
+from validate.sources import LOCK_NAME, digest, folder_key
 
 CHART_REPO = "https://charts.example.com"
 
@@ -299,16 +299,61 @@ def test_sources_pull_locks_what_the_read_only_folders_hold_without_the_network(
     assert listed.stdout.startswith("cached   locked")
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released): a repository that cannot be reached."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_sources_pull_without_the_network_fails_with_one_line(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    repo = write_tree({"argocd/project.yaml": PROJECT,
-                       "argocd/app.yaml": app().replace(CHART_REPO, "https://charts.invalid")})
+    port = closed_port()
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace(CHART_REPO, f"http://127.0.0.1:{port}"),
+                       "argocd/app.yaml": app().replace(CHART_REPO, f"http://127.0.0.1:{port}")})
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     done = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "empty"), cwd=repo)
-    assert done.returncode == 2
+    assert done.returncode == 2, done.stderr
     errors = done.stderr.strip().splitlines()
     assert errors[0].startswith("sources pull: fetching 1 source(s) over the network")  # it says so first
-    assert len(errors) == 2 and "cannot reach charts.invalid" in errors[1]
+    assert len(errors) == 2 and f"cannot reach 127.0.0.1:{port}" in errors[1], errors
     assert not (repo / LOCK_NAME).exists()
+
+
+def test_the_lock_records_where_each_digest_was_verified_and_pull_refuses_a_change(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = make_mirror(tmp_path, None)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    folders = ("--sources-dir", str(tmp_path / "empty"), "--sources-dir", str(mirror))
+    assert run_cli("sources", "pull", *folders, cwd=repo).returncode == 0
+    import yaml
+
+    [entry] = yaml.safe_load((repo / LOCK_NAME).read_text())["helm"]
+    archive = mirror / "example" / "web-1.0.0.tgz"
+    assert entry["verifiedAgainst"] == "mirror" and entry["digest"] == digest(archive)
+    assert findings_of(validate_tree(repo, sources_dirs=[tmp_path / "empty", mirror]), "source-digest") == []
+    # The published archive is not byte-identical to the mirror's: the cache now holds another one.
+    published = tmp_path / "published" / "helm" / folder_key(CHART_REPO) / "web-1.0.0.tgz"
+    published.parent.mkdir(parents=True)
+    published.write_bytes(archive.read_bytes() + b"\0")
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "published"]), "source-digest")
+    assert finding.severity == Severity.ERROR and "written from a mirror" in finding.message
+    assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
+    before = (repo / LOCK_NAME).read_text()
+    refused = run_cli("sources", "pull", "--sources-dir", str(tmp_path / "published"), cwd=repo)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "differ from gitops-sources.lock" in refused.stderr and (repo / LOCK_NAME).read_text() == before
+    accepted = run_cli("sources", "pull", "--update", "--sources-dir", str(tmp_path / "published"), cwd=repo)
+    assert accepted.returncode == 0, accepted.stderr
+    [entry] = yaml.safe_load((repo / LOCK_NAME).read_text())["helm"]
+    assert entry["digest"] == digest(published) and entry["verifiedAgainst"] == "cache"
+
+
+def test_a_chart_the_lock_lacks_is_a_warning(repo: Path, tmp_path: Path) -> None:
+    (repo / LOCK_NAME).write_text("apiVersion: gitops-validate/v1\nhelm: []\ngit: []\n")
+    [finding] = findings_of(check(repo, tmp_path), "source-digest")
+    assert finding.severity == Severity.WARNING and "not in gitops-sources.lock" in finding.message
 
 
 # --- the engine ---------------------------------------------------------------------------------
@@ -361,6 +406,8 @@ def test_this_repository_validates_with_its_platform_charts_rendered(tmp_path: P
     rendered = " ".join(result.charts)
     for chart in ("seldon-core-operator", "emissary-ingress", "metrics-server"):
         assert f"chart {chart} " in rendered
+    # The committed lock covers every remote source and agrees with the mirror it was written from.
+    assert findings_of(result, "source-digest") == []
 
 
 @needs_upstream
@@ -535,3 +582,184 @@ def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustom
     assert result.charts == ["argocd/app.yaml: Application tools, git https://github.com/example/tools.git at v1.0.0"]
     [outside] = findings_of(result, "argocd-project-resources")
     assert "namespace kube-system" in outside.message and outside.line == line_of(repo, "argocd/app.yaml", "path: deploy")
+
+
+def test_a_cached_git_tree_at_another_commit_than_the_lock_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    (revision / "deploy").mkdir(parents=True)
+    (revision / "deploy" / "kustomization.yaml").write_text("resources: []\n")
+    (revision.parent / "v1.0.0.commit").write_text("a" * 40 + "\n")
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": REMOTE_APP,
+                       LOCK_NAME: "git:\n  - repoURL: https://github.com/example/tools.git\n    revision: v1.0.0\n"
+                                  f"    commit: {'b' * 40}\n",
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    [finding] = findings_of(check(repo, tmp_path), "source-digest")
+    assert finding.severity == Severity.ERROR and f"is commit {'a' * 40}" in finding.message
+    assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
+    (revision.parent / "v1.0.0.commit").write_text("b" * 40 + "\n")
+    assert findings_of(check(repo, tmp_path), "source-digest") == []
+
+
+def test_one_chart_default_failing_on_many_objects_is_one_finding(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    many = dict(CHART)
+    many["templates/jobs.yaml"] = """\
+{{- range $i := until 3 }}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: job-{{ $i }}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: run
+          image: busybox
+{{- end }}
+"""
+    write_chart(tmp_path / "cache", many)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = check(repo, tmp_path)
+    tagged = findings_of(result, "pod-image-tag")
+    assert len(tagged) == 1, [(f.message, f.line) for f in tagged]
+    [finding] = tagged
+    assert finding.line == line_of(repo, "argocd/app.yaml", "chart: web")
+    assert "2 more time(s)" in finding.message and "Job job-2" in finding.message
+    listed = finding.as_json()["objects"]
+    assert [entry.split(":")[0] for entry in listed] == [f"Job job-{i}" for i in range(3)]
+
+
+def test_a_chart_render_is_cached_between_runs_and_a_values_change_renders_again(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from validate import helm_engine
+    from validate.pipeline import Options, run
+
+    calls: list[dict[str, object]] = []
+    real = helm_engine.engine()
+
+    class Counting:
+        name, version = real.name, real.version
+
+        def render(self, request: RenderRequest):  # type: ignore[no-untyped-def]
+            calls.append(request.values)
+            return real.render(request)
+
+        def parse_set(self, expression: str, as_string: bool = False) -> dict[str, object]:
+            return real.parse_set(expression, as_string)
+
+        def lint(self, chart_dir: Path, values: dict[str, object] | None = None):  # type: ignore[no-untyped-def]
+            return real.lint(chart_dir, values)
+
+    monkeypatch.setattr("validate.helm_stage.engine", lambda: Counting())
+    options = Options(paths=[repo], sources_dirs=[tmp_path / "cache"], cache_dir=tmp_path / "render-cache")
+    first = run(options)
+    second = run(options)
+    assert len(calls) == 1 and first.charts == second.charts
+    assert [o.data for o in first.objects if o.owner] == [o.data for o in second.objects if o.owner]
+    (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
+    third = run(options)
+    assert len(calls) == 2 and calls[-1]["replicaCount"] == 3
+    assert [o.data["spec"]["replicas"] for o in third.objects if o.owner and o.data["kind"] == "Deployment"] == [3]
+    run(Options(paths=[repo], sources_dirs=[tmp_path / "cache"], cache_dir=tmp_path / "render-cache",
+                use_cache=False))
+    assert len(calls) == 3  # --no-cache renders afresh
+
+
+RANDOM_CHART = {
+    "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+    "values.yaml": "replicaCount: 1\ngreeting: hello\n",
+    "templates/secret.yaml": """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ .Release.Name }}-password
+  namespace: {{ .Release.Namespace }}
+stringData:
+  password: {{ randAlphaNum 24 | quote }}
+  user: admin
+""",
+    "templates/config.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-config
+  namespace: {{ .Release.Namespace }}
+data:
+  greeting: {{ .Values.greeting | quote }}
+  replicas: {{ .Values.replicaCount | quote }}
+""",
+}
+
+
+def test_fields_a_chart_sets_at_random_are_found_and_left_out_of_the_diff(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from validate.diff import RANDOM_PLACEHOLDER, render_both, rendered_applications
+
+    write_chart(tmp_path / "cache", RANDOM_CHART)
+    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    result = check(repo, tmp_path)
+    by_kind = {o.data["kind"]: o for o in result.objects if o.owner is not None}
+    assert by_kind["Secret"].volatile == (("stringData", "password"),)
+    assert by_kind["ConfigMap"].volatile == ()
+    assert result.context is not None
+    [secret] = [text for key, text in rendered_applications(result.context)["argocd/web"].items() if "Secret" in key]
+    assert f"password: '{RANDOM_PLACEHOLDER}'" in secret and "user: admin" in secret
+    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
+    [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
+    assert changed.objects_changed == 1 and "/ConfigMap demo/web-config" in changed.diff
+    assert "Secret" not in changed.diff  # a new password at every render is not a change
+    assert "-  replicas: '2'\n+  replicas: '3'" in changed.diff
+
+
+def test_volatile_fields_compare_two_renders_document_by_document() -> None:
+    from validate.helm import volatile_fields
+
+    first = {"t.yaml": "a: 1\nb: {c: x, d: [1, 2]}\n---\ne: same\n"}
+    second = {"t.yaml": "a: 1\nb: {c: y, d: [1, 3]}\n---\ne: same\n"}
+    assert volatile_fields(first, second) == {"t.yaml": [[["b", "c"], ["b", "d", 1]], []]}
+    assert volatile_fields(first, first) == {}
+
+
+def test_the_applications_kustomize_images_replicas_and_components_apply_to_a_remote_source(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    (revision / "deploy").mkdir(parents=True)
+    (revision / "components" / "extra").mkdir(parents=True)
+    (revision / "deploy" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    (revision / "deploy" / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.0\n")
+    (revision / "components" / "extra" / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "patches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: add\n"
+        "        path: /metadata/annotations\n        value: {extra: component}\n")
+    options = ("    kustomize:\n      images: [\"nginx=registry.example.com/nginx:1.27\"]\n"
+               "      replicas: [{name: web, count: 3}]\n      components: [../components/extra]\n")
+    application = REMOTE_APP.split("    kustomize:\n")[0] + options + \
+        "  destination:" + REMOTE_APP.split("  destination:")[1]
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": application,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    result = check(repo, tmp_path)
+    [web] = [o.data for o in result.objects if o.owner is not None]
+    assert web["spec"]["replicas"] == 3
+    assert web["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example.com/nginx:1.27"
+    assert web["metadata"]["annotations"] == {"extra": "component"}
+
+
+def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
+    from validate.remote import kustomize_image
+
+    assert kustomize_image("nginx:1.27") == {"name": "nginx", "newTag": "1.27"}
+    assert kustomize_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
+                                                              "newTag": "1.27"}
+    assert kustomize_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "digest": "sha256:ab"}
+    assert kustomize_image("") is None

@@ -34,6 +34,7 @@ from validate.discover import Inventory, render_inputs
 from validate.load import LoadedFile, from_plain, to_plain
 
 MAX_ENTRIES = 4000
+MAX_CHART_ENTRIES = 200  # a rendered chart can be megabytes
 _FORMAT = 3
 _MAGIC = b"gitops-validate-cache"
 _TEMPORARY = ".tmp"
@@ -237,4 +238,55 @@ class LoadMemo:
             sweep_temporaries(self.path.parent.parent)
             atomic_write(self.path, seal(marshal.dumps(self.new)))
         except (OSError, ValueError):
+            return
+
+
+class ChartRenderCache:
+    """Rendered Helm charts (template path -> text), keyed by everything ``helm template`` reads: the
+    chart's digest, the merged values, release name, namespace, Kubernetes and API versions, the
+    flags and the engine's name and version. Written and read like :class:`RenderCache` (atomic
+    writes, sealed entries, read-only when the disk refuses)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder / f"charts-v{_FORMAT}"
+        self.hits = 0
+        self.misses = 0
+        self.writable = True
+        sweep_temporaries(self.folder)
+
+    @staticmethod
+    def key(*parts: Any) -> str:
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """``{"manifests": {template: text}, "volatile": {template: [[field path, ...] per document]}}``."""
+        try:
+            body = unseal((self.folder / key[:2] / f"{key}.json").read_bytes())
+            entry = json.loads(body) if body is not None else None
+        except (OSError, ValueError):
+            entry = None
+        manifests = entry.get("manifests") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(manifests, dict) or \
+                not all(isinstance(k, str) and isinstance(v, str) for k, v in manifests.items()) or \
+                not isinstance(entry.get("volatile"), dict):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        if not self.writable:
+            return
+        target = self.folder / key[:2] / f"{key}.json"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, seal(json.dumps(entry).encode("utf-8")))
+        except OSError:
+            self.writable = False  # the render cache reports an unwritable folder; this one follows it quietly
+            return
+        try:
+            entries = sorted(self.folder.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
+            for old in entries[: max(0, len(entries) - MAX_CHART_ENTRIES)]:
+                old.unlink(missing_ok=True)
+        except OSError:
             return

@@ -11,7 +11,9 @@ comparing against a recent base mostly reads renders back.
 Helm chart sources are rendered from the offline source cache (:mod:`validate.helm`), so a
 chart upgrade or a values change shows as the objects it changes; the Application's
 ``ignoreDifferences`` (JSON pointers and simple jq paths) are masked first, as Argo CD ignores
-them too (a chart that generates a certificate at every render would differ on every run). A
+them too, and so are the fields a chart sets at random (``genCA``, ``randAlphaNum``, ...): the
+Helm stage renders such a chart twice and marks the fields that differ, which show here as a
+placeholder instead of a new certificate or password on every run. A
 chart the cache lacks shows as the Application's source itself (chart, version, values).
 """
 
@@ -56,8 +58,9 @@ def rendered_applications(ctx: Context) -> dict[str, dict[str, str]]:
         documents: list[Any] = []
         for _, directory, recurse in ctx.synced_directories(app):
             documents += ctx.deployed_objects(directory, recurse)
-        charted = [obj.data for obj in ctx.objects if obj.owner is not None and obj.owner.identity == app.identity]
-        documents += [_masked(data, app.spec.get("ignoreDifferences")) for data in charted]
+        owned = [obj for obj in ctx.objects if obj.owner is not None and obj.owner.identity == app.identity]
+        charted = [obj.data for obj in owned]
+        documents += [_masked(_unrandom(obj.data, obj.volatile), app.spec.get("ignoreDifferences")) for obj in owned]
         for _, source in app.sources():
             if is_chart(source) and not charted:
                 documents.append({"# helm chart source (not in the source cache, so not rendered)": source})
@@ -73,6 +76,34 @@ def rendered_applications(ctx: Context) -> dict[str, dict[str, str]]:
         key = f"{app.namespace}/{app.name}" if app.namespace else app.name
         out[key] = objects
     return out
+
+
+RANDOM_PLACEHOLDER = "(set at random by the chart at every render: not compared)"
+
+
+def _unrandom(data: dict[str, Any], volatile: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
+    """``data`` with the fields its chart generates at random (found by rendering it twice) replaced by a
+    placeholder, so a diff shows what the change does, not a new certificate or password."""
+    if not volatile:
+        return data
+    import copy
+
+    data = copy.deepcopy(data)
+    for path in volatile:
+        node: Any = data
+        for part in path[:-1]:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                node = None
+        last = path[-1] if path else None
+        if isinstance(node, dict) and last in node:
+            node[last] = RANDOM_PLACEHOLDER
+        elif isinstance(node, list) and isinstance(last, int) and last < len(node):
+            node[last] = RANDOM_PLACEHOLDER
+    return data
 
 
 def _masked(data: dict[str, Any], rules: Any) -> dict[str, Any]:

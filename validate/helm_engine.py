@@ -227,13 +227,29 @@ def _binary_version(binary: str) -> str | None:
 
 
 @cache
-def engine() -> Engine:
-    """The Helm engine of this process: ``GITOPS_VALIDATE_HELM`` or ``helm`` on PATH at 4.x, else the SDK."""
+def identity() -> str:
+    """The engine :func:`engine` would choose, named without loading the SDK's library (a render cache key)."""
     binary = os.environ.get("GITOPS_VALIDATE_HELM") or shutil.which("helm")
     if binary:
         version = _binary_version(binary)
         if version is not None:
-            return BinaryEngine(Path(binary), version)
+            return f"helm {version} {binary}"
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return f"helm-python-sdk {package_version('helm-python-sdk')}"
+    except PackageNotFoundError:
+        return "helm-python-sdk unknown"
+
+
+@cache
+def engine() -> Engine:
+    """The Helm engine of this process: ``GITOPS_VALIDATE_HELM`` or ``helm`` on PATH at 4.x, else the SDK."""
+    chosen = identity()
+    if chosen.startswith("helm "):
+        _name, version, binary = chosen.split(" ", 2)
+        return BinaryEngine(Path(binary), version)
     return SdkEngine()
 
 

@@ -7,18 +7,20 @@ what it returns to the objects and findings of the run.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validate import helm, schema
-from validate.helm_engine import engine
+from validate.helm_engine import engine, identity
 from validate.model import Checked, FieldPath, Finding, Location, Severity
 from validate.remote import render_git_sources
-from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, default_cache_dir
+from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git, default_cache_dir
 
 if TYPE_CHECKING:
+    from validate.cache import ChartRenderCache
     from validate.context import Context
     from validate.model import Config
 
@@ -42,7 +44,8 @@ def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
     return SourceCache(primary, read_only)
 
 
-def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path]) -> ChartStage:
+def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path],
+        render_cache: ChartRenderCache | None = None) -> ChartStage:
     """Render every Helm source of the Applications among the context's (not yet checked) objects."""
     config, versions = ctx.config, ctx.versions
     every_app = ctx.applications
@@ -57,7 +60,8 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     apps = [app for app in every_app if any(helm.chart_ref(s) or local_chart(s) for _w, s in app.sources())]
     stage = ChartStage()
     cache = source_cache(config, sources_dirs)
-    stage.findings += _missing_git_sources(every_app, ctx, cache, locate)
+    lock = Lock.read(config.root)
+    stage.findings += _git_sources(every_app, ctx, cache, lock, locate)
     remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout)
     stage.objects += remote.objects
     stage.findings += remote.findings
@@ -65,17 +69,17 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     if not apps:
         return stage
     inputs = helm.Inputs(
-        apps=apps, loaded=ctx.loaded, cache=cache, lock=Lock.read(config.root),
+        apps=apps, loaded=ctx.loaded, cache=cache, lock=lock,
         engine=engine, kube_version=versions[-1], api_versions=schema.api_versions(versions[-1]),
         locate_app=lambda app, path: locate(app.obj, app.where(*path)),
         points_here=ctx.points_here,
         crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"],
-        root=config.root, local_chart=local_chart)
+        root=config.root, local_chart=local_chart, render_cache=render_cache, engine_identity=identity)
     result = helm.render_applications(inputs)
     for obj in result.objects:
         at = obj.locate(())
         stage.objects.append(Checked(obj.data, at.file, at.line, obj.label, locate=obj.locate, owner=obj.app,
-                                     repository_values=obj.repository_values))
+                                     volatile=obj.volatile, repository_values=obj.repository_values))
     stage.findings += result.findings
     stage.rendered += result.rendered
     stage.missing = [str(ref) for ref in result.missing]
@@ -104,6 +108,40 @@ def absorb_unknown_kinds(findings: list[Finding], stage: ChartStage) -> list[Fin
     return kept
 
 
+def aggregate(findings: list[Finding], stage: ChartStage) -> list[Finding]:
+    """One finding per chart and cause instead of one per rendered object.
+
+    A chart default (no resources on its Jobs, say) or one values key makes every object the chart
+    renders from it fail the same rule, and all those findings land on the same Application line.
+    They become one finding that names the first object, counts and names the others in its
+    message, and lists every object with its own message under ``objects`` in JSON."""
+    rendered = set(stage.rendered)
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    for finding in findings:
+        if finding.render in rendered and finding.object is not None:
+            key = (finding.rule, finding.severity, finding.file, finding.line, finding.column, finding.render)
+            groups.setdefault(key, []).append(finding)
+    out = []
+    for finding in findings:
+        group = groups.get((finding.rule, finding.severity, finding.file, finding.line, finding.column,
+                            finding.render)) if finding.render in rendered and finding.object is not None else None
+        if group is None or len(group) == 1:
+            out.append(finding)
+            continue
+        if finding is not group[0]:
+            continue
+        members = sorted(group, key=lambda f: (str(f.object), f.message))
+        first = members[0]
+        counts = Counter(str(f.object) for f in members[1:])
+        others = ", ".join(name if n == 1 else f"{name} ({n} times)" for name, n in sorted(counts.items()))
+        message = (f"{first.message}; the same rule fails {len(members) - 1} more time(s) on what this source"
+                   f" renders: {others}")
+        listed = tuple(("object", f"{f.object}: {f.message}") for f in members)
+        out.append(Finding(first.rule, message, first.file, first.line, first.column, first.severity, first.object,
+                           first.render, first.extra + listed))
+    return out
+
+
 def git_ref(source: dict[str, Any], ctx: Context) -> GitRef | None:
     """A git source of another repository (this repository's own sources are read from the work tree)."""
     url, revision = source.get("repoURL"), source.get("targetRevision") or "HEAD"
@@ -114,19 +152,28 @@ def git_ref(source: dict[str, Any], ctx: Context) -> GitRef | None:
     return GitRef(url, revision)
 
 
-def _missing_git_sources(apps: list[Any], ctx: Context, cache: SourceCache,
-                         locate: Callable[[Checked, FieldPath], Location]) -> list[Finding]:
-    """One finding per remote git source the cache lacks (what it deploys is not rendered yet either way)."""
+def _git_sources(apps: list[Any], ctx: Context, cache: SourceCache, lock: Lock | None,
+                 locate: Callable[[Checked, FieldPath], Location]) -> list[Finding]:
+    """One finding per remote git source the cache lacks (what it deploys is not rendered yet either way),
+    or whose cached commit differs from the lock's."""
     findings, seen = [], set()
     for app in apps:
         for where, source in app.sources():
             ref = git_ref(source, ctx)
-            if ref is None or ref in seen or cache.git(ref) is not None:
+            if ref is None or ref in seen:
                 continue
             seen.add(ref)
-            at = locate(app.obj, app.where(*where, "repoURL"))
-            findings.append(Finding("source-missing", f"{ref} is not in the source cache ({cache.describe()}): run"
-                                    f" `{PULL_COMMAND}`", at.file, at.line, at.column, Severity.WARNING))
+            found = cache.git(ref)
+            if found is None:
+                at = locate(app.obj, app.where(*where, "repoURL"))
+                findings.append(Finding("source-missing", f"{ref} is not in the source cache ({cache.describe()}):"
+                                        f" run `{PULL_COMMAND}`", at.file, at.line, at.column, Severity.WARNING))
+                continue
+            problem = check_git(ref, found, lock)
+            if problem is not None:
+                at = locate(app.obj, app.where(*where, "targetRevision"))
+                findings.append(Finding("source-digest", problem.message, at.file, at.line, at.column,
+                                        Severity.ERROR if problem.error else Severity.WARNING))
     return findings
 
 

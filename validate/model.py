@@ -103,6 +103,9 @@ class Finding:
         related = [value for key, value in self.extra if key == "related"]
         if related:
             out["related"] = related
+        objects = [value for key, value in self.extra if key == "object"]
+        if objects:
+            out["objects"] = objects  # the objects of one chart that fail the same way, each with its message
         return out
 
 
@@ -274,6 +277,7 @@ class Checked:
     document: Document | None = None
     locate: Callable[[FieldPath], Location] | None = None  # a chart object: where its fields came from
     owner: Any = None  # a chart object: the Application (validate.argocd.App) whose chart renders it
+    volatile: tuple[FieldPath, ...] = ()  # a chart object: fields the chart sets at random on every render
     # An object rendered from sources outside this repository (a chart of a Helm repository, a remote
     # git source): the values this repository gives them ({} when none). None: its source is here.
     repository_values: Any = None

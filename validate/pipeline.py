@@ -20,7 +20,7 @@ from typing import Any
 from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
-from validate.cache import RenderCache
+from validate.cache import ChartRenderCache, RenderCache
 from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
 from validate.context import Context
@@ -156,7 +156,8 @@ def run(options: Options) -> Run:
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
     chart_stage = helm_stage.run(Context(config, inventory, loaded, candidates, renders, versions),
-                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs)
+                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs,
+                                 ChartRenderCache(cache_dir) if options.use_cache else None)
     candidates += chart_stage.objects
     findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
@@ -187,7 +188,7 @@ def run(options: Options) -> Run:
         findings = [f for f in findings if scope.reports(f)]
 
     findings = kustomize_diagnostics.name_environments(findings, config)
-    final = _apply_config(findings, config)
+    final = _apply_config(helm_stage.aggregate(findings, chart_stage), config)
     return Run(root, config, versions, final, checked_dirs, objects, len(loaded), time.perf_counter() - started,
                   {r.directory: r.seconds for r in checked_renders},
                   cache_hits=cache.hits if cache else 0, cache_misses=cache.misses if cache else 0, context=ctx,

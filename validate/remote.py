@@ -4,9 +4,10 @@ An Application whose source is another git repository (Argo CD itself at a pinne
 rendered from the cached tree of that repository at that revision, as the repo-server would:
 ``kustomize build <path>`` with the kustomize Argo CD 3.5 bundles, after applying the
 Application's ``spec.source.kustomize`` options that change the kustomization (``patches``,
-``namePrefix``, ``nameSuffix``, ``namespace``, ``commonLabels``, ``commonAnnotations``) to a
-private copy. The network is closed to kustomize, so a remote base inside the remote source is a
-finding, never a download. Findings on the objects land on the Application's ``path`` line.
+``namePrefix``, ``nameSuffix``, ``namespace``, ``commonLabels``, ``commonAnnotations``,
+``images``, ``replicas``, ``components``) to a private copy. The network is closed to kustomize,
+so a remote base inside the remote source is a finding, never a download. Findings on the
+objects land on the Application's ``path`` line.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) ->
         shutil.copytree(tree, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         target = copy / rel if rel else copy
         if isinstance(options, dict):
-            problem = _apply_options(target, options)
+            problem = _apply_options(target, options, copy)
             if problem is not None:
                 return [], problem
         home = Path(folder) / "home"
@@ -108,7 +109,28 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) ->
         return documents, None
 
 
-def _apply_options(directory: Path, options: dict[str, Any]) -> str | None:
+def kustomize_image(entry: str) -> dict[str, str] | None:
+    """An Application's ``kustomize.images`` entry (``[old=]name[:tag][@digest]``, as ``kustomize edit
+    set image`` takes it) as a kustomization ``images`` entry."""
+    old, _, new = entry.rpartition("=")
+    name, _, digest = new.partition("@")
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    tag = name[colon + 1:] if colon > slash else ""
+    new_name = name[:colon] if colon > slash else name
+    if not new_name or " " in entry:
+        return None
+    image = {"name": old or new_name}
+    if old and new_name != old:
+        image["newName"] = new_name
+    if tag:
+        image["newTag"] = tag
+    if digest:
+        image["digest"] = digest
+    return image
+
+
+def _apply_options(directory: Path, options: dict[str, Any], tree: Path) -> str | None:
     """What Argo CD's ``kustomize edit`` calls do, written into the private copy's kustomization."""
     path = next(directory / name for name in KUSTOMIZATION_NAMES if (directory / name).is_file())
     try:
@@ -125,5 +147,32 @@ def _apply_options(directory: Path, options: dict[str, Any]) -> str | None:
     for option, key in (("commonLabels", "commonLabels"), ("commonAnnotations", "commonAnnotations")):
         if isinstance(options.get(option), dict):
             kustomization[key] = {**(kustomization.get(key) or {}), **options[option]}
+    if isinstance(options.get("images"), list):
+        images = {str(i.get("name")): i for i in kustomization.get("images") or [] if isinstance(i, dict)}
+        for entry in options["images"]:
+            image = kustomize_image(entry) if isinstance(entry, str) else None
+            if image is None:
+                return f"kustomize.images entry {entry!r} is not [name=]image[:tag][@digest]"
+            images[image["name"]] = image
+        kustomization["images"] = list(images.values())
+    if isinstance(options.get("replicas"), list):
+        replicas = {str(r.get("name")): r for r in kustomization.get("replicas") or [] if isinstance(r, dict)}
+        for entry in options["replicas"]:
+            count = entry.get("count") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or \
+                    not str(count).isdigit():
+                return f"kustomize.replicas entry {entry!r} needs a name and a whole-number count"
+            replicas[entry["name"]] = {"name": entry["name"], "count": int(str(count))}
+        kustomization["replicas"] = list(replicas.values())
+    if isinstance(options.get("components"), list):
+        components = list(kustomization.get("components") or [])
+        for component in options["components"]:
+            inside = isinstance(component, str) and not component.startswith("/") and \
+                (directory / component).resolve().is_relative_to(tree.resolve())
+            if not inside or not (directory / component).is_dir() and not options.get("ignoreMissingComponents"):
+                return f"kustomize.components entry {component!r} is not a folder of the source"
+            if (directory / component).is_dir() and component not in components:
+                components.append(component)
+        kustomization["components"] = components
     path.write_text(yaml.safe_dump(kustomization, sort_keys=False), encoding="utf-8")
     return None

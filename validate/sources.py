@@ -110,10 +110,22 @@ def tree_digest(root: Path) -> str:
 
 # --- the lock file ---------------------------------------------------------------------------
 
+# Where a locked chart digest was verified: the repository's own index.yaml (downloaded by
+# `sources pull`), the index.yaml of a read-only mirror folder (its archives may be repackaged,
+# so their digests need not match what the repository serves), or nothing (an archive or folder
+# already in the cache layout; the pull that stored it checked it against the repository).
+ORIGINS = ("repository", "mirror", "cache")
+
+
 @dataclass
 class Lock:
+    """``gitops-sources.lock``: per chart its archive's sha256 (what a Helm repository index.yaml
+    records as ``digest``) and where it was verified; per git source the commit its revision
+    resolved to (git's own content address: a partial mirror and a full clone agree on it)."""
+
     charts: dict[ChartRef, str] = field(default_factory=dict)  # -> digest
-    git: dict[GitRef, tuple[str, str | None]] = field(default_factory=dict)  # -> (digest, commit)
+    origins: dict[ChartRef, str] = field(default_factory=dict)  # -> one of ORIGINS
+    git: dict[GitRef, str | None] = field(default_factory=dict)  # -> commit
     line_of: dict[ChartRef | GitRef, int] = field(default_factory=dict)
 
     @classmethod
@@ -122,39 +134,47 @@ class Lock:
         if not path.is_file():
             return None
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise ToolError(f"{LOCK_NAME}: cannot be read ({' '.join(str(error).split())}): rerun"
                             f" `{PULL_COMMAND}`") from None
         if not isinstance(data, dict):
             raise ToolError(f"{LOCK_NAME}: not a mapping: rerun `{PULL_COMMAND}`")
         lock = cls()
-        text = path.read_text(encoding="utf-8").splitlines()
+        lines = text.splitlines()
         for entry in data.get("helm") or []:
             if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("repoURL", "chart", "version")):
                 ref = ChartRef(entry["repoURL"], entry["chart"], entry["version"])
                 lock.charts[ref] = str(entry.get("digest", ""))
-                lock.line_of[ref] = _line(text, f"chart: {ref.chart}")
+                lock.origins[ref] = str(entry.get("verifiedAgainst", "cache"))
+                lock.line_of[ref] = _line(lines, f"chart: {ref.chart}")
         for entry in data.get("git") or []:
             if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("repoURL", "revision")):
                 git_ref = GitRef(entry["repoURL"], entry["revision"])
-                lock.git[git_ref] = (str(entry.get("digest", "")), entry.get("commit"))
-                lock.line_of[git_ref] = _line(text, f"repoURL: {git_ref.repo_url}")
+                commit = entry.get("commit")
+                lock.git[git_ref] = commit if isinstance(commit, str) and commit else None
+                lock.line_of[git_ref] = _line(lines, f"repoURL: {git_ref.repo_url}")
         return lock
 
     def write(self, root: Path) -> Path:
         document = {
             "apiVersion": "gitops-validate/v1",
-            "helm": [{"repoURL": r.repo_url, "chart": r.chart, "version": r.version, "digest": d}
+            "helm": [{"repoURL": r.repo_url, "chart": r.chart, "version": r.version, "digest": d,
+                      "verifiedAgainst": self.origins.get(r, "cache")}
                      for r, d in sorted(self.charts.items())],
-            "git": [{"repoURL": r.repo_url, "revision": r.revision, **({"commit": c} if c else {}), "digest": d}
-                    for r, (d, c) in sorted(self.git.items())],
+            "git": [{"repoURL": r.repo_url, "revision": r.revision, **({"commit": c} if c else {})}
+                    for r, c in sorted(self.git.items())],
         }
-        header = (f"# Written by `{PULL_COMMAND}`: the digest of every remote source this repository's\n"
-                  "# Applications, ApplicationSets and kustomizations reference. Commit it; the validator reports\n"
-                  "# a cached source whose digest differs.\n")
+        header = (f"# Written by `{PULL_COMMAND}`: every remote source this repository's Applications,\n"
+                  "# ApplicationSets and kustomizations reference. Charts: the archive's sha256 (a Helm repository\n"
+                  "# index.yaml's `digest`) and the index it was verified against (`repository`, or `mirror` for a\n"
+                  "# read-only mirror folder whose archives may be repackaged). Git: the commit the revision names.\n"
+                  "# Commit it; every run reports a cached source that differs. `sources pull --update` re-locks.\n")
         path = root / LOCK_NAME
-        path.write_text(header + yaml.safe_dump(document, sort_keys=False, width=200), encoding="utf-8")
+        temporary = path.with_name(f".{LOCK_NAME}.{os.getpid()}.tmp")
+        temporary.write_text(header + yaml.safe_dump(document, sort_keys=False, width=200), encoding="utf-8")
+        os.replace(temporary, path)
         return path
 
 
@@ -170,6 +190,11 @@ class Found:
     folder: Path  # the cache or read-only folder it is in
     commit: str | None = None
     expected: str | None = None  # the digest the Helm repository's index.yaml records for it
+
+    @property
+    def origin(self) -> str:
+        """Where this chart's digest can be verified (see ``ORIGINS``)."""
+        return "mirror" if self.expected is not None else "cache"
 
 
 class SourceCache:
@@ -274,3 +299,52 @@ def _from_index(repository: Path, ref: ChartRef) -> tuple[Path, str | None] | No
                             return candidate, index_digest(data, ref)
     plain = repository / ref.archive_name
     return (plain, None) if plain.is_file() else None
+
+
+# --- verifying what the cache holds against the lock -------------------------------------------
+
+@dataclass(frozen=True)
+class Mismatch:
+    message: str
+    error: bool = True  # False: the source cannot be verified (a warning), not a proven difference
+
+
+def check_chart(ref: ChartRef, found: Found, lock: Lock | None) -> Mismatch | None:
+    """At most one problem per cached chart: its archive against the index beside it, then against the lock."""
+    actual = digest(found.path)
+    if found.expected is not None and actual != found.expected:
+        return Mismatch(f"the archive of {ref} in {found.folder} has digest {actual}, its repository index records"
+                        f" {found.expected}: the archive is corrupt or was replaced")
+    if lock is None:
+        return None
+    locked = lock.charts.get(ref)
+    if locked is None:
+        return Mismatch(f"{ref} is not in {LOCK_NAME}, so its digest is not verified: run `{PULL_COMMAND}` and"
+                        " commit the lock", error=False)
+    if locked == actual:
+        return None
+    origin = lock.origins.get(ref, "cache")
+    why = ("the lock was written from a mirror whose archives are repackaged, so a cache holding the published"
+           " archive differs from it" if origin == "mirror" and found.origin != "mirror" else
+           "the published chart changed, or the cache is corrupt")
+    return Mismatch(f"the cached archive of {ref} ({found.folder}) has digest {actual}, {LOCK_NAME} records"
+                    f" {locked} (verified against: {origin}): {why}; review, then `{PULL_COMMAND} --update`"
+                    " re-locks")
+
+
+def check_git(ref: GitRef, found: Found, lock: Lock | None) -> Mismatch | None:
+    """A cached git tree against the commit the lock records for its revision."""
+    if lock is None:
+        return None
+    if ref not in lock.git:
+        return Mismatch(f"{ref} is not in {LOCK_NAME}, so the commit it names is not verified: run `{PULL_COMMAND}`"
+                        " and commit the lock", error=False)
+    locked = lock.git[ref]
+    if locked is None or found.commit == locked:
+        return None
+    if found.commit is None:
+        return Mismatch(f"the cached tree of {ref} ({found.folder}) records no commit, {LOCK_NAME} records {locked}:"
+                        f" it cannot be verified; rerun `{PULL_COMMAND}`", error=False)
+    return Mismatch(f"the cached tree of {ref} ({found.folder}) is commit {found.commit}, {LOCK_NAME} records"
+                    f" {locked}: the revision moved, or the cache is stale; review, then `{PULL_COMMAND} --update`"
+                    " re-locks")

@@ -7,6 +7,7 @@ so on a machine whose read-only folders hold every source it runs offline.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -23,7 +24,7 @@ from validate.helm_stage import git_ref
 from validate.model import ToolError
 from validate.pipeline import Options, find_root
 from validate.pipeline import run as run_pipeline
-from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, index_digest, tree_digest
+from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, index_digest
 
 
 @dataclass
@@ -80,15 +81,23 @@ def remote_base(entry: Any) -> GitRef | None:
 
 # --- pull ------------------------------------------------------------------------------------------
 
-def _host(url: str) -> str:
+def _endpoint(url: str) -> tuple[str, int]:
+    """The host and port a download from ``url`` connects to first (``git@host:path`` is ssh)."""
+    if "://" not in url and re.match(r"^[^/@]+@[^/:]+:", url):
+        return url.split("@", 1)[1].split(":", 1)[0], 22
     parts = urlsplit(url if "://" in url else "https://" + url)
-    return parts.hostname or url
-
-
-def _reachable(host: str, timeout: float) -> str | None:
-    """None when ``host`` answers on 443, else why not."""
+    defaults = {"http": 80, "ssh": 22, "git": 9418}
     try:
-        with socket.create_connection((host, 443), timeout=timeout):
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.hostname or url, port or defaults.get(parts.scheme.lower(), 443)
+
+
+def _reachable(endpoint: tuple[str, int], timeout: float) -> str | None:
+    """None when ``endpoint`` accepts a connection, else why not."""
+    try:
+        with socket.create_connection(endpoint, timeout=timeout):
             return None
     except OSError as error:
         return error.strerror or str(error) or type(error).__name__
@@ -161,7 +170,7 @@ def _fetch_git(ref: GitRef, cache: SourceCache, timeout: float) -> tuple[Path, s
     return target, commit
 
 
-def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any) -> int:
+def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update: bool = False) -> int:
     from validate.config import load_config
     from validate.helm_stage import source_cache
 
@@ -172,42 +181,50 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any) -> int:
     wanted = references(root, sources_dirs)
     missing = [r for r in wanted if (cache.chart(r.ref) if isinstance(r.ref, ChartRef) else cache.git(r.ref)) is None]
     if missing:
-        hosts = sorted({_host(r.ref.repo_url) for r in missing})
-        print(f"sources pull: fetching {len(missing)} source(s) over the network from {', '.join(hosts)}"
-              f" into {cache.primary}", file=sys.stderr)
-        for host in hosts:
-            reason = _reachable(host, min(timeout, 15.0))
+        endpoints = sorted({_endpoint(r.ref.repo_url) for r in missing})
+        names = ", ".join(f"{host}:{port}" for host, port in endpoints)
+        print(f"sources pull: fetching {len(missing)} source(s) over the network from {names} into {cache.primary}",
+              file=sys.stderr)
+        for endpoint in endpoints:
+            reason = _reachable(endpoint, min(timeout, 15.0))
             if reason is not None:
-                raise ToolError(f"sources pull needs the network and cannot reach {host} ({reason}); {len(missing)}"
-                                f" source(s) are missing from {cache.describe()}")
+                raise ToolError(f"sources pull needs the network and cannot reach {endpoint[0]}:{endpoint[1]}"
+                                f" ({reason}); {len(missing)} source(s) are missing from {cache.describe()}")
     changed = []
     for reference in wanted:
         ref = reference.ref
         if isinstance(ref, ChartRef):
             found = cache.chart(ref)
-            path = found.path if found is not None else _fetch_chart(ref, cache, timeout)
+            if found is not None:
+                path, origin = found.path, found.origin
+            else:
+                path, origin = _fetch_chart(ref, cache, timeout), "repository"
             actual = digest(path)
             if found is not None and found.expected is not None and actual != found.expected:
                 raise ToolError(f"sources pull: {ref}: {path} has digest {actual}, the index.yaml beside it records"
                                 f" {found.expected}")
-            lock.charts[ref] = actual
+            lock.charts[ref], lock.origins[ref] = actual, origin
             before = old.charts.get(ref)
+            if before is not None and before != actual:
+                changed.append(f"{ref}: the lock records {before} (verified against:"
+                               f" {old.origins.get(ref, 'cache')}), the source has {actual} ({origin})")
+            out.write(f"{ref}: {actual} ({origin}: {path})\n")
         else:
             found_git = cache.git(ref)
             if found_git is not None:
                 path, commit = found_git.path, found_git.commit
             else:
-                path, fetched = _fetch_git(ref, cache, timeout)
-                commit = fetched
-            actual = tree_digest(path)
-            lock.git[ref] = (actual, commit)
-            before = old.git[ref][0] if ref in old.git else None
-        if before is not None and before != actual:
-            changed.append(f"{ref}: the lock records {before}, the source has {actual}")
-        out.write(f"{ref}: {actual} ({path})\n")
-    if changed:
+                path, commit = _fetch_git(ref, cache, timeout)
+            lock.git[ref] = commit
+            locked = old.git.get(ref)
+            if locked is not None and commit is not None and locked != commit:
+                changed.append(f"{ref}: the lock records commit {locked}, the source is {commit}")
+            out.write(f"{ref}: commit {commit or 'unknown'} ({path})\n")
+    if changed and not update:
         raise ToolError(f"sources pull: {len(changed)} source(s) differ from {LOCK_NAME}, which is left unchanged:"
-                        f" {changed[0]}; delete the entry from the lock to accept the new digest")
+                        f" {'; '.join(changed)}; review, then `sources pull --update` accepts them")
+    for line in changed:
+        out.write(f"updated {line}\n")
     written = lock.write(root)
     out.write(f"{len(wanted)} source(s) locked in {written.name}\n")
     return 0
@@ -237,11 +254,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="the source cache folder (first use), then read-only folders (repeatable)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per download (default 300)")
+    parser.add_argument("--update", action="store_true", help="pull: accept sources whose digest or commit differs"
+                        f" from {LOCK_NAME} (review the lock's diff before committing it)")
     args = parser.parse_args(argv)
     root = find_root(args.path or Path.cwd())
     try:
         if args.action == "pull":
-            return pull(root, args.sources_dir, args.timeout, sys.stdout)
+            return pull(root, args.sources_dir, args.timeout, sys.stdout, args.update)
         return list_sources(root, args.sources_dir, sys.stdout)
     except ToolError as error:
         print(f"gitops-validate sources: {error}" if not str(error).startswith("sources") else

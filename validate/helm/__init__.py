@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -33,7 +33,10 @@ from validate.helm.values import Locate, Values, check_schema, check_values, obj
 from validate.helm_engine import Engine, HelmError, RenderRequest
 from validate.load import LoadedFile
 from validate.model import Document, FieldPath, Finding, Location, Severity
-from validate.sources import PULL_COMMAND, ChartRef, Lock, SourceCache, digest
+from validate.sources import PULL_COMMAND, ChartRef, Lock, SourceCache, check_chart, digest
+
+if TYPE_CHECKING:
+    from validate.cache import ChartRenderCache
 
 # --- the run -------------------------------------------------------------------------------------
 
@@ -44,6 +47,7 @@ class ChartObject:
     label: str  # "Application x, chart c 1.2.3"
     template: str
     locate: Locate
+    volatile: tuple[FieldPath, ...] = ()  # fields the chart generates at random on every render
     repository_values: Any = None  # a chart from elsewhere: the values this repository gives it (Checked)
 
 
@@ -70,6 +74,8 @@ class Inputs:
     crds_in_repository: list[dict[str, Any]] = field(default_factory=list)
     root: Path | None = None  # the repository: its chart folders render from the work tree
     local_chart: Callable[[dict[str, Any]], str | None] = lambda _source: None  # a source's chart folder here
+    render_cache: ChartRenderCache | None = None  # rendered charts of earlier runs
+    engine_identity: Callable[[], str] = lambda: "unknown"  # the engine's name and version, for the cache key
 
 
 def render_applications(inputs: Inputs) -> HelmRun:
@@ -109,21 +115,11 @@ def render_applications(inputs: Inputs) -> HelmRun:
                     f" `{PULL_COMMAND}`; until then what {app.label} deploys is not checked",
                     at.file, at.line, at.column, Severity.WARNING))
             continue
-        if found.expected is not None and digest(found.path) != found.expected:
+        problem = check_chart(ref, found, inputs.lock)
+        if problem is not None:
             at = inputs.locate_app(app, (*where, "targetRevision"))
-            run.findings.append(Finding(
-                "source-digest", f"the archive of {ref} in {found.folder} has digest {digest(found.path)}, its"
-                f" repository index records {found.expected}: the archive is corrupt or was replaced", at.file,
-                at.line, at.column))
-        if inputs.lock is not None:
-            actual = digest(found.path)
-            locked = inputs.lock.charts.get(ref)
-            if locked is not None and locked != actual:
-                at = inputs.locate_app(app, (*where, "targetRevision"))
-                run.findings.append(Finding(
-                    "source-digest", f"the cached archive of {ref} has digest {actual}, the lock records {locked}:"
-                    f" the published chart changed, or the cache is corrupt; rerun `{PULL_COMMAND}` and review",
-                    at.file, at.line, at.column))
+            run.findings.append(Finding("source-digest", problem.message, at.file, at.line, at.column,
+                                        Severity.ERROR if problem.error else Severity.WARNING))
         try:
             charts[ref] = read_chart(found.path)
             paths[ref] = found.path
@@ -185,13 +181,12 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         (app.destination_namespace or "")
     request = RenderRequest(chart_path, values.merged, str(name), str(namespace), f"v{inputs.kube_version}.0",
                             api_versions, skip_schema_validation=True, skip_tests=bool(helm.get("skipTests")))
-    try:
-        rendered = inputs.engine().render(request)
-    except HelmError as error:
-        finding("helm-render", f"helm template of {ref} fails: {error}", chart_at)
+    outcome = _render_cached(inputs, request, digest(chart_path), bool(_RANDOM.search(files.all_template_text())))
+    if isinstance(outcome, HelmError):
+        finding("helm-render", f"helm template of {ref} fails: {outcome}", chart_at)
         return
+    manifests, volatile = outcome
     run.rendered.append(label)
-    manifests = dict(rendered.manifests)
     if not helm.get("skipCrds"):
         for file, text in files.all_crds():
             manifests[f"{files.name}/{file}"] = text
@@ -205,10 +200,72 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
             finding("helm-render", f"{template} of {ref} renders invalid YAML: {' '.join(str(error).split())[:200]}",
                     chart_at)
             continue
-        for data in rendered_documents:
+        random_fields = volatile.get(template, [])
+        for index, data in enumerate(rendered_documents):
+            fields = tuple(tuple(p) for p in random_fields[index]) if index < len(random_fields) else ()
             run.objects.append(ChartObject(data, app, label, template,
-                                           object_locator(data, values, chart_at, ref, template),
+                                           object_locator(data, values, chart_at, ref, template), fields,
                                            None if ref.is_local else values.merged))
+
+
+# Template functions whose output differs between two renders of the same input (Sprig's crypto,
+# random and time functions): a chart that calls one is rendered twice to find the fields they feed.
+_RANDOM = re.compile(r"\{\{[^}]*\b(?:gen(?:CA|PrivateKey|SelfSignedCert|SignedCert)\w*|rand(?:AlphaNum|Alpha|Numeric"
+                     r"|Ascii|Bytes|Int)|uuidv4|shuffle|now)\b")
+
+Volatile = dict[str, list[list[list[Any]]]]  # template -> per document -> field paths that differ per render
+
+
+def _render_cached(inputs: Inputs, request: RenderRequest, chart_digest: str,
+                   random: bool) -> tuple[dict[str, str], Volatile] | HelmError:
+    """The engine's render, or the one an earlier run stored under the same inputs (failures are not stored),
+    with the fields that differ between two renders when the chart calls a random function."""
+    cache = inputs.render_cache
+    key = ""
+    if cache is not None:
+        key = cache.key(inputs.engine_identity(), chart_digest, request.values, request.release_name,
+                        request.namespace, request.kube_version, sorted(request.api_versions),
+                        request.skip_schema_validation, request.skip_tests)
+        stored = cache.get(key)
+        if stored is not None:
+            return stored["manifests"], stored["volatile"]
+    try:
+        manifests = dict(inputs.engine().render(request).manifests)
+        volatile = volatile_fields(manifests, dict(inputs.engine().render(request).manifests)) if random else {}
+    except HelmError as error:
+        return error
+    if cache is not None:
+        cache.put(key, {"manifests": manifests, "volatile": volatile})
+    return manifests, volatile
+
+
+def volatile_fields(first: dict[str, str], second: dict[str, str]) -> Volatile:
+    """Per template and document, the field paths whose values differ between two renders of one input."""
+    out: Volatile = {}
+    for template in sorted(first.keys() & second.keys()):
+        if first[template] == second[template]:
+            continue
+        try:
+            a, b = documents(first[template]), documents(second[template])
+        except yaml.YAMLError:
+            continue
+        if len(a) == len(b):
+            out[template] = [sorted(_differences(x, y, ()), key=str) for x, y in zip(a, b, strict=True)]
+    return out
+
+
+def _differences(a: Any, b: Any, path: tuple[Any, ...]) -> list[list[Any]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = []
+        for key in a.keys() | b.keys():
+            if key not in a or key not in b:
+                found.append([*path, key])
+            else:
+                found += _differences(a[key], b[key], (*path, key))
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for index, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, (*path, index))]
+    return [] if a == b else [list(path)]
 
 
 def _lint(inputs: Inputs, run: HelmRun, ref: ChartRef, chart_path: Path, values: dict[str, Any], label: str) -> None:
