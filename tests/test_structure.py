@@ -116,3 +116,47 @@ def test_the_model_imports_nothing_from_the_package() -> None:
 def test_no_module_is_over_500_lines(name: str) -> None:
     lines = len(_modules()[name].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{name} has {lines} lines: split it along its seams (at most {MAX_LINES})"
+
+
+# What starts a process. Only validate/children.py may: there every child gets its limits (memory,
+# CPU, time-out), its own process group, and dies with the validator (issue 13).
+_PROCESS_MODULES = {"subprocess", "pty", "multiprocessing"}
+_PROCESS_CALLS = {"system", "popen", "fork", "forkpty", "posix_spawn", "posix_spawnp", "execv", "execve", "execvp",
+                  "execvpe", "execl", "execle", "execlp", "execlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe",
+                  "spawnl", "spawnle", "spawnlp", "spawnlpe"}
+
+
+def process_starts(source: str) -> list[str]:
+    """The imports and ``os`` calls in ``source`` that can start a process (``os.system(...)``, ``import
+    subprocess``, ``from os import fork``), as ``line: what``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if a.name.split(".")[0] in _PROCESS_MODULES]
+        elif isinstance(node, ast.ImportFrom):
+            module = (node.module or "").split(".")[0]
+            if module in _PROCESS_MODULES or (module == "os" and any(a.name in _PROCESS_CALLS for a in node.names)):
+                found.append(f"{node.lineno}: from {node.module} import ...")
+        elif (isinstance(node, ast.Attribute) and node.attr in _PROCESS_CALLS and isinstance(node.value, ast.Name)
+              and node.value.id == "os"):
+            found.append(f"{node.lineno}: os.{node.attr}")
+    return sorted(found, key=lambda entry: int(entry.partition(":")[0]))
+
+
+# Copies of the validator itself, not programs: the loader parses half of a large file in a fork (it
+# exits when done, and is waited for), yamllint runs in a forkserver pool on several cores (its
+# workers end when the validator's pipe to them closes). Neither runs anything a repository names.
+_OWN_WORKERS = {"validate.load": ["os.fork"], "validate.lint": ["from multiprocessing import ..."]}
+
+
+def test_only_children_starts_processes() -> None:
+    starts = {name: [entry.partition(": ")[2] for entry in found] for name, path in _modules().items()
+              if name != "validate.children" and (found := process_starts(path.read_text(encoding="utf-8")))}
+    assert starts == _OWN_WORKERS, "start programs through validate.children (limits, own group, no orphans)"
+
+
+def test_the_process_start_finder_sees_every_way_in() -> None:
+    source = ("import subprocess\nfrom subprocess import run\nimport os\nos.system('x')\nfrom os import fork\n"
+              "import multiprocessing.pool\nos.path.join('a')\n")
+    assert process_starts(source) == ["1: import subprocess", "2: from subprocess import ...", "4: os.system",
+                                      "5: from os import ...", "6: import multiprocessing.pool"]

@@ -23,10 +23,8 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import ssl
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,7 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from validate.model import ToolError
+from validate import children
+from validate.model import ChildLimits, ToolError
 
 READY_TIMEOUT = 120.0  # a generous bound on a hang, not a performance expectation
 REQUEST_TIMEOUT = 60.0
@@ -274,7 +273,7 @@ class ControlPlane:
         self._own_work = work is None
         self.work = work or Path(tempfile.mkdtemp(prefix="gitops-validate-apiserver-"))
         self.token = secrets.token_hex(16)
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.processes: list[children.Service[bytes]] = []
         self.server = ""
         self.cafile: str | None = None
 
@@ -299,8 +298,10 @@ class ControlPlane:
         openssl = shutil.which("openssl")
         if openssl is None:
             raise ToolError("starting a local API server needs openssl (for the service-account key)")
-        subprocess.run([openssl, "genrsa", "-out", str(work / "certs" / "sa.key"), "2048"], check=True,
-                       capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        made = children.run([openssl, "genrsa", "-out", str(work / "certs" / "sa.key"), "2048"], limits=ChildLimits(),
+                           timeout=60, output_cap=1 << 20)
+        if not made.ok:
+            raise ToolError(f"openssl genrsa failed: {made.stderr.decode('utf-8', 'replace').strip()[-300:]}")
         (work / "tokens.csv").write_text(f"{self.token},gitops-validate-admin,gitops-validate-admin,system:masters\n")
         client, peer, secure = free_port(), free_port(), free_port()
         etcd_url = f"http://127.0.0.1:{client}"
@@ -356,10 +357,7 @@ class ControlPlane:
     def _spawn(self, name: str, argv: list[str]) -> None:
         log = open(self.work / "logs" / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
         try:
-            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True, cwd=self.work, preexec_fn=_die_with_parent)
-        except OSError as error:
-            raise ToolError(f"cannot start {name}: {error}") from None
+            process = children.start(argv, stdout=log, stderr=children.STDOUT, cwd=self.work)
         finally:
             log.close()
         self.processes.append(process)
@@ -394,32 +392,8 @@ class ControlPlane:
             shutil.rmtree(self.work, ignore_errors=True)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, be killed when the process that started us dies, so a control
-    plane never outlives a crashed or killed validator (its own session keeps it from our terminal's signals)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait(timeout=15)
+def _kill_group(process: children.Service[bytes]) -> None:
+    children.stop(process)
 
 
 def _http_get(url: str) -> str:
@@ -439,7 +413,7 @@ class KubectlProxy:
         self.kubectl = kubectl
         self.context = context
         self.kubeconfig = kubeconfig
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: children.Service[bytes] | None = None
         self.server = ""
 
     def __enter__(self) -> KubectlProxy:
@@ -449,8 +423,7 @@ class KubectlProxy:
             argv += ["--context", self.context]
         if self.kubeconfig:
             argv += ["--kubeconfig", self.kubeconfig]
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = children.start(argv, stdout=children.PIPE, stderr=children.PIPE)
         self.server = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + READY_TIMEOUT
         while True:

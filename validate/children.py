@@ -309,3 +309,117 @@ class _Outputs:
             thread.join()
         return b"".join(self._chunks["out"]), b"".join(self._chunks["err"])
 
+
+
+# --- git ----------------------------------------------------------------------------------------
+
+GIT_TIMEOUT = "GITOPS_VALIDATE_GIT_TIMEOUT"
+# The repository's own git configuration is untrusted input: options that make git run programs
+# (fsmonitor, hooks) are switched off on the command line, which overrides it.
+_GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.hooksPath=/dev/null"]
+
+
+def git_timeout(default: float = 60.0, environ: Any = None) -> float:
+    """Seconds a git command may take (``GITOPS_VALIDATE_GIT_TIMEOUT`` overrides the default, so
+    that a test of a hanging git, or a CI job, need not wait that long)."""
+    return seconds_from_environment(GIT_TIMEOUT, default, os.environ if environ is None else environ)
+
+
+def seconds_from_environment(name: str, default: float, environ: Any) -> float:
+    """A time-out in seconds from environment variable ``name`` (``default`` when unset); a value
+    that is not a number of seconds in (0, 3600] is a one-line error."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ToolError(f"{name}={text}: give seconds, more than 0 and at most 3600")
+    return seconds
+
+
+def git_env() -> dict[str, str]:
+    """The validator's environment for git: no prompt, no pager, no optional lock, and no GIT_DIR or
+    GIT_WORK_TREE of the caller's (a hook's) pointing git elsewhere."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat"}
+    for name in ("GIT_DIR", "GIT_WORK_TREE"):
+        env.pop(name, None)
+    return env
+
+
+def git(root: Path, *args: str, purpose: str, limits: ChildLimits | None = None, timeout: float | None = None,
+        output_cap: int = 1 << 28, env: dict[str, str] | None = None) -> Completed:
+    """``git -C root ARGS`` under the child limits (memory, CPU, own process group, time-out).
+
+    Raises :class:`ToolError` with one line (``PURPOSE: ...``) when git cannot be started or does
+    not finish within the time-out; any other failure is the caller's to judge from the result.
+    """
+    seconds = git_timeout() if timeout is None else min(timeout, git_timeout(timeout))
+    completed = run(["git", *_GIT_SAFE, "-C", str(root), *args], limits=limits or ChildLimits(), timeout=seconds,
+                    output_cap=output_cap, env=env or git_env())
+    if completed.timed_out:
+        raise ToolError(f"{purpose}: git {args[0] if args else ''} did not finish within {seconds:g}s")
+    return completed
+
+
+def git_reason(completed: Completed, fallback: str = "git failed") -> str:
+    """The last line git printed on stderr, for a one-line error."""
+    lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1].removeprefix("fatal: ") if lines else fallback
+
+
+# --- services: children that run beside the validator (etcd, kube-apiserver, kubectl proxy) --------
+
+Service = subprocess.Popen  # re-exported so that no other module needs subprocess
+STDOUT = subprocess.STDOUT
+PIPE = subprocess.PIPE
+
+
+def _service_child(parent: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if _prctl is not None:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(125)
+
+    return apply
+
+
+def start(command: list[str], *, stdout: Any = None, stderr: Any = None, cwd: str | Path | None = None,
+          env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a service that runs while the validator needs it, in its own session, ended with the
+    validator: the parent-death signal, an interrupt and the exit hook kill its group like any
+    child's. No memory or CPU limit: the programs are the user's own control-plane binaries, not
+    driven by what a pull request contains, and etcd maps more address space than any cap would allow.
+    End it with :func:`stop`."""
+    with _lock:
+        if _closing:
+            raise Interrupted("interrupted")
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd=cwd,
+                                       env=env, start_new_session=True, preexec_fn=_service_child(os.getpid()))
+        except OSError as error:
+            raise ToolError(f"cannot start {Path(command[0]).name}: {error.strerror or error}") from None
+        _running.add(process.pid)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    """SIGTERM to the service's group, SIGKILL after ``grace`` seconds; the group is gone afterwards."""
+    try:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                return
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                _kill_group(process.pid)
+                process.wait(timeout=grace)
+        _kill_group(process.pid)  # what the service left in its group
+    finally:
+        _unregister(process.pid)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from validate import argocd, environments
 from validate.argocd import App, Expansion, Tree
+from validate.argocd.deploy import Root, deployed_together, deployment_roots
 from validate.model import Checked, Document, FieldPath
 
 if TYPE_CHECKING:
@@ -109,13 +110,14 @@ class Context:
         return argocd.deployed_objects(directory, recurse, self.renders, self.inventory.kustomizations, self.objects)
 
     @cached_property
-    def deployment_units(self) -> dict[int, frozenset[str]]:
-        """Which Applications are deployed together (:func:`validate.argocd.deploy.deployment_units`)."""
-        return argocd.deployment_units(self.applications, self.home, self.tree)
+    def deployment_roots(self) -> dict[tuple[Any, ...], frozenset[Root]]:
+        """For every Application (by identity), the hand-applied roots whose sync deploys it."""
+        return deployment_roots(self.applications, self.home, self.tree)
 
-    def deployed_together(self, app: App, other: App) -> bool:
-        units = self.deployment_units
-        return bool(units.get(id(app), frozenset()) & units.get(id(other), frozenset()))
+    def deployed_together(self, a: App, b: App) -> bool:
+        """Whether two Applications are deployed by one tree, not by independent examples of one repository."""
+        roots = self.deployment_roots
+        return deployed_together(roots.get(a.identity, frozenset()), roots.get(b.identity, frozenset()))
 
     @cached_property
     def destinations(self) -> dict[str, set[str | None]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from validate import children
 from validate.argocd import is_chart
 from validate.context import Context
 from validate.model import ToolError
@@ -196,15 +196,18 @@ def extract(root: Path, ref: str, target: Path) -> None:
     if ref.startswith("-"):
         raise ToolError(f"--base {ref}: not a git revision")
     try:
-        completed = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", f"{ref}^{{tree}}"],
-                                   capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as error:
+        completed = children.git(root, "archive", "--format=tar", f"{ref}^{{tree}}", purpose=f"--base {ref}",
+                                 timeout=300, output_cap=MAX_ARCHIVE_BYTES)
+    except children.Interrupted:
+        raise
+    except ToolError as error:
+        if "cannot run" not in str(error):
+            raise  # did not finish within its time-out: the one line says so
         raise ToolError(f"diff needs git: {error}") from None
-    if completed.returncode != 0:
-        reason = (completed.stderr.decode("utf-8", "replace").strip().splitlines() or ["git archive failed"])[-1]
-        raise ToolError(f"--base {ref}: {reason}")
-    if len(completed.stdout) > MAX_ARCHIVE_BYTES:
+    if completed.overflow:
         raise ToolError(f"--base {ref}: the tree is larger than {MAX_ARCHIVE_BYTES // 2**20} MiB")
+    if completed.returncode != 0:
+        raise ToolError(f"--base {ref}: {children.git_reason(completed, 'git archive failed')}")
     with tarfile.open(fileobj=io.BytesIO(completed.stdout)) as archive:
         archive.extractall(target, filter="data")
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -26,7 +25,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from validate.model import ToolError
+from validate import children
+from validate.model import ChildLimits, ToolError
+
+_OUTPUT_CAP = 1 << 30  # far above any chart's manifests
 
 HELM_MAJOR = "4"
 _SOURCE_PREFIX = "# Source: "
@@ -148,15 +150,18 @@ class BinaryEngine:
                "HELM_CONFIG_HOME": home, "HELM_DATA_HOME": home, "KUBECONFIG": os.devnull,
                "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed}
         try:
-            completed = subprocess.run([str(self.binary), *args], capture_output=True, text=True, env=env,
-                                       timeout=self.timeout, stdin=subprocess.DEVNULL, start_new_session=True)
-        except subprocess.TimeoutExpired:
-            raise HelmError(f"helm did not finish within {self.timeout:.0f}s") from None
-        except OSError as error:
-            raise HelmError(f"cannot run {self.binary}: {error}") from None
+            completed = children.run([str(self.binary), *args], limits=ChildLimits(), timeout=self.timeout, env=env,
+                                     output_cap=_OUTPUT_CAP)
+        except children.Interrupted:
+            raise
+        except ToolError as error:
+            raise HelmError(str(error)) from None
+        if completed.exhausted:
+            raise HelmError(f"helm {children.describe(completed, ChildLimits(), self.timeout)}")
         if completed.returncode != 0:
-            raise HelmError(_one_line(completed.stderr.strip() or f"helm exited with {completed.returncode}"))
-        return completed.stdout
+            stderr = completed.stderr.decode("utf-8", "replace").strip()
+            raise HelmError(_one_line(stderr or f"helm exited with {completed.returncode}"))
+        return completed.stdout.decode("utf-8", "replace")
 
     def render(self, request: RenderRequest) -> Rendered:
         with tempfile.TemporaryDirectory(prefix="gitops-validate-helm-") as home:
@@ -218,12 +223,14 @@ def split_stream(text: str) -> dict[str, str]:
 
 def _binary_version(binary: str) -> str | None:
     try:
-        completed = subprocess.run([binary, "version", "--template", "{{.Version}}"], capture_output=True, text=True,
-                                   timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
+        completed = children.run([binary, "version", "--template", "{{.Version}}"], limits=ChildLimits(), timeout=30,
+                                 output_cap=1 << 16)
+    except children.Interrupted:
+        raise
+    except ToolError:
         return None
-    version = completed.stdout.strip()
-    return version if completed.returncode == 0 and version.lstrip("v").startswith(HELM_MAJOR + ".") else None
+    version = completed.stdout.decode("utf-8", "replace").strip()
+    return version if completed.ok and version.lstrip("v").startswith(HELM_MAJOR + ".") else None
 
 
 @cache

@@ -13,22 +13,26 @@ environment), and none at all when nothing matched and the hook is ``always_run`
 
 from __future__ import annotations
 
-import subprocess
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from validate import children
 from validate.model import ToolError
 
 
 def _git(root: Path, *args: str) -> list[str]:
+    # The hook's environment as pre-commit set it (its GIT_INDEX_FILE is the index being committed).
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        completed = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
-                                   stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as error:
+        completed = children.git(root, *args, purpose="--hook", env=env)
+    except children.Interrupted:
+        raise
+    except ToolError as error:
         raise ToolError(f"--hook needs git: {error}") from None
     if completed.returncode != 0:
         return []  # no commit yet, or not a repository: nothing was deleted
-    return [name for name in completed.stdout.split("\0") if name]
+    return [name for name in completed.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
 
 
 def relative(root: Path, names: list[Path]) -> list[str]:

@@ -33,4 +33,4 @@ def _unpacked(document: Document) -> Iterator[Document]:
         prefix = ("items", index)
         line, column = document.positions.get(prefix, (document.line, document.column))
         positions = {path[2:]: where for path, where in document.positions.items() if path[:2] == prefix}
-        yield from _unpacked(Document(document.file, document.index, item, line, column, positions))
+        yield from _unpacked(Document(document.file, document.index, item, line, column, positions, document.shared))

@@ -84,14 +84,15 @@ def load_file(path: Path, rel: str, limits: Limits = Limits(), memo: Memo | None
 def to_plain(loaded: LoadedFile) -> tuple[Any, ...]:
     """A LoadedFile as plain tuples, lists and dicts (what marshal stores)."""
     return (loaded.text,
-            [(d.index, d.data, d.line, d.column, d.positions) for d in loaded.documents],
+            [(d.index, d.data, d.line, d.column, d.positions, d.shared) for d in loaded.documents],
             [(f.rule, f.message, f.line, f.column, int(f.severity)) for f in loaded.findings])
 
 
 def from_plain(rel: str, plain: tuple[Any, ...]) -> LoadedFile:
     text, documents, findings = plain
-    return LoadedFile(rel, [Document(rel, index, data, line, column, positions)
-                            for index, data, line, column, positions in documents],
+    # An entry written before ``shared`` was recorded says nothing: assume aliases (the careful walk).
+    return LoadedFile(rel, [Document(rel, index, data, line, column, positions, bool(rest[0]) if rest else True)
+                            for index, data, line, column, positions, *rest in documents],
                       [Finding(rule, message, rel, line, column, Severity(severity))
                        for rule, message, line, column, severity in findings], text)
 
@@ -214,7 +215,7 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
             tail = Builder(rel, limits, first_line)
             documents = list(tail.documents(text[split:]))
             if not tail.findings:
-                payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions)
+                payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions, d.shared)
                                                         for d in documents]))
                 with os.fdopen(write_end, "wb") as out:
                     out.write(payload)
@@ -241,8 +242,8 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     if builder.started + started > limits.max_documents:
         return None
     offset = builder.started
-    return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions)
-                                   for index, data, line, column, positions in documents], [])
+    return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions, shared)
+                                   for index, data, line, column, positions, shared in documents], [])
 
 
 def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:

@@ -135,6 +135,7 @@ class Document:
     line: int  # 1-based line where the document's root node starts
     column: int
     positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict, repr=False)
+    shared: bool = False  # written with aliases: a subtree may appear in several places (walk it once)
 
     def position(self, path: FieldPath) -> tuple[int, int] | None:
         """The exact position of ``path``, or None when the source has no such node."""

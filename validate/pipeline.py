@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,8 @@ from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import ChartRenderCache, RenderCache
 from validate.cache import default_dir as default_cache_dir
+from validate.children import Completed, Interrupted, git_reason, seconds_from_environment
+from validate.children import git as run_git
 from validate.config import load_config
 from validate.context import Context
 from validate.locate import Locator
@@ -101,7 +102,7 @@ def run(options: Options) -> Run:
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
     if options.changed_since is not None:
-        changed = changed_files(root, options.changed_since)
+        changed = changed_files(root, options.changed_since, child_limits(config, options))
         if changed is not None:  # None: no commit yet, so everything is new
             scope = _Scope.of_changes(root, changed)
     if options.changed is not None:
@@ -222,41 +223,34 @@ KUBECTL_TIMEOUT = "GITOPS_VALIDATE_KUBECTL_TIMEOUT"
 def kubectl_timeout(environ: Mapping[str, str] = os.environ) -> float:
     """Seconds ``kubectl version`` may take before kubectl counts as broken (default 30; the
     environment variable overrides, so tests of a hanging kubectl need not wait that long)."""
-    text = environ.get(KUBECTL_TIMEOUT, "").strip()
-    if not text:
-        return 30.0
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 3600:
-        raise ToolError(f"{KUBECTL_TIMEOUT}={text}: give seconds, more than 0 and at most 3600")
-    return seconds
+    return seconds_from_environment(KUBECTL_TIMEOUT, 30.0, environ)
 
 
-def changed_files(root: Path, ref: str) -> list[str] | None:
+def changed_files(root: Path, ref: str, limits: ChildLimits | None = None) -> list[str] | None:
     """Files changed since ``ref`` (committed, staged, unstaged and untracked, deleted ones included),
     repository-relative; None for ``HEAD`` in a repository without commits (everything is new)."""
-    def git(*args: str) -> str:
+    def git(*args: str, check: bool = True) -> Completed:
         try:
-            completed = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=60,
-                                       stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as error:
+            completed = run_git(root, *args, purpose=f"--changed-since {ref}", limits=limits)
+        except Interrupted:
+            raise
+        except ToolError as error:
+            if "cannot run" not in str(error):
+                raise  # git did not finish within its time-out: the one line says so
             raise ToolError(f"--changed-since needs git: {error}") from None
-        if completed.returncode != 0:
-            reason = (completed.stderr.strip().splitlines() or ["git failed"])[-1]
-            raise ToolError(f"--changed-since {ref}: {reason}")
-        return completed.stdout
+        if check and not completed.ok:
+            raise ToolError(f"--changed-since {ref}: {git_reason(completed)}")
+        return completed
 
     if ref.startswith("-"):
         raise ToolError(f"--changed-since {ref}: not a git revision")
-    if ref == "HEAD" and subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", "HEAD"],
-                                        capture_output=True, stdin=subprocess.DEVNULL, check=False).returncode != 0:
+    if ref == "HEAD" and not git("rev-parse", "--verify", "--quiet", "HEAD", check=False).ok:
         git("rev-parse", "--git-dir")  # a repository, but no commit yet
         return None
     git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    changed = git("diff", "--name-only", "-z", ref, "--").split("\0")
-    changed += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+    changed = git("diff", "--name-only", "-z", ref, "--").stdout.decode("utf-8", "surrogateescape").split("\0")
+    changed += git("ls-files", "--others", "--exclude-standard", "-z").stdout.decode("utf-8",
+                                                                                    "surrogateescape").split("\0")
     return sorted({name for name in changed if name})
 
 
@@ -355,7 +349,9 @@ def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locato
         return None
     if store.skipped(api_version, kind):
         return candidate
-    verdict = store.check(prune_nulls(data))
+    # Rendered and chart objects may carry a renderer's anchors; a source document says whether it has any.
+    shared = candidate.rendered is not None or candidate.document is None or candidate.document.shared
+    verdict = store.check(prune_nulls(data, shared))
     if verdict.missing and tool_config(candidate, verdict.missing, versions):
         add("schema-not-kubernetes", tool_config_message(kind, api_version), ("kind",), Severity.INFO)
         return None

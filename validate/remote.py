@@ -13,7 +13,6 @@ objects land on the Application's ``path`` line.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from validate import render
-from validate.model import Checked, FieldPath, Finding, Location
+from validate import children, render
+from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
 from validate.sources import GitRef, SourceCache
 
 if TYPE_CHECKING:
@@ -91,18 +90,22 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) ->
                 return [], problem
         home = Path(folder) / "home"
         home.mkdir()
+        limits = ChildLimits()
         try:
-            done = subprocess.run([str(kubectl), "kustomize", str(target)], capture_output=True, text=True,
-                                  timeout=timeout, env=render._child_env(str(home)), stdin=subprocess.DEVNULL,
-                                  start_new_session=True)
-        except subprocess.TimeoutExpired:
-            return [], f"did not finish within {timeout:.0f}s"
-        except OSError as error:
-            return [], f"cannot run {kubectl}: {error}"
+            done = children.run([str(kubectl), "kustomize", str(target)], limits=limits, timeout=timeout,
+                                env=render._child_env(str(home)), output_cap=1 << 30)
+        except children.Interrupted:
+            raise
+        except ToolError as error:
+            return [], str(error)
+        if done.exhausted:
+            return [], children.describe(done, limits, timeout)
         if done.returncode != 0:
-            return [], " ".join(done.stderr.replace(str(copy) + "/", "").split())[:400]
+            stderr = done.stderr.decode("utf-8", "replace")
+            return [], " ".join(stderr.replace(str(copy) + "/", "").split())[:400]
         try:
-            documents = [d for d in yaml.load_all(done.stdout, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            documents = [d for d in yaml.load_all(done.stdout.decode("utf-8", "replace"),
+                                                   Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
                          if isinstance(d, dict)]
         except yaml.YAMLError as error:
             return [], f"kustomize printed invalid YAML: {error}"

@@ -40,7 +40,7 @@ from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
 from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
 from validate.load import LoadedFile
-from validate.model import Finding, Limits, RenderedObject, ToolError
+from validate.model import Finding, Limits, RenderedObject, Severity, ToolError
 from validate.provenance import RenderedLoader, provenance
 from validate.render_hints import hint, line_of
 
@@ -311,7 +311,11 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
 
 
 def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
-    """Rendered paths that include a remote base: refused offline, each a finding at its line."""
+    """Rendered paths that include a remote base: refused offline, each a finding at its line.
+
+    A warning, not an error: a remote base is no defect (Argo CD's repo-server fetches it at every
+    render), only something this offline run could not check. A team that wants every path
+    checked sets ``render-remote: error``."""
     blocked: dict[str, list[Finding]] = {}
     by_file = {k.file: k for k in inventory.kustomizations.values()}
     for directory in inventory.rendered:
@@ -321,9 +325,11 @@ def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
             if kustomization is None:
                 continue
             for reference, line in kustomization.remote:
-                findings.append(Finding("render-remote", f"remote reference {reference!r} cannot be rendered"
-                                        " offline; vendor it into the repository or point an Argo CD source"
-                                        " at it", kustomization.file, line, render=directory))
+                findings.append(Finding("render-remote", f"remote reference {reference!r} is not fetched"
+                                        f" offline, so {directory} is not rendered or checked here (Argo CD"
+                                        " fetches it at sync time); to check it, vendor it into the repository"
+                                        " (`kustomize localize`)", kustomization.file, line,
+                                        severity=Severity.WARNING, render=directory))
         if findings:
             blocked[directory] = findings
     return blocked

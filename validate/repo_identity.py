@@ -23,11 +23,13 @@ the transport does, since Argo CD keeps credentials per URL).
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from validate import children
+from validate.model import ToolError
 
 _SSH = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")  # Argo CD's sshURLRegex
 
@@ -75,12 +77,14 @@ def git_remotes(root: Path) -> tuple[str, ...]:
     if not (root / ".git").exists():
         return ()
     try:
-        completed = subprocess.run(["git", "-C", str(root), "config", "--get-regexp", r"^remote\..*\.url$"],
-                                   capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
+        completed = children.git(root, "config", "--get-regexp", r"^remote\..*\.url$", purpose="git remotes",
+                                 timeout=30, output_cap=1 << 20)
+    except children.Interrupted:
+        raise
+    except ToolError:
+        return ()  # git missing or hanging: the remotes are a hint, the configuration can say it
     urls = []
-    for line in completed.stdout.splitlines():
+    for line in completed.stdout.decode("utf-8", "replace").splitlines():
         _, _, url = line.partition(" ")
         if url.strip():
             urls.append(url.strip())

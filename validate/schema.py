@@ -186,6 +186,7 @@ class SchemaStore:
         self._k8s: dict[str, dict[GVK, str]] = {}
         self._names: dict[str, set[str]] = {}  # property names per version, for did-you-mean
         self._candidates: dict[tuple[str, str], list[str]] = {}  # (version, misspelt name) -> near names
+        self._hints: dict[tuple[str, str], str] = {}  # per kind: 2,000 objects of one unknown kind, one search
         self._validators: dict[tuple[str, GVK], Any] = {}
 
     def _unusable(self, schema: dict[str, Any]) -> str | None:
@@ -279,6 +280,11 @@ class SchemaStore:
     def known_hint(self, api_version: str, kind: str) -> str:
         """`` (did you mean ...?)`` for an unknown kind or apiVersion: a near kind of the same apiVersion,
         else the apiVersions that serve this kind, else a near kind anywhere."""
+        if (api_version, kind) not in self._hints:
+            self._hints[api_version, kind] = self._known_hint(api_version, kind)
+        return self._hints[api_version, kind]
+
+    def _known_hint(self, api_version: str, kind: str) -> str:
         self._registry(self.versions[-1])
         known = set(self._k8s[self.versions[-1]]) | set(self._own) | set(self._extra)
         served = {(f"{g}/{v}" if g else v, k) for g, v, k in known}
@@ -373,22 +379,38 @@ _RULES = {
 }
 
 
-def implausible_quantities(data: Any, path: tuple[str | int, ...] = ()) -> Iterable[SchemaIssue]:
-    """Memory requests and limits below 1Mi: valid quantities, but ``500m`` is half a byte, not 500 MiB."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key == "memory" and len(path) >= 1 and path[-1] in ("limits", "requests") and isinstance(value, str):
-                amount = suggest.quantity_value(value)
+def implausible_quantities(data: Any) -> Iterable[SchemaIssue]:
+    """Memory requests and limits below 1Mi: valid quantities, but ``500m`` is half a byte, not 500 MiB.
+
+    A subtree shared through YAML aliases is walked once (the loader bounds the expanded size of a
+    document, not what a walk of every expansion costs: 2,000 documents just under the bound took
+    minutes); its findings stand where it first occurs, which is its anchor, the line to fix."""
+    seen: set[tuple[int, bool]] = set()
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if not isinstance(value, (dict, list)):
+            continue
+        resources = bool(path) and path[-1] in ("limits", "requests")
+        key = (id(value), resources and isinstance(value, dict))  # only there does "memory" mean a quantity
+        if key in seen:
+            continue
+        seen.add(key)
+        if isinstance(value, list):
+            stack.extend((item, path + (index,)) for index, item in reversed(list(enumerate(value))))
+            continue
+        children = []
+        for name, item in value.items():
+            if name == "memory" and resources and isinstance(item, str):
+                amount = suggest.quantity_value(item)
                 if amount is not None and 0 < amount < 2**20:
-                    number = value.rstrip("numkKMGTPEi")
-                    yield SchemaIssue("schema-quantity", path + (key,), f"memory {value!r} is {amount:g} bytes, less"
+                    number = item.rstrip("numkKMGTPEi")
+                    yield SchemaIssue("schema-quantity", path + (name,), f"memory {item!r} is {amount:g} bytes, less"
                                       f" than 1Mi: no container starts with that (did you mean {number + 'Mi'!r}?)",
                                       Severity.WARNING)  # the API server accepts it, with a warning
             else:
-                yield from implausible_quantities(value, path + (key,))
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from implausible_quantities(item, path + (index,))
+                children.append((item, path + (name,)))
+        stack.extend(reversed(children))
 
 
 def issues(validator: Any, data: Any) -> Iterable[SchemaIssue]:

@@ -17,18 +17,21 @@ from validate import classify, schema
 from validate.model import Checked, Severity
 
 
-def prune_nulls(value: Any) -> Any:
+def prune_nulls(value: Any, shared: bool = True) -> Any:
     """``value`` without the ``null`` fields of its mappings, as the API server drops them before
     validating: a built-in type decodes null as "unset", and a custom resource's null fields are
     pruned unless the schema says ``nullable``. Nulls inside lists are kept: the schema judges them.
 
     Most objects have no null at all: the JSON encoder (in C) tells that in a fraction of the
-    time the walk below takes, and the object then comes back as it is, as the walk would return it."""
-    try:
-        if "null" not in json.dumps(value, check_circular=False):
-            return value
-    except (TypeError, ValueError, RecursionError):  # dates, binary, very deep: the walk decides
-        pass
+    time the walk below takes, and the object then comes back as it is, as the walk would return it.
+    Only for data known to share no subtree (``shared`` false: no YAML alias in its document): the
+    encoder writes a shared subtree once per reference, which an alias-heavy document multiplies."""
+    if not shared:
+        try:
+            if "null" not in json.dumps(value, check_circular=False):
+                return value
+        except (TypeError, ValueError, RecursionError):  # dates, binary, very deep: the walk decides
+            pass
     return _pruned(value, {})
 
 

@@ -72,6 +72,7 @@ class Builder:
         stack: list[_Frame] = []
         positions: dict[Path_, tuple[int, int]] = {}
         root: Any = None
+        shared = False
         root_mark = (1, 1)
         index = -1
         scalar_event, mapping_end, sequence_end = yaml.ScalarEvent, yaml.MappingEndEvent, yaml.SequenceEndEvent
@@ -128,11 +129,12 @@ class Builder:
                         raise Abort("load-too-many-documents", f"more than {self.limits.max_documents:,}"
                                      " documents in one file", start.line + first_line)
                     anchors, open_anchors, positions, root = {}, set(), {}, None
+                    shared = False
                     root_mark = (end.line + first_line, end.column + 1)
                     continue
                 if kind is document_end:
                     if root is not None:
-                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions)
+                        document = Document(self.rel, index, root, root_mark[0], root_mark[1], positions, shared)
                         self.done.append(document)
                         yield document
                     continue
@@ -147,6 +149,7 @@ class Builder:
                     if event.anchor not in anchors:
                         raise Abort("load-syntax", f"alias *{event.anchor} has no anchor", mark[0], mark[1])
                     value, weight = anchors[event.anchor]
+                    shared = True
                     if not stack:
                         root, root_mark = value, mark
                         self._check_weight(weight, mark)

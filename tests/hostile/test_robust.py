@@ -152,6 +152,45 @@ def many_files(count: int, config: str):
 BAD = "---\n" + CM + "data: {a: !!int abc}\n"
 
 
+def alias_heavy_seldon_graphs(world: World) -> None:
+    """200 SeldonDeployments whose graphs expand to 11,111 nodes each through aliases."""
+    def node(level: int) -> str:
+        if level == 0:
+            return "&g0 {name: m0, type: MODEL, implementation: SKLEARN_SERVER, modelUri: 'gs://b/m'}"
+        return f"&g{level} {{name: m{level}, type: COMBINER, children: [{node(level - 1)}" + f", *g{level - 1}" * 9 + "]}"
+    world.write("sd.yaml", "".join(
+        f"---\napiVersion: machinelearning.seldon.io/v1\nkind: SeldonDeployment\nmetadata: {{name: sd{n}, namespace: apps}}\n"
+        f"spec:\n  predictors:\n  - name: p\n    replicas: 1\n    graph: {node(4)}\n" for n in range(200)))
+
+
+def hanging_git(world: World) -> None:
+    """A repository whose git (first on PATH) hangs, leaving a grandchild behind as well."""
+    git(world, "init", "-q")
+    world.write("cm.yaml", BAD)
+    world.tool("git", "#!/bin/sh\nsleep 600 &\nsleep 600\n")
+
+
+def hanging_git_env(world: World) -> dict[str, str]:
+    return {"PATH": f"{world.tools}:{os.environ.get('PATH', '/usr/bin:/bin')}", "GITOPS_VALIDATE_GIT_TIMEOUT": "2"}
+
+
+def large_temporary_folder(world: World) -> None:
+    """A temporary folder as the issue found it, outside any repository: checkouts, tools' folders,
+    caches, a folder of many files; the walk's bound (lowered here from 50,000) ends it."""
+    tmp = world.repo / "tmp"
+    world.write("tmp/.gitops-validate.yaml", "limits: {maxWalkFiles: 2000}\n")
+    for checkout in range(3):
+        world.write(f"tmp/checkout-{checkout}/.git/HEAD", "ref: refs/heads/main\n")  # nested: never entered
+        world.write(f"tmp/checkout-{checkout}/bad.yaml", BAD)
+    world.write("tmp/venv/pyvenv.cfg", "home = /usr/bin\n")
+    world.write("tmp/pre-commit/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    for part in range(3):
+        folder = tmp / f"session-{part}" / "many"
+        folder.mkdir(parents=True)
+        for number in range(1000):
+            (folder / f"f{number}.yaml").write_text(BAD)
+
+
 def nested_repository(world: World) -> None:
     world.write("cm.yaml", BAD)
     world.write("vendor/other/bad.yaml", BAD)
@@ -237,6 +276,10 @@ CASES: list[Case] = [
          E(1, [("load-binary", "app/blob.yaml", 3), (UNSAFE, "app/kustomization.yaml", 3)])),
     Case("too-many-documents-as-a-resource", write(app("[cm.yaml, many.yaml]") | {"app/many.yaml": "---\na: 1\n" * 20_001}),
          E(1, [("load-too-many-documents", "app/many.yaml", ANY), (UNSAFE, "app/kustomization.yaml", 3)])),
+    # Stages after the loader visit an aliased subtree once: a Seldon graph just under the loader's bound
+    # (each level shared ten times) cost minutes of CPU in the graph rules, one finding per expanded node
+    Case("alias-heavy-seldon-graphs", alias_heavy_seldon_graphs,
+         E(1, [("seldon-graph-names-unique", "sd.yaml", ANY)])),
     # Children under limits: the cap ends them, the failure says which, nothing is retried
     Case("kustomize-over-its-memory-limit", kustomize_over_memory_limit,
          E(1, [("render-failed", "app/kustomization.yaml", 1)], messages=[("render-failed", "ran out of memory")],
@@ -264,6 +307,10 @@ CASES: list[Case] = [
     Case("walk-past-the-byte-bound", lambda w: (w.write(".gitops-validate.yaml", "limits: {maxWalkBytes: 5000}\n"),
                                                 w.write("blob.bin", b"x" * 10_000)),
          E(2, stderr="more than 5,000 bytes")),
+    Case("walk-of-a-large-temporary-folder", large_temporary_folder, E(2, stderr="more than 2,000 files"),
+         args=lambda w: [str(w.repo / "tmp"), "--format", "json"]),
+    Case("walk-of-the-filesystem-root-given-explicitly", lambda w: None, E(2, stderr="holds more than"),
+         args=lambda w: ["/", "--format", "json"]),
     Case("walk-past-the-bound-in-git", lambda w: (many_files(300, "limits: {maxWalkFiles: 100}\n")(w), git(w, "init", "-q")),
          E(2, stderr="100")),
     Case("nested-repository-outside-git", nested_repository,
@@ -283,6 +330,12 @@ CASES: list[Case] = [
          args=lambda w: ["--format", "json"], cwd=lambda w: w.repo),
     Case("no-path-from-the-filesystem-root", lambda w: None, E(2, stderr="not inside a git repository"),
          args=lambda w: ["--format", "json"], cwd=lambda w: Path("/")),
+    # git under the same limits as kustomize: a hanging git ends at its time-out, with its whole group
+    Case("git-hangs-on-changed-since", hanging_git, E(2, stderr="did not finish within 2s"), env=hanging_git_env,
+         args=lambda w: [str(w.repo), "--format", "json", "--changed-since", "HEAD"]),
+    Case("git-hangs-while-listing-files", hanging_git,
+         E(1, [("load-invalid-scalar", "cm.yaml", 7), ("discover-no-git", None, None)],
+           messages=[("discover-no-git", "did not finish within 2s")]), env=hanging_git_env),
     # The cache
     Case("cache-folder-is-a-file", lambda w: (read_only_cache(w), (w.base / "not-a-folder").write_text("x")),
          E(1, [("load-invalid-scalar", "bad.yaml", 7), ("cache-unwritable", None, None)],
@@ -516,3 +569,16 @@ def test_a_full_disk_degrades_to_no_cache_with_a_warning(tmp_path: Path, monkeyp
     assert not cache.writable and cache.warning and "No space left on device" in cache.warning
     cache.put("cd" + "0" * 62, {"ok": True, "message": "", "objects": []})  # no second attempt, no error
     assert cache.get("ab" + "0" * 62) is None
+
+
+def test_a_hanging_git_under_diff_ends_at_its_time_out(tmp_path: Path) -> None:
+    """``diff --base REF`` reads the base through git archive: a git that hangs is killed, group and
+    all, at the time-out, and the subcommand says so in one line (the harness's table expects the
+    main command's prefix, hence a test of its own)."""
+    world = make_world(tmp_path)
+    hanging_git(world)
+    run = run_cli(world, args=["diff", "--base", "HEAD", str(world.repo)], env=hanging_git_env(world))
+    assert run.exit_code == 2 and not run.timed_out, run.stderr
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "--base HEAD: git archive did not finish within 2s" in run.stderr
+    assert run.strays == []

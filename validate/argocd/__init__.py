@@ -17,13 +17,7 @@ Application, this repository's key, the CRD scopes...) are computed once, by
 
 from validate.argocd.apps import App, applications, apps_of, projects
 from validate.argocd.appset import MANIFEST_SUFFIXES, Expansion, Issue, expand, git_path_params
-from validate.argocd.deploy import (
-    deployed_objects,
-    deployment_units,
-    destination_namespaces,
-    directory_of,
-    synced_directories,
-)
+from validate.argocd.deploy import deployed_objects, destination_namespaces, directory_of, synced_directories
 from validate.argocd.gotemplate import render_fast, render_go, sanitize_name
 from validate.argocd.objects import (
     APP_KINDS,
@@ -58,9 +52,8 @@ from validate.argocd.sources import (
 __all__ = [
     "APP_KINDS", "GROUP", "IN_CLUSTER_NAME", "IN_CLUSTER_SERVER",
     "MANIFEST_SUFFIXES", "App", "ArgoSource", "Expansion", "GlobPattern", "Issue", "Tree",
-    "application_sources", "applications", "apps_of", "argo_sources", "crd_scopes", "deployed_objects", "deployment_units",
-    "describe", "destination_namespaces", "directory_of", "expand", "git_directory_generators", "git_path_params",
-    "glob_regex", "group_kind",
+    "application_sources", "applications", "apps_of", "argo_sources", "crd_scopes", "deployed_objects", "describe",
+    "destination_namespaces", "directory_of", "expand", "git_directory_generators", "git_path_params", "glob_regex", "group_kind",
     "home_repository", "is_argo", "is_chart", "is_kind", "mapping", "match_directories", "namespaced",
     "normalize_git_url", "object_key", "points_here", "projects", "relative", "render_fast", "render_go",
     "repo_key", "sanitize_name", "synced_directories", "templated", "text",

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from validate.argocd.objects import is_kind, mapping, templated, text
+from validate.argocd.objects import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, is_kind, mapping, templated, text
 from validate.argocd.sources import application_sources
 from validate.model import Checked, FieldPath
 
@@ -48,6 +48,16 @@ class App:
     def destination_namespace(self) -> str | None:
         namespace = text(self.destination.get("namespace"))
         return None if namespace is None or templated(namespace) else namespace
+
+    @property
+    def cluster(self) -> str | None:
+        """The destination cluster (its server URL; ``in-cluster`` by name is the local one), None when
+        templated or not said."""
+        server, name = text(self.destination.get("server")), text(self.destination.get("name"))
+        if name == IN_CLUSTER_NAME and not server:
+            server = IN_CLUSTER_SERVER
+        value = server.rstrip("/") if server else (f"name:{name}" if name else None)
+        return None if value is None or templated(value) else value
 
     @property
     def label(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -64,40 +65,73 @@ def directory_of(obj: Checked) -> str | None:
     return PurePosixPath(obj.file).parent.as_posix()
 
 
-def deployment_units(apps: list[App], home: frozenset[str], tree: Tree) -> dict[int, frozenset[str]]:
-    """Which Applications are deployed together, by ``id`` of each App: the set of units it belongs to.
+@dataclass(frozen=True)
+class Root:
+    """Where a tree of Applications enters the cluster: an Application or ApplicationSet that no
+    Application of this repository syncs, so someone applies it by hand (``kubectl apply -f`` its
+    folder, or its file)."""
 
-    An Application that another one syncs (its file, or the render that holds it, lies in a synced
-    directory) is deployed with that parent; one that nothing here syncs is a root, applied by hand
-    with the other roots of its folder (``kubectl apply -f folder/``). A unit is a root folder, and
-    an Application belongs to the units of every root above it. Roots in different folders are
-    alternatives (an examples repository's app-of-apps, list and git-generator variants of the same
-    deployment): repository-wide rules relate two Applications only when their units meet.
-    """
-    defined = {id(app): directory_of(app.obj) for app in apps}
-    children: dict[int, list[App]] = {}
-    synced: set[int] = set()
-    for parent in apps:
-        for _where, directory, recurse in synced_directories(parent, home, tree):
-            for child in apps:
-                place = defined[id(child)]
-                if child is parent or place is None:
-                    continue
-                if place == directory or (recurse and (directory == "." or place.startswith(directory + "/"))):
-                    children.setdefault(id(parent), []).append(child)
-                    synced.add(id(child))
-    units: dict[int, set[str]] = {id(app): set() for app in apps}
-    for root in (app for app in apps if id(app) not in synced):
-        unit = f"folder {defined[id(root)]}"
-        pending, seen = [root], set()
-        while pending:
-            app = pending.pop()
-            if id(app) in seen:
-                continue
-            seen.add(id(app))
-            units[id(app)].add(unit)
-            pending.extend(children.get(id(app), []))
-    for app in apps:  # a cycle of Applications that sync each other, with no root: each stands alone
-        if not units[id(app)]:
-            units[id(app)].add(f"folder {defined[id(app)]}")
-    return {key: frozenset(value) for key, value in units.items()}
+    directory: str  # the folder it is in ("." for the repository root)
+    written: tuple[str | None, int | None]  # its file and line
+    identity: tuple[str, str, str]  # kind, namespace, name
+
+    def together(self, other: Root) -> bool:
+        """Whether two roots are deployed together: the same root, or roots in one folder or in
+        nested folders (applied as one tree), unless they are the same object written twice (two
+        versions of one ApplicationSet, say: only one of them can exist)."""
+        if self.written == other.written:
+            return True
+        kind, namespace, name = self.identity
+        other_kind, other_namespace, other_name = other.identity
+        if (kind, name) == (other_kind, other_name) and (namespace == other_namespace or "" in (namespace,
+                                                                                                other_namespace)):
+            return False  # (no namespace: the one kubectl's context names, often the other's)
+        a, b = self.directory, other.directory
+        return a == b or "." in (a, b) or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def deployment_roots(apps: list[App], home: frozenset[str], tree: Tree) -> dict[tuple[Any, ...], frozenset[Root]]:
+    """For every Application (by identity), the roots whose sync deploys it: follow "which Application
+    syncs the folder this one is written or rendered in" up to Applications nothing syncs."""
+    synced = [(app, directory, recurse) for app in apps for _, directory, recurse in synced_directories(app, home, tree)]
+
+    def parents(app: App) -> list[App]:
+        here = directory_of(app.obj)
+        if here is None:
+            return []
+        found = []
+        for parent, directory, recurse in synced:
+            if parent.obj is app.obj:
+                continue  # an Application (or the ApplicationSet that makes it) that syncs its own folder
+            if here == directory or (recurse and (directory == "." or here.startswith(directory + "/"))):
+                found.append(parent)
+        return found
+
+    roots: dict[tuple[Any, ...], frozenset[Root]] = {}
+    visiting: set[tuple[Any, ...]] = set()
+
+    def walk(app: App) -> frozenset[Root]:
+        key = app.identity
+        if key in roots:
+            return roots[key]
+        if key in visiting:
+            return frozenset()  # a cycle of Applications syncing each other: the others decide
+        visiting.add(key)
+        found: frozenset[Root] = frozenset().union(*(walk(parent) for parent in parents(app)))
+        visiting.discard(key)
+        if not found:
+            metadata = mapping(app.obj.data.get("metadata"))
+            found = frozenset({Root(directory_of(app.obj) or ".", (app.obj.file, app.obj.line),
+                                    (str(app.obj.data.get("kind")), str(metadata.get("namespace") or ""),
+                                     str(metadata.get("name") or "")))})
+        roots[key] = found
+        return found
+
+    for app in apps:
+        walk(app)
+    return roots
+
+
+def deployed_together(a: frozenset[Root], b: frozenset[Root]) -> bool:
+    """Whether Applications with these roots can be in the cluster at the same time (no roots: unknown, yes)."""
+    return not a or not b or any(x.together(y) for x in a for y in b)

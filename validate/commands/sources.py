@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from validate import helm
+from validate import children, helm
 from validate.commands import Parser
 from validate.helm_stage import git_ref
-from validate.model import ToolError
+from validate.model import ChildLimits, ToolError
 from validate.pipeline import Options, find_root
 from validate.pipeline import run as run_pipeline
 from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, digest, index_digest
@@ -147,14 +146,18 @@ def _fetch_git(ref: GitRef, cache: SourceCache, timeout: float) -> tuple[Path, s
 
         def git(*args: str, cwd: Path | None = None) -> str:
             try:
-                done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                                      stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"})
-            except (OSError, subprocess.TimeoutExpired) as error:
+                done = children.run(["git", *args], limits=ChildLimits(), timeout=timeout, cwd=cwd, output_cap=1 << 24,
+                                    env={"PATH": "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0"})
+            except children.Interrupted:
+                raise
+            except ToolError as error:
                 raise ToolError(f"sources pull: {ref}: git failed: {error}") from None
+            if done.exhausted:
+                raise ToolError(f"sources pull: {ref}: git {children.describe(done, ChildLimits(), timeout)}")
             if done.returncode != 0:
-                reason = (done.stderr.strip().splitlines() or ["git failed"])[-1]
+                reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["git failed"])[-1]
                 raise ToolError(f"sources pull: {ref}: {reason}")
-            return done.stdout.strip()
+            return done.stdout.decode("utf-8", "replace").strip()
 
         work.mkdir()
         git("init", "--quiet", cwd=work)

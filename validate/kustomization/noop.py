@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from validate.discover import Kustomization, closure_dirs, closure_files
-from validate.kustomization.tree import Repository, data_of
+from validate.kustomization.tree import Repository, data_of, join
+from validate.load import load_text
 from validate.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -53,9 +54,9 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
     closures = {r.directory: closure_dirs(r.directory, kustomizations) for r in good}
     for directory in sorted({d for closure in closures.values() for d in closure}):
         kustomization = kustomizations[directory]
-        # A component transforms what the kustomization that lists it holds.
-        owners = [directory] if kustomization.kind != "Component" else \
-            [d for d, k in kustomizations.items() if directory in k.includes and k.kind != "Component"]
+        # A component transforms what the kustomization that lists it holds (through the components
+        # that list it, when it is nested).
+        owners = [directory] if kustomization.kind != "Component" else _component_owners(directory, kustomizations)
         files: set[str] = set()
         kustomization_files: set[str] = set()
         for owner in owners:
@@ -70,15 +71,30 @@ def scopes(ctx: Context, covered: set[str]) -> Iterator[Scope]:
         yield Scope(kustomization, held)
 
 
+def _component_owners(directory: str, kustomizations: dict[str, Kustomization]) -> list[str]:
+    """The kustomizations (not components) a component's transformers run in."""
+    owners: list[str] = []
+    seen: set[str] = set()
+    pending = [directory]
+    while pending:
+        current = pending.pop()
+        for other, kustomization in kustomizations.items():
+            if current in kustomization.includes and other not in seen:
+                seen.add(other)
+                (pending if kustomization.kind == "Component" else owners).append(other)
+    return sorted(owners)
+
+
 def check(ctx: Context, covered: set[str]) -> Iterator[Finding]:
     repository = Repository(ctx.inventory)
+    renames = Renames(ctx)
     for scope in scopes(ctx, covered):
         if not any(True for _ in scope.objects):
             # Nothing to match a selector against: one finding says the kustomization is empty,
             # not one per patch, image and replacement that "matches nothing".
             yield from _empty(scope, _placeholders(ctx, scope.kustomization))
             continue
-        yield from _patches(scope)
+        yield from _patches(scope, renames.seen_by(scope.kustomization))
         yield from _images(scope)
         yield from _replacements(scope)
     yield from _argo_overrides(ctx, repository, covered)
@@ -99,7 +115,7 @@ def _finding(scope: Scope, rule: str, message: str, path: tuple[str | int, ...],
 
 # --- patches ---------------------------------------------------------------------------------------
 
-def _patches(scope: Scope) -> Iterator[Finding]:
+def _patches(scope: Scope, aliases: Aliases | None = None) -> Iterator[Finding]:
     data = data_of(scope.kustomization)
     for field in ("patches", "patchesJson6902"):
         entries = data.get(field)
@@ -107,17 +123,17 @@ def _patches(scope: Scope) -> Iterator[Finding]:
             target = entry.get("target") if isinstance(entry, dict) else None
             if not isinstance(target, dict) or not target:
                 continue
-            if any(selects(target, obj) for obj in scope.objects):
+            if any(selects(target, obj, aliases) for obj in scope.objects):
                 continue
             yield _finding(scope, "kustomize-noop-patch", f"this patch's target ({describe(target)}) matches no"
                            " object {where}: the patch changes nothing; fix the selector"
                            f"{_nearby(target, scope)}", (field, index, "target"))
 
 
-def selects(selector: dict[str, Any], obj: RenderedObject) -> bool:
+def selects(selector: dict[str, Any], obj: RenderedObject, aliases: Aliases | None = None) -> bool:
     """Kustomize's selector (group, version, kind, name and namespace as anchored regular
     expressions, label and annotation selectors) against an object, before or after the outer
-    kustomizations renamed it."""
+    kustomizations renamed it (prefixes, suffixes, and the renames in ``aliases``)."""
     data = obj.data
     api_version = str(data.get("apiVersion", ""))
     group, _, version = api_version.rpartition("/")
@@ -132,7 +148,10 @@ def selects(selector: dict[str, Any], obj: RenderedObject) -> bool:
         if wanted in (None, ""):
             continue
         current = str(metadata.get(key, "") or "")
-        if not any(_matches(str(wanted), candidate) for candidate in _identities(current, obj, key)):
+        candidates = _identities(current, obj, key)
+        if aliases:
+            candidates += sorted({old for candidate in candidates for old in aliases.get(key, {}).get(candidate, ())})
+        if not any(_matches(str(wanted), candidate) for candidate in candidates):
             return False
     for key, field in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
         wanted = selector.get(key)
@@ -157,6 +176,72 @@ def _identities(current: str, obj: RenderedObject, key: str) -> list[str]:
     else:
         found.append("")
     return found
+
+
+# {"name" or "namespace": {value after a rename: the values it had before}}
+Aliases = dict[str, dict[str, set[str]]]
+_RENAMED = {"/metadata/name": "name", "/metadata/namespace": "namespace"}
+
+
+class Renames:
+    """Patches that rename their targets (a JSON 6902 ``replace``, ``add`` or ``remove`` of
+    ``/metadata/name`` or ``/metadata/namespace``): after them the rendered object no longer has the
+    name or namespace the patch, or an inner kustomization's patch, selected it by."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        kustomizations = ctx.inventory.kustomizations
+        self.closures = {d: closure_dirs(d, kustomizations) for d in kustomizations}
+        self._own: dict[str, Aliases] = {}
+
+    def seen_by(self, kustomization: Kustomization) -> Aliases:
+        """The renames made after ``kustomization``'s patches select their targets: its own patches'
+        and those of every kustomization that includes it (kustomize runs an outer kustomization's
+        patches on what the inner one built, and a kustomization's patches after its components)."""
+        merged: Aliases = {}
+        for directory, closure in self.closures.items():
+            if kustomization.dir in closure:
+                for key, renames in self.own(directory).items():
+                    for new, old in renames.items():
+                        merged.setdefault(key, {}).setdefault(new, set()).update(old)
+        return merged
+
+    def own(self, directory: str) -> Aliases:
+        found = self._own.get(directory)
+        if found is None:
+            found = self._own[directory] = self._read(self.ctx.inventory.kustomizations[directory])
+        return found
+
+    def _read(self, kustomization: Kustomization) -> Aliases:
+        aliases: Aliases = {}
+        data = data_of(kustomization)
+        for field in ("patches", "patchesJson6902"):
+            entries = data.get(field)
+            for entry in entries if isinstance(entries, list) else []:
+                target = entry.get("target") if isinstance(entry, dict) else None
+                if not isinstance(target, dict):
+                    continue
+                for operation in self._operations(kustomization, entry):
+                    key = _RENAMED.get(str(operation.get("path", "")))
+                    op = operation.get("op")
+                    old = target.get(key) if key else None
+                    if key is None or not isinstance(old, str) or not old or op not in ("replace", "add", "remove"):
+                        continue
+                    value = "" if op == "remove" else operation.get("value")
+                    if isinstance(value, str):
+                        aliases.setdefault(key, {}).setdefault(value, set()).add(old)
+        return aliases
+
+    def _operations(self, kustomization: Kustomization, entry: dict[str, Any]) -> list[dict[str, Any]]:
+        """The JSON 6902 operations of a patch entry (a file or inline); none for a strategic merge."""
+        documents: list[Any] = []
+        if isinstance(entry.get("path"), str):
+            rel = join(kustomization.dir, entry["path"])
+            documents = [d.data for d in self.ctx.documents(rel)] if rel is not None else []
+        elif isinstance(entry.get("patch"), str):
+            parsed = load_text(entry["patch"], kustomization.file)
+            documents = [d.data for d in parsed.documents] if parsed.ok else []
+        return [op for document in documents if isinstance(document, list) for op in document if isinstance(op, dict)]
 
 
 def _matches(pattern: str, value: str) -> bool:

@@ -166,14 +166,26 @@ def predictors(data: Any) -> Iterator[tuple[int, dict[str, Any]]]:
             yield p, predictor
 
 
-def iter_units(predictor: Any, p: int, depth_limit: int = 64) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, node) for every node of a predictor's graph, depth first, root first."""
+def iter_units(predictor: Any, p: int, depth_limit: int = 64,
+               repeats: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path, node) for every node of a predictor's graph, depth first, root first.
+
+    A node shared through YAML aliases (``children: [*model, *model]``) is one object: it and its
+    subtree are visited where it first occurs (its anchor, the line to fix), never once per
+    expansion, which a graph just under the loader's bound would multiply into millions. With
+    ``repeats``, each later occurrence is yielded too, without its subtree (a name used twice)."""
     root = as_dict(predictor).get("graph")
     if not isinstance(root, dict):
         return
+    seen: set[int] = set()
     stack: list[tuple[Path, dict[str, Any], int]] = [(("spec", "predictors", p, "graph"), root, 0)]
     while stack:
         path, unit, depth = stack.pop()
+        if id(unit) in seen:
+            if repeats:
+                yield path, unit
+            continue
+        seen.add(id(unit))
         yield path, unit
         if depth >= depth_limit:
             continue

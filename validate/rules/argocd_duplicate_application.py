@@ -2,11 +2,10 @@
 
 What it does:
     Reports an Application, or an Application an ApplicationSet generates, whose name is
-    already taken in the same namespace by another Application deployed with it. Generated
-    Applications live in their ApplicationSet's namespace. Applications are deployed together
-    when one root Application syncs them all, or when nothing syncs them and they sit in one
-    folder; Applications of unrelated roots in different folders are alternatives (the demos of
-    an examples repository) and are not compared.
+    already taken in the same namespace by another Application of the repository deployed with
+    it. Generated Applications live in their ApplicationSet's namespace. Applications of
+    independent examples (trees applied from sibling folders, two versions of one ApplicationSet)
+    are never in one cluster together and are not compared.
 
 Why it matters:
     Argo CD keys Applications by namespace and name: the second one overwrites the first (two
@@ -51,14 +50,15 @@ DEFAULT = "error"
 
 
 def check_repository(ctx: Context) -> Iterator[Violation]:
-    first: dict[tuple[str, str], list[App]] = {}
+    named: dict[tuple[str, str], list[App]] = {}
     for app in ctx.applications:
         if app.name == "?" or templated(app.name):
             continue
         key = (app.namespace, app.name)
-        earlier = first.setdefault(key, [])
-        other = next((o for o in earlier if ctx.deployed_together(app, o)), None)
-        earlier.append(app)
+        before = named.setdefault(key, [])
+        # Applications of independent examples of one repository are never in one cluster together.
+        other = next((o for o in before if ctx.deployed_together(app, o)), None)
+        before.append(app)
         if other is None:
             continue
         place = f"{other.obj.file}:{other.obj.line}" if other.obj.file else "another file"

@@ -5,8 +5,9 @@ What it does:
     its sources of this repository render (Argo CD's ``destination.namespace`` filled in for
     namespaced objects without a namespace) and reports an Application that deploys an object
     (same API group, kind, namespace and name) another Application deployed with it already
-    deploys. Applications of unrelated roots in different folders are alternatives and are not
-    compared (see argocd-duplicate-application).
+    deploys to the same cluster. Applications of independent examples (trees applied from sibling
+    folders, two versions of one ApplicationSet) are never in one cluster together and are not
+    compared.
 
 Why it matters:
     Two Applications that own one object overwrite each other's version at every sync, each
@@ -69,7 +70,10 @@ def check_repository(ctx: Context) -> Iterator[Violation]:
             if key is None or key in mine:
                 continue
             mine.add(key)
-            other = next((o for o in owners.get(key, []) if ctx.deployed_together(app, o)), None)
+            # Applications of independent examples of one repository are never in one cluster together.
+            # ... nor are objects of the same name in two clusters.
+            other = next((o for o in owners.get(key, ()) if ctx.deployed_together(app, o) and
+                          (app.cluster is None or o.cluster is None or app.cluster == o.cluster)), None)
             if other is None:
                 continue
             entry = clashes.setdefault(id(other), (other, [], where))

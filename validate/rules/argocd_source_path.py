@@ -88,8 +88,10 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
                                         " own", *where, "path")
                     continue
                 result = renders.get(directory)
-                if result is not None and result.findings:
-                    failed = result.findings[0]
+                # A path that was not rendered offline (a remote base: render-remote) is unchecked, not broken.
+                failures = [f for f in result.findings if f.rule != "render-remote"] if result is not None else []
+                if failures:
+                    failed = failures[0]
                     yield app_violation(app, f"path {path!r} does not build: see the {failed.rule} finding at"
                                         f" {failed.file or kustomization.file}", *where, "path")
                 continue

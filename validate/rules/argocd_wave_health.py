@@ -78,7 +78,7 @@ READY_WHEN_CREATED = frozenset({
     ("networking.k8s.io", "NetworkPolicy"), ("networking.k8s.io", "IngressClass"),
     ("scheduling.k8s.io", "PriorityClass"), ("storage.k8s.io", "StorageClass"),
     ("policy", "PodDisruptionBudget"), ("node.k8s.io", "RuntimeClass"),
-    ("argoproj.io", "AppProject"),
+    ("argoproj.io", "AppProject"), ("", "PersistentVolume"), ("operators.coreos.com", "OperatorGroup"),
 })
 
 

@@ -6,6 +6,8 @@ What it does:
     chart from a Helm repository (or a remote git source) renders is reported only for the values
     this repository gives it: a value the chart makes up (a generated certificate, its default
     configuration) is not in this repository, and no encryption of this repository changes it.
+    A Secret whose every value is a placeholder (``UPDATE_AWS_ACCESS_KEY_ID``, ``<your-token>``,
+    ``${TOKEN}``, ``changeme``) holds nothing secret yet and is not reported.
 
 Why it matters:
     A GitOps repository is read by everyone who can clone it, and its history keeps every
@@ -38,6 +40,7 @@ Use instead:
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -60,7 +63,7 @@ _ARGO_PUBLIC_KEYS = {"url", "name", "type", "project", "insecure", "enableLfs", 
 
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
-    if _public_repository(obj.data):
+    if _public_repository(obj.data) or _placeholders_only(obj.data):
         return
     if obj.repository_values is not None:
         yield from _rendered_elsewhere(obj)
@@ -100,6 +103,25 @@ def plaintext(value: object) -> str:
         return base64.b64decode(str(value), validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return str(value)
+
+
+# A value written to be replaced (UPDATE_AWS_ACCESS_KEY_ID, <your-token>, ${TOKEN}, changeme): the
+# Secret shows the shape the user must fill in, and holds nothing secret yet.
+_PLACEHOLDER = re.compile(r"(?:(?:UPDATE|REPLACE|CHANGE|INSERT|ENTER|YOUR|PUT)(?:[-_ ].*|ME)"
+                          r"|changeme|change[-_ ]me|replace[-_ ]me|todo|fixme|placeholder|x{3,}|\*{3,}"
+                          r"|<[^<>]+>|\$\{[^}]+\}|\$\([^)]+\))", re.IGNORECASE)
+
+
+def _placeholders_only(data: dict[str, object]) -> bool:
+    found = False
+    for field in ("data", "stringData"):
+        values = data.get(field)
+        for value in values.values() if isinstance(values, dict) else ():
+            text = (plaintext(value) if field == "data" else str(value if value is not None else "")).strip()
+            if text and not _PLACEHOLDER.fullmatch(text):
+                return False
+            found = True
+    return found
 
 
 def _public_repository(data: dict[str, object]) -> bool:

@@ -51,7 +51,7 @@ KINDS = SELDON_KINDS
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     for p, predictor in predictors(obj.data):
         seen: set[str] = set()
-        for path, unit in iter_units(predictor, p):
+        for path, unit in iter_units(predictor, p, repeats=True):  # a shared node is a name used twice
             name = unit.get("name")
             if not isinstance(name, str):
                 continue
