@@ -10,7 +10,8 @@ Generated from the rule docstrings by `gitops-validate rules --format markdown`;
 up to date. Besides these rules, every stage reports under its own ids: `load-*` (reading YAML),
 `yamllint-*` (style), `discover-*`, `render-*` (kustomize), `schema-*` (strict schemas) and
 `apivalidation-*` (the API server's semantic validation: `apivalidation-invalid`, `apivalidation-warning`,
-`apivalidation-seldon-pod`; see docs/apivalidation.md).
+`apivalidation-seldon-pod`; see docs/apivalidation.md); [Stage findings](#stage-findings) lists each
+of them with its fix.
 
 Suppress a rule on one object with an annotation whose value says why:
 
@@ -23,6 +24,22 @@ metadata:
 An empty reason is itself a finding (`suppression-reason`), and so is an annotation naming no
 rule (`suppression-unknown-rule`).
 """
+
+
+STAGES_ANCHOR = "stage-findings"
+
+
+def stage_table() -> list[str]:
+    """The stages' finding ids with what each means and its fix (``validate/registry.py`` holds both)."""
+    from validate import registry  # the registry imports this module
+
+    out = ["## Stage findings", "",
+           "Reported by the validator's stages (reading, rendering, schemas, sources, API validation), not by a"
+           " domain rule; the text report prints the fix under each finding, and `gitops-validate rules ID`"
+           " explains one.", "", "| id | what | fix |", "|---|---|---|"]
+    for stage_id, stage in sorted(registry.STAGES.items()):
+        out.append(f"| `{stage_id}` | {stage.title} | {stage.fix}. |")
+    return out
 
 
 def listing() -> str:
@@ -40,6 +57,7 @@ def markdown() -> str:
         found = sections(module)
         for heading in SECTIONS:
             out += ["", f"**{heading}.**", "", found.get(heading, "")]
+    out += ["", *stage_table()]
     return "\n".join(out).rstrip() + "\n"
 
 
