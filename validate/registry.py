@@ -10,12 +10,14 @@ id fails loudly instead of passing silently.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import cache
+from types import ModuleType
 from typing import NamedTuple
 
 from yamllint.rules import _RULES as _YAMLLINT_RULES
 
-from validate.rules import RULES, _docs, title
+from validate.rules import RULES, sections, title
 
 YAMLLINT_PREFIX = "yamllint-"
 
@@ -222,7 +224,7 @@ def remediation(rule_id: str) -> str:
     "Use instead" prose, a stage's registered fix, or yamllint's pointer for its rules."""
     module = RULES.get(rule_id)
     if module is not None:
-        return _docs.remediation(module)
+        return _use_instead(module)
     stage = STAGES.get(rule_id)
     if stage is not None:
         return stage.fix + "."
@@ -230,6 +232,14 @@ def remediation(rule_id: str) -> str:
         return (f"Correct the line as the message says (yamllint's documentation of its rule"
                 f" {rule_id.removeprefix(YAMLLINT_PREFIX)} explains the rule and its options).")
     return ""
+
+
+def _use_instead(module: ModuleType) -> str:
+    """A rule's fix: the prose of its "Use instead" section (code examples left out), its first sentence."""
+    section = sections(module).get("Use instead", "")
+    text = " ".join(re.sub(r"```.*?```", " ", section, flags=re.S).split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
 
 
 def is_known(rule_id: str) -> bool:

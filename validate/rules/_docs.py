@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from validate import registry as ids
 from validate.rules import SECTIONS, registry, sections, title
 
 HEADER = """# Rules
@@ -31,13 +32,11 @@ STAGES_ANCHOR = "stage-findings"
 
 def stage_table() -> list[str]:
     """The stages' finding ids with what each means and its fix (``validate/registry.py`` holds both)."""
-    from validate import registry  # the registry imports this module
-
     out = ["## Stage findings", "",
            "Reported by the validator's stages (reading, rendering, schemas, sources, API validation), not by a"
            " domain rule; the text report prints the fix under each finding, and `gitops-validate rules ID`"
            " explains one.", "", "| id | what | fix |", "|---|---|---|"]
-    for stage_id, stage in sorted(registry.STAGES.items()):
+    for stage_id, stage in sorted(ids.STAGES.items()):
         out.append(f"| `{stage_id}` | {stage.title} | {stage.fix}. |")
     return out
 
@@ -59,20 +58,6 @@ def markdown() -> str:
             out += ["", f"**{heading}.**", "", found.get(heading, "")]
     out += ["", *stage_table()]
     return "\n".join(out).rstrip() + "\n"
-
-
-def remediation(module: object) -> str:
-    """What to do about a violation, in one sentence: the prose of the rule's "Use instead" section
-    (code examples left out), else the first sentence of the section itself."""
-    import re
-
-    section = sections(module).get("Use instead", "")  # type: ignore[arg-type]
-    prose = re.sub(r"```.*?```", " ", section, flags=re.S)
-    text = " ".join(prose.split())
-    if not text:
-        return ""
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    return match.group(1) if match else text
 
 
 def full(rule_id: str) -> str:
