@@ -94,7 +94,7 @@ STAGES: dict[str, Stage] = {
         "without the cache"),
     # kustomize: build failures at their root cause, transformers that do nothing, deprecations
     "kustomize-missing-path": Stage("A kustomization entry names a file or folder that does not exist",
-        "Create the file or folder, correct the path (the did-you-mean names the nearest one), or remove the entry from the "
+        "Create the file or folder, correct the path (to the did-you-mean, when the message has one), or remove the entry from the "
         "kustomization"),
     "kustomize-wrong-kind": Stage("A Component is listed as a resource, or a Kustomization as a component",
         "List a Component folder under components and a Kustomization under resources, or change the included file's kind"),
@@ -130,7 +130,7 @@ STAGES: dict[str, Stage] = {
         "Correct kind and apiVersion (the message names a close match when there is one), or add the kind's CRD to the "
         "repository, pass --crd or --schema-dir, or list it under skipKinds"),
     "schema-unknown-field": Stage("The object has a field its schema does not define",
-        "Remove the field or correct its name; the did-you-mean names the nearest one"),
+        "Remove the field or correct its name; a did-you-mean in the message names the nearest one"),
     "schema-required": Stage("The object lacks a required field",
         "Add the missing field the message names"),
     "schema-type": Stage("A field has the wrong type",
@@ -149,16 +149,16 @@ STAGES: dict[str, Stage] = {
     "source-missing": Stage("A remote source (chart or git repository) is not in the offline source cache",
         "Run `gitops-validate sources pull` to fetch the source into the cache, then rerun"),
     "source-digest": Stage("A cached source differs from the digest the lock file records",
-        "Review the change, then run `gitops-validate sources pull --update` to record the new digest (or `gitops-validate "
-        "sources pull` when it is not yet locked)"),
+        "Review the change the message names; when it is intended, `gitops-validate sources pull --update` re-locks it; when the"
+        " source is not locked yet, run `gitops-validate sources pull` and commit gitops-sources.lock"),
     # helm: Applications' chart sources rendered as Argo CD renders them
     "helm-render": Stage("The chart does not render with Helm as Argo CD would render it",
         "Run `helm template` with the Application's values to see the error, then correct the values or the chart"),
     "helm-values-file": Stage("A values file or parameter of the Helm source cannot be read",
-        "Correct the valueFiles entry or parameter (relative to the chart; `$ref/path` for another source), or set "
-        "ignoreMissingValueFiles"),
+        "Correct the valueFiles entry (relative to the chart; `$ref/path` for another source), the inline values or the parameter"
+        " the message names, or set ignoreMissingValueFiles for a file that may be absent"),
     "helm-values-unknown": Stage("A values key that the chart neither defines nor reads",
-        "Remove the key or correct its name to one of the chart's values (the did-you-mean names the nearest one)"),
+        "Remove the key or correct its name to one of the chart's values (a did-you-mean in the message names the nearest one)"),
     "helm-values-type": Stage("A values key whose type contradicts the chart's default",
         "Give the key a value of the type of the chart's default"),
     "helm-values-schema": Stage("The values do not match the chart's values.schema.json",
