@@ -142,6 +142,37 @@ def test_every_rule_finding_in_text_carries_a_fix(write_tree) -> None:
     assert rule_lines and all(lines[i + 1].startswith("    fix: ") for i in rule_lines), lines
 
 
+def test_a_schema_finding_in_text_carries_its_registered_fix(write_tree) -> None:
+    """Stage findings get the fix line too, from the stage registry (not only domain rules)."""
+    from validate import registry
+
+    repo = write_tree({"d.yaml": DEPLOYMENT.format(kind="Deployment", memory="1Gi").replace(
+        "          image: nginx:1.27\n", "          image: nginx:1.27\n          imagePullPolicyy: Always\n")})
+    out = io.StringIO()
+    REPORTERS["text"](out).report(validate_tree(repo))
+    lines = out.getvalue().splitlines()
+    [at] = [i for i, line in enumerate(lines) if " schema-unknown-field " in line]
+    assert "imagePullPolicyy" in lines[at]
+    assert lines[at + 1] == (f"    fix: {registry.STAGES['schema-unknown-field'].fix}."
+                             " (gitops-validate rules schema-unknown-field)")
+
+
+def test_sarif_describes_a_stage_id_with_its_fix_and_rules_id_prints_it(write_tree, capsys) -> None:
+    from validate import registry
+
+    repo = write_tree({".gitops-validate.yaml": "repoURL: https://github.com/o/r.git\n",
+                       "d.yaml": DEPLOYMENT.format(kind="Deployment", memory="500mi")})
+    out = io.StringIO()
+    REPORTERS["sarif"](out).report(validate_tree(repo))
+    [rule] = [r for r in json.loads(out.getvalue())["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "schema-quantity"]
+    fix = registry.STAGES["schema-quantity"].fix
+    assert fix in rule["help"]["text"] and fix in rule["help"]["markdown"]
+    assert rule["helpUri"] == "https://github.com/o/r/blob/HEAD/docs/rules.md#stage-findings"
+    assert "## Stage findings" in (REPO / "docs" / "rules.md").read_text()
+    assert main(["rules", "schema-quantity"]) == 0
+    assert f"Fix: {fix}." in capsys.readouterr().out
+
+
 def test_sarif_rules_point_at_their_documentation(write_tree) -> None:
     repo = write_tree({".gitops-validate.yaml": "repoURL: https://github.com/o/r.git\n",
                        "apps/a/kustomization.yaml": "resources: []\n",

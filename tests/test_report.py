@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from validate import __version__, rules
+from validate import __version__, registry, rules
 from validate.cli import main
 from validate.model import Checked, Config, Finding, ObjectRef, Result, Severity
 from validate.report import REPORTERS, GithubReporter, MarkdownReporter, default_format, markdown_cell
@@ -105,7 +105,9 @@ def test_junit_failure_lists_every_error_and_escapes_them(mixed: Result) -> None
     # Warnings and info never fail a testcase; they are its output.
     assert "pod-image-digest" in (cases["apps/a.yaml"].findtext("system-out") or "")
     assert cases["apps/b.yaml"].find("failure") is None
-    assert cases["apps/b.yaml"].findtext("system-out") == "apps/b.yaml: info yamllint-truthy truthy value"
+    output = (cases["apps/b.yaml"].findtext("system-out") or "").split("\n")
+    assert output[0] == "apps/b.yaml: info yamllint-truthy truthy value"
+    assert output[1:] == [f"    fix: {registry.remediation('yamllint-truthy')} (gitops-validate rules yamllint-truthy)"]
     assert cases["apps/c.yaml"].find("failure") is None and cases["apps/c.yaml"].find("system-out") is None
 
 

@@ -67,7 +67,7 @@ def load_file(path: Path, rel: str, limits: Limits = Limits(), memo: Memo | None
         size = status.st_size
         if size > limits.max_file_bytes:
             return _fail(rel, "load-oversize", f"file is {size:,} bytes, over the {limits.max_file_bytes:,}"
-                         " byte limit (raise max_file_bytes in the config if it is really a manifest)", None)
+                         " byte limit (raise limits.maxFileBytes in .gitops-validate.yaml if it is really a manifest)", None)
         raw = path.read_bytes()
     except OSError as error:
         return _fail(rel, "load-unreadable", f"cannot read file: {error.strerror or error}", None)

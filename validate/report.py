@@ -70,8 +70,7 @@ class TextReporter(Reporter[Result]):
         about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
         via = f" (rendered from {finding.render})" if finding.render else ""
         line = f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
-        module = rules.registry().get(finding.rule)
-        fix = _docs.remediation(module) if module is not None else ""
+        fix = registry.remediation(finding.rule)
         return f"{line}\n    fix: {fix} (gitops-validate rules {finding.rule})" if fix else line
 
 
@@ -265,6 +264,13 @@ class SarifReporter(Reporter[Result]):
             short = registry.FAMILIES[prefix] if prefix else rule_id
             descriptor["shortDescription"] = {"text": short + "."}
             descriptor["fullDescription"] = {"text": f"{short} ({rule_id})."}
+            meaning = registry.known().get(rule_id)
+            fix = registry.remediation(rule_id)
+            if meaning and fix:
+                descriptor["help"] = {"text": f"{meaning}.\n\nFix: {fix}",
+                                      "markdown": f"{meaning}.\n\n**Fix.** {fix}"}
+            if home and rule_id in registry.STAGES:
+                descriptor["helpUri"] = f"{home}/blob/HEAD/docs/rules.md#{_docs.STAGES_ANCHOR}"
             default = "error"
         descriptor["defaultConfiguration"] = {"level": SARIF_LEVELS[Severity.parse(default)]}
         descriptor["properties"] = {"tags": [rule_id.split("-")[0]]}

@@ -67,6 +67,18 @@ def test_stage_ids_and_rule_ids_do_not_collide() -> None:
     assert not set(registry.STAGES) & set(rules.RULES)
 
 
+def test_every_registered_id_has_a_remediation() -> None:
+    """Rules (their "Use instead" prose), stages (their registered fix) and yamllint's rules: each id a
+    report can show has a sentence saying what to do, which the text report prints as ``fix:``."""
+    missing = [rule_id for rule_id in registry.known() if not registry.remediation(rule_id).strip()]
+    assert not missing, missing
+    for stage_id, stage in registry.STAGES.items():
+        assert stage.title.strip() and stage.fix.strip(), stage_id
+        assert stage.fix != stage.title and not stage.fix.endswith("."), stage_id  # the reporters add the full stop
+    assert set(rules.RULES) < set(registry.known()) and set(registry.STAGES) < set(registry.known())
+    assert registry.remediation("no-such-rule") == ""
+
+
 def test_every_stage_id_the_code_reports_is_registered() -> None:
     """Scan the stage modules for the finding ids they write: none may be missing from the registry."""
     import re

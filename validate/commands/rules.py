@@ -63,6 +63,7 @@ def stage(rule_id: str) -> str:
     prefix = next((p for p in STAGE_DOCS if rule_id.startswith(p)), None)
     where = STAGE_DOCS[prefix] if prefix else "docs/validator.md"
     return (f"{rule_id}: {ids.known()[rule_id]}.\n\n"
+            f"Fix: {ids.remediation(rule_id)}\n\n"
             "Reported by a stage of the validator (reading, rendering, schemas, API validation), not by a domain"
             " rule: the message of each finding says what is wrong and, where it can, what was meant"
             f" (\"did you mean ...\"). Its severity is the one each finding shows; change it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from validate import registry as ids
 from validate.rules import SECTIONS, registry, sections, title
 
 HEADER = """# Rules
@@ -10,7 +11,8 @@ Generated from the rule docstrings by `gitops-validate rules --format markdown`;
 up to date. Besides these rules, every stage reports under its own ids: `load-*` (reading YAML),
 `yamllint-*` (style), `discover-*`, `render-*` (kustomize), `schema-*` (strict schemas) and
 `apivalidation-*` (the API server's semantic validation: `apivalidation-invalid`, `apivalidation-warning`,
-`apivalidation-seldon-pod`; see docs/apivalidation.md).
+`apivalidation-seldon-pod`; see docs/apivalidation.md); [Stage findings](#stage-findings) lists each
+of them with its fix.
 
 Suppress a rule on one object with an annotation whose value says why:
 
@@ -23,6 +25,20 @@ metadata:
 An empty reason is itself a finding (`suppression-reason`), and so is an annotation naming no
 rule (`suppression-unknown-rule`).
 """
+
+
+STAGES_ANCHOR = "stage-findings"
+
+
+def stage_table() -> list[str]:
+    """The stages' finding ids with what each means and its fix (``validate/registry.py`` holds both)."""
+    out = ["## Stage findings", "",
+           "Reported by the validator's stages (reading, rendering, schemas, sources, API validation), not by a"
+           " domain rule; the text report prints the fix under each finding, and `gitops-validate rules ID`"
+           " explains one.", "", "| id | what | fix |", "|---|---|---|"]
+    for stage_id, stage in sorted(ids.STAGES.items()):
+        out.append(f"| `{stage_id}` | {stage.title} | {stage.fix}. |")
+    return out
 
 
 def listing() -> str:
@@ -40,21 +56,8 @@ def markdown() -> str:
         found = sections(module)
         for heading in SECTIONS:
             out += ["", f"**{heading}.**", "", found.get(heading, "")]
+    out += ["", *stage_table()]
     return "\n".join(out).rstrip() + "\n"
-
-
-def remediation(module: object) -> str:
-    """What to do about a violation, in one sentence: the prose of the rule's "Use instead" section
-    (code examples left out), else the first sentence of the section itself."""
-    import re
-
-    section = sections(module).get("Use instead", "")  # type: ignore[arg-type]
-    prose = re.sub(r"```.*?```", " ", section, flags=re.S)
-    text = " ".join(prose.split())
-    if not text:
-        return ""
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    return match.group(1) if match else text
 
 
 def full(rule_id: str) -> str:
