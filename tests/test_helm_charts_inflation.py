@@ -70,13 +70,13 @@ spec:
 ENABLED = "kustomize:\n  buildOptions: --enable-helm\n"
 
 
-def helm_repository(root: Path) -> Path:
+def helm_repository(root: Path, chart: dict[str, str] = CHART) -> Path:
     """A Helm repository folder (index.yaml + the packaged chart) described by a repositories.yaml."""
     folder = root / "mirror" / "example"
     folder.mkdir(parents=True)
     archive = folder / "greeter-0.3.0.tgz"
     with tarfile.open(archive, "w:gz") as tar:
-        for rel, text in CHART.items():
+        for rel, text in chart.items():
             data = text.encode()
             info = tarfile.TarInfo(f"greeter/{rel}")
             info.size = len(data)
@@ -217,3 +217,21 @@ def test_helm_command_is_added_only_with_enable_helm(tmp_path: Path) -> None:
     assert helm_shim.with_helm_command([], [tmp_path]) == []
     options = helm_shim.with_helm_command(["--enable-helm"], [tmp_path], tmp_path)
     assert options[:2] == ["--enable-helm", "--helm-command"] and Path(options[2]).is_file()
+
+
+def test_capabilities_are_the_newest_configured_kubernetes_version_as_argo_cd_passes_them(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {**CHART, "templates/caps.yaml": """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: caps
+data:
+  kube: {{ .Capabilities.KubeVersion.Version | quote }}
+  hasDeployments: {{ .Capabilities.APIVersions.Has "apps/v1/Deployment" | quote }}
+"""}
+    mirror = helm_repository(tmp_path, files)
+    repo = write_tree({".gitops-validate.yaml": ENABLED + 'kubernetesVersions: ["1.33"]\n',
+                       "app/kustomization.yaml": kustomization()})
+    caps = rendered(validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror]))[("ConfigMap", "caps")]
+    assert caps.data["data"] == {"kube": "v1.33.0", "hasDeployments": "true"}

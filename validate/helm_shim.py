@@ -236,11 +236,21 @@ def launcher(folders: Iterable[Path], root: Path | None = None) -> Path:
         return path
 
 
-def with_helm_command(build_options: list[str], folders: Iterable[Path], root: Path | None = None) -> list[str]:
-    """``build_options`` plus ``--helm-command <launcher>`` when they enable Helm inflation."""
+def with_helm_command(build_options: list[str], folders: Iterable[Path], root: Path | None = None,
+                      kube_version: str | None = None) -> list[str]:
+    """``build_options`` plus ``--helm-command <launcher>`` when they enable Helm inflation, and, as Argo CD's
+    repo-server passes the destination cluster's (util/kustomize), ``--helm-kube-version`` and
+    ``--helm-api-versions``: here the newest configured Kubernetes version and its built-in API versions."""
     if "--enable-helm" not in build_options or any(o.startswith("--helm-command") for o in build_options):
         return build_options
-    return [*build_options, "--helm-command", os.fspath(launcher(folders, root))]
+    options = [*build_options, "--helm-command", os.fspath(launcher(folders, root))]
+    if kube_version:
+        from validate.schema import api_versions
+
+        options += ["--helm-kube-version", f"v{kube_version}.0"]
+        for api_version in sorted(api_versions(kube_version)):
+            options += ["--helm-api-versions", api_version]
+    return options
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def run(options: Options) -> Run:
     if options.use_cache and inventory.rendered:
         cache = RenderCache(cache_dir, root, inventory,
                             f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}"
-                            + (f"\0{helm_identity()}" if "--enable-helm" in config.build_options else ""))
+                            + (f"\0{helm_identity()}\0{versions[-1]}" if "--enable-helm" in config.build_options else ""))
     if options.on_total is not None:
         options.on_total(len(checked_dirs))
     on_render = None
@@ -146,7 +146,7 @@ def run(options: Options) -> Run:
                                      limits=limits)
             # helmCharts inflation (only with --enable-helm) through an offline helm: the source cache and Helm engine
             build_options = with_helm_command(
-                config.build_options, helm_stage.source_cache(config, options.sources_dirs).folders, root)
+                config.build_options, helm_stage.source_cache(config, options.sources_dirs).folders, root, versions[-1])
             pending = background.submit(render.render_all, inventory, loaded, kubectl, build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
