@@ -235,3 +235,21 @@ data:
                        "app/kustomization.yaml": kustomization()})
     caps = rendered(validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror]))[("ConfigMap", "caps")]
     assert caps.data["data"] == {"kube": "v1.33.0", "hasDeployments": "true"}
+
+
+def test_an_archive_that_differs_from_the_lock_is_refused(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = helm_repository(tmp_path)
+    lock = (f"apiVersion: gitops-validate/v1\nhelm:\n  - repoURL: {CHART_REPO}\n    chart: greeter\n    version: 0.3.0\n"
+            f"    digest: sha256:{'0' * 64}\n    verifiedAgainst: mirror\ngit: []\n")
+    repo = write_tree({".gitops-validate.yaml": ENABLED, "gitops-sources.lock": lock,
+                       "app/kustomization.yaml": kustomization()})
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror]), "render-failed")
+    assert "gitops-sources.lock records" in finding.message
+
+
+def test_an_entry_without_release_name_renders_with_a_fixed_name(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mirror = helm_repository(tmp_path)
+    repo = write_tree({".gitops-validate.yaml": ENABLED,
+                       "app/kustomization.yaml": kustomization().replace("    releaseName: hello\n", "")})
+    objects = rendered(validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror]))
+    assert (("Deployment", f"{helm_shim.GENERATED_RELEASE_NAME}-greeter")) in objects
