@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
 import sys
 import tarfile
@@ -15,6 +16,7 @@ import yaml
 
 from tests.conftest import findings_of, validate_tree
 from validate import helm_shim
+from validate.render import MIRROR_PREFIX
 from validate.sources import PULL_COMMAND
 
 CHART_REPO = "https://charts.example.com"
@@ -217,6 +219,9 @@ def test_helm_command_is_added_only_with_enable_helm(tmp_path: Path) -> None:
     assert helm_shim.with_helm_command([], [tmp_path]) == []
     options = helm_shim.with_helm_command(["--enable-helm"], [tmp_path], tmp_path)
     assert options[:2] == ["--enable-helm", "--helm-command"] and Path(options[2]).is_file()
+    # swept like a render mirror when a run is killed before its exit handlers run
+    assert Path(options[2]).parent.name.startswith(f"{MIRROR_PREFIX}{os.getpid()}-")
+    assert helm_shim.with_helm_command(["--enable-helm"], [tmp_path], tmp_path) == options  # one launcher per run
 
 
 def test_capabilities_are_the_newest_configured_kubernetes_version_as_argo_cd_passes_them(

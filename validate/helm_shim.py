@@ -221,7 +221,9 @@ def launcher(folders: Iterable[Path], root: Path | None = None) -> Path:
         existing = _LAUNCHERS.get(key)
         if existing is not None and existing.is_file():
             return existing
-        folder = Path(tempfile.mkdtemp(prefix="gitops-validate-helm-shim-"))
+        # named like the render mirrors (validate.render.MIRROR_PREFIX + pid), so that a run killed with SIGKILL
+        # leaves nothing the next run's sweep of stale mirrors does not remove
+        folder = Path(tempfile.mkdtemp(prefix=f"gitops-validate-{os.getpid()}-helm-shim-"))
         atexit.register(shutil.rmtree, folder, True)
         path = folder / "helm"
         package_parent = os.fspath(Path(__file__).resolve().parent.parent)
