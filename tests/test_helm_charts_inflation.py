@@ -155,6 +155,7 @@ def test_a_chart_missing_from_the_cache_is_one_finding_and_renders_once_it_is_th
     [finding] = findings_of(validate_tree(repo, sources_dirs=[empty]), "render-failed")
     assert f"`{PULL_COMMAND}`" in finding.message and "greeter 0.3.0" in finding.message
     assert "unable to run" not in finding.message  # one clear line, not kustomize's wrapping
+    assert finding.line == 2  # the entry's `name:` line
     assert len(validate_tree(repo, sources_dirs=[empty]).findings) == 1
     # the failure was not cached: with the chart in the cache, the same inputs render
     mirror = helm_repository(tmp_path)
