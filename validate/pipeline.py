@@ -25,6 +25,8 @@ from validate.children import Completed, Interrupted, git_reason, seconds_from_e
 from validate.children import git as run_git
 from validate.config import load_config
 from validate.context import Context
+from validate.helm_engine import identity as helm_identity
+from validate.helm_shim import with_helm_command
 from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
 from validate.repository import read_sources
@@ -123,7 +125,8 @@ def run(options: Options) -> Run:
     cache = None
     if options.use_cache and inventory.rendered:
         cache = RenderCache(cache_dir, root, inventory,
-                            f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}")
+                            f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}"
+                            + (f"\0{helm_identity()}\0{versions[-1]}" if "--enable-helm" in config.build_options else ""))
     if options.on_total is not None:
         options.on_total(len(checked_dirs))
     on_render = None
@@ -141,7 +144,10 @@ def run(options: Options) -> Run:
             if checked_dirs:
                 render.check_kubectl(kubectl, kubectl_timeout(), remember_in=cache.folder.parent if cache else None,
                                      limits=limits)
-            pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
+            # helmCharts inflation (only with --enable-helm) through an offline helm: the source cache and Helm engine
+            build_options = with_helm_command(
+                config.build_options, helm_stage.source_cache(config, options.sources_dirs).folders, root, versions[-1])
+            pending = background.submit(render.render_all, inventory, loaded, kubectl, build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits)

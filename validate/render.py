@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from validate import children, safety
+from validate import children, helm_shim, safety
 from validate.batching import batches, emitting_files
 from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
@@ -415,7 +415,11 @@ def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: l
     if completed.returncode != 0:
         message = mirror.scrub(completed.stderr.decode("utf-8", "replace")).strip()
         message = message.removeprefix("Error: ").replace("\n", " ")
-        return _Run(False, "", f"kustomize build failed: {message or f'exit code {completed.returncode}'}", True, False)
+        message = helm_shim.kustomize_message(message)  # helmCharts: the offline helm's own line
+        # a chart the offline source cache lacks renders once `sources pull` has fetched it: not cached as failed
+        cacheable = helm_shim.MISSING_MARKER not in message
+        return _Run(False, "", f"kustomize build failed: {message or f'exit code {completed.returncode}'}", cacheable,
+                    False)
     return _Run(True, completed.stdout.decode("utf-8", "replace"), "", True, False)
 
 

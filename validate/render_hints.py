@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from validate.model import Document
 
+# a helmCharts entry the offline helm (validate.helm_shim) could not pull
+_HELM_CHART = re.compile(r"helmCharts: chart (?P<name>\S+) (?P<version>\S+) from ")
 _REPLACEMENT_FIELD = re.compile(r'unable to find field "(?P<field>[^"]+)" in replacement target')
 _SELECTOR = re.compile(r"\[(?P<key>[^=\]]+)=(?P<value>[^\]]+)\]")
 _JSON_PATCH_INDEX = re.compile(r"(?:replace|remove|test) operation does not apply: doc is missing path: "
@@ -46,6 +48,15 @@ def hint(message: str) -> str | None:
 
 def line_of(message: str, document: Document | None) -> int | None:
     """The line of the kustomization entry a failure names (a replacement's fieldPath), if it is there."""
+    chart = _HELM_CHART.search(message)
+    if chart is not None and document is not None and isinstance(document.data, dict):
+        charts = document.data.get("helmCharts")
+        for index, entry in enumerate(charts if isinstance(charts, list) else []):
+            if isinstance(entry, dict) and entry.get("name") == chart["name"] and \
+                    str(entry.get("version", "")) == chart["version"]:
+                position = document.position(("helmCharts", index, "name"))
+                if position is not None:
+                    return position[0]
     found = _REPLACEMENT_FIELD.search(message)
     if found is None or document is None or not isinstance(document.data, dict):
         return None
