@@ -144,7 +144,8 @@ def run(options: Options) -> Run:
             pending = background.submit(render.render_all, inventory, loaded, kubectl, config.build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
-                                        limits=limits, load_limits=config.limits)
+                                        limits=limits, load_limits=config.limits,
+                                        sources=helm_stage.source_cache(config, options.sources_dirs))
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()

@@ -1,0 +1,225 @@
+"""Kustomize remote bases (``resources: [https://github.com/org/repo//path?ref=v1]``) rendered offline.
+
+Argo CD's repo-server lets kustomize clone a remote base at every render. Offline we cannot, but
+``gitops-validate sources pull`` stores the tree of each remote base at its ``ref`` in the source
+cache (``git/<repository>/<ref>/``). When the tree is there, the render's private mirror links it
+in (one symbolic link per cached tree, in a work folder of the mirror) and the kustomization's
+entry is rewritten to the linked folder, so kustomize 5.8.1 builds exactly what it would have
+cloned, with the network still closed. Objects read from the remote tree, and build failures
+inside it, are reported at the kustomization line that lists the remote base.
+
+A remote base the cache lacks keeps today's warning (its folder is not rendered), naming the
+command that fills the cache. A remote base without a pinned ``ref`` (none, ``HEAD`` or a usual
+branch name) is what Argo CD fetches afresh at every sync: offline only the snapshot ``sources
+pull`` took can be checked, so it is rendered from that snapshot with a warning saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from validate.discover import WORK_DIR_PREFIX, Inventory
+from validate.model import Finding, RenderedObject, Severity
+from validate.sources import PULL_COMMAND, GitRef, SourceCache
+
+LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
+INCLUDE_FIELDS = ("resources", "bases", "components")
+# Revisions that name a moving branch head, not a tag or a commit.
+BRANCH_NAMES = frozenset({"HEAD", "main", "master", "develop", "development", "trunk", "dev"})
+_SCHEMES = ("https://", "http://", "ssh://", "file://", "git://")
+
+
+@dataclass(frozen=True)
+class RemoteBase:
+    """A kustomize remote base as kustomize reads it: repository URL, folder inside it, ``ref``."""
+
+    entry: str  # as written
+    repo_url: str
+    path: str  # inside the repository, "" for its root
+    revision: str | None  # ``?ref=`` (or the older ``?version=``); None when absent
+
+    @property
+    def git_ref(self) -> GitRef:
+        return GitRef(self.repo_url, self.revision or "HEAD")
+
+    @property
+    def pinned(self) -> bool:
+        return self.revision is not None and self.revision not in BRANCH_NAMES
+
+
+def parse(entry: Any) -> RemoteBase | None:
+    """``entry`` as a remote base, or None when it is no git URL kustomize would clone.
+
+    The forms of kustomize's repospec: ``[git::]scheme://host/org/repo[.git][//path][?ref=R]``,
+    ``git@host:org/repo[//path]``, and ``github.com/org/repo[/path]`` (https implied, the first
+    two path segments being the repository)."""
+    if not isinstance(entry, str) or not entry or any(c.isspace() for c in entry):
+        return None
+    text = entry.removeprefix("git::")
+    url, _, query = text.partition("?")
+    revision = None
+    for pair in query.split("&"):
+        key, _, value = pair.partition("=")
+        if key in ("ref", "version") and value:
+            revision = value
+    lowered = url.lower()
+    if lowered.startswith(_SCHEMES):
+        start = url.index("://") + 3
+    elif re.match(r"^[\w.-]+@[\w.-]+:", url) or lowered.startswith(("github.com/", "gitlab.com/", "bitbucket.org/")):
+        start = 0
+    else:
+        return None
+    separator = url.find("//", start)
+    if separator >= 0:
+        repository, path = url[:separator], url[separator + 2:]
+    elif ".git/" in url[start:] or url.endswith(".git"):
+        cut = url.index(".git", start) + 4
+        repository, path = url[:cut], url[cut:]
+    else:  # host/org/repo/path: kustomize takes the first two path segments as the repository
+        parts = url[start:].replace(":", "/", 1).split("/") if start == 0 else url[start:].split("/")
+        if len(parts) < 3:
+            return None
+        keep = len("/".join(parts[:3]))
+        repository, path = url[:start + keep], url[start + keep:]
+    if start == 0 and not re.match(r"^[\w.-]+@", repository):
+        repository = "https://" + repository  # what kustomize clones for github.com/org/repo
+    path = "/".join(p for p in path.split("/") if p not in ("", "."))
+    if ".." in path.split("/") or not repository:
+        return None
+    return RemoteBase(entry, repository.rstrip("/"), path, revision)
+
+
+@dataclass
+class _Listed:
+    base: RemoteBase
+    file: str  # the kustomization that lists it
+    line: int | None
+    link: str | None = None  # the mirror folder linked to its cached tree; None: not cached
+    commit: str | None = None
+
+
+@dataclass
+class RemoteBases:
+    """The remote bases of an inventory's kustomizations, resolved against the source cache."""
+
+    listed: dict[tuple[str, str], _Listed] = field(default_factory=dict)  # (kustomization file, entry)
+    links: dict[str, Path] = field(default_factory=dict)  # mirror folder name -> cached tree
+
+    @classmethod
+    def resolve(cls, inventory: Inventory, cache: SourceCache | None) -> RemoteBases:
+        bases = cls()
+        by_tree: dict[Path, str] = {}
+        for kustomization in inventory.kustomizations.values():
+            data = kustomization.document.data if kustomization.document is not None else None
+            includes = {e for name in INCLUDE_FIELDS for e in (data.get(name) or [] if isinstance(data, dict) else [])
+                        if isinstance(e, str)}
+            for entry, line in kustomization.remote:
+                base = parse(entry) if entry in includes else None
+                if base is None:
+                    continue
+                listed = _Listed(base, kustomization.file, line)
+                found = cache.git(base.git_ref) if cache is not None else None
+                if found is not None and (found.path / base.path).is_dir():
+                    tree = found.path.resolve()
+                    listed.link = by_tree.setdefault(tree, f"{LINK_PREFIX}{len(by_tree)}")
+                    listed.commit = found.commit
+                    bases.links[listed.link] = tree
+                bases.listed[(kustomization.file, entry)] = listed
+        return bases
+
+    def rendered(self, file: str, entry: str) -> bool:
+        listed = self.listed.get((file, entry))
+        return listed is not None and listed.link is not None
+
+    def findings(self, file: str, entry: str, line: int | None, directory: str) -> list[Finding]:
+        """What to say about one remote reference of ``directory``'s inputs (blocking or not)."""
+        listed = self.listed.get((file, entry))
+        if listed is None:
+            return [_finding(f"remote reference {entry!r} is not fetched offline, so {directory} is not rendered or"
+                             " checked here (Argo CD fetches it at sync time); to check it, vendor it into the"
+                             " repository (`kustomize localize`)", file, line, directory)]
+        base = listed.base
+        if listed.link is None:
+            pin = "" if base.pinned else (" It is not pinned to a tag or commit (`?ref=`): Argo CD renders whatever"
+                                          " the branch holds at each sync.")
+            return [_finding(f"remote base {entry!r} ({base.git_ref}) is not in the source cache, so {directory} is"
+                             f" not rendered or checked here (Argo CD fetches it at sync time): run `{PULL_COMMAND}`"
+                             f" to fetch it.{pin}", file, line, directory)]
+        if base.pinned:
+            return []
+        at = f" (commit {listed.commit})" if listed.commit else ""
+        return [_finding(f"remote base {entry!r} is not pinned to a tag or commit (`?ref=`): Argo CD renders the"
+                         f" branch head at every sync, which cannot be checked offline; {directory} was checked"
+                         f" against the snapshot `{PULL_COMMAND}` stored{at}, and pinning the ref makes that check"
+                         " hold", file, line, directory)]
+
+    def rewrite(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a kustomization) with each cached remote base replaced by its linked folder."""
+        directory = os.path.dirname(file) or "."
+        out = dict(data)
+        for name in INCLUDE_FIELDS:
+            entries = data.get(name)
+            if not isinstance(entries, list):
+                continue
+            replaced = []
+            for entry in entries:
+                listed = self.listed.get((file, entry)) if isinstance(entry, str) else None
+                if listed is not None and listed.link is not None:
+                    target = f"{listed.link}/{listed.base.path}".rstrip("/")
+                    entry = os.path.relpath(target, directory).replace(os.sep, "/")
+                replaced.append(entry)
+            out[name] = replaced
+        return out
+
+    def cached(self, file: str) -> bool:
+        """Whether the kustomization ``file`` lists a remote base that the mirror links in."""
+        return any(k[0] == file and v.link is not None for k, v in self.listed.items())
+
+    def identity(self, files: set[str]) -> str:
+        """What the render cache must add to a key: the cached trees the render reads."""
+        return "\0".join(sorted(f"{v.base.entry}\0{v.commit or self.links[v.link]}" for (f, _e), v in
+                                self.listed.items() if f in files and v.link is not None))
+
+    def attribute(self, files: set[str], objects: list[RenderedObject]) -> list[RenderedObject]:
+        """Objects read from a linked tree, placed at the kustomization line that lists the remote base."""
+        candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
+        out = []
+        for obj in objects:
+            origin = obj.source_file or obj.generated_in or ""
+            listed = _listing(candidates, origin)
+            transformed = [(f, k) for f, k in obj.transformed_in if not f.startswith(LINK_PREFIX)]
+            if listed is None:
+                out.append(replace(obj, transformed_in=transformed) if transformed != obj.transformed_in else obj)
+                continue
+            out.append(replace(obj, source_file=listed.file, generated_in=None, generator=None,
+                               transformed_in=transformed, remote=(listed.base.entry, listed.line)))
+        return out
+
+    def explain(self, files: set[str], message: str) -> tuple[str, str | None, int | None]:
+        """A build failure's message with linked folders named as the remote bases they hold, and the
+        kustomization line that lists the one it names (None when it names none)."""
+        candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
+        named = None
+        for listed in candidates:
+            if listed.link is not None and listed.link in message:
+                named = named or listed
+                message = re.sub(rf"(?:\.\./)*{re.escape(listed.link)}/?",
+                                 f"[{listed.base.repo_url} at {listed.base.revision or 'HEAD'}]/", message)
+        return message, named.file if named else None, named.line if named else None
+
+
+def _listing(candidates: list[_Listed], origin: str) -> _Listed | None:
+    parts = origin.split("/")
+    inside = [c for c in candidates if c.link in parts]
+    if not inside:
+        return None
+    within = parts[parts.index(inside[0].link or "") + 1:]
+    return max(inside, key=lambda c: len(c.base.path) if "/".join(within).startswith(c.base.path) else -1)
+
+
+def _finding(message: str, file: str, line: int | None, directory: str) -> Finding:
+    return Finding("render-remote", message, file, line, severity=Severity.WARNING, render=directory)
