@@ -73,8 +73,10 @@ def remote(tmp_path: Path) -> Path:
     whose kustomization names a file it lacks; main moves on after the tag."""
     work = tmp_path / "remote-work"
     (work / "base").mkdir(parents=True)
-    (work / "base" / "kustomization.yaml").write_text("namePrefix: remote-\nresources:\n  - deployment.yaml\n")
+    (work / "base" / "kustomization.yaml").write_text("namePrefix: remote-\nresources:\n  - deployment.yaml\n  - secret.yaml\n")
     (work / "base" / "deployment.yaml").write_text(DEPLOYMENT)
+    (work / "base" / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: upstream\n"
+                                               "stringData:\n  token: the-upstream-default\n")
     (work / "broken").mkdir()
     (work / "broken" / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
     _git("init", "--quiet", "--initial-branch=main", cwd=work)
@@ -113,6 +115,9 @@ def test_a_cached_remote_base_renders_and_its_errors_land_on_the_listing_line(re
     assert error.rule.startswith("schema") and "containerPort" in error.message
     assert (error.file, error.line) == ("app/kustomization.yaml", 3)
     assert entry in error.message  # names the remote base it came from
+    # A Secret of the remote base is not a plaintext secret committed to this repository.
+    assert findings_of(result, "repo-plaintext-secret") == []
+    assert any(o.data["metadata"]["name"] == "remote-upstream" for o in result.objects)
     assert result.exit_code == 1
 
 

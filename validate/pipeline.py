@@ -316,7 +316,8 @@ def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile
         for obj in result.objects:
             location = locator.locate_object(obj)
             yield Checked(obj.data, location.file, location.line, result.directory, rendered=obj,
-                          document=locator.source_document(obj))
+                          document=locator.source_document(obj),
+                          repository_values={} if obj.remote is not None else None)  # a remote base: not ours
     for rel in inventory.standalone:
         if not (scope.covers_file(rel) or rel in always) or rel not in loaded:
             continue
