@@ -9,8 +9,9 @@ embeds the same kustomize. Two things differ, both invisible in the result:
   says which file it came from and which kustomizations patched it. The user's files are never
   touched; the annotations are stripped again before any check sees the object.
 * the network is closed to the child process (proxy variables point at a closed local port, git
-  may use only local protocols) and remote bases are refused before a build starts, so a render
-  never downloads anything.
+  may use only local protocols), so a render never downloads anything: a remote base is built
+  from the source cache when ``sources pull`` stored it (see :mod:`validate.remote_bases`), and
+  refused before a build starts otherwise.
 
 Renders run in parallel, each with a time-out; a failed render is a finding at the
 kustomization file, carrying kustomize's own message.
