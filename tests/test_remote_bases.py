@@ -131,6 +131,7 @@ def test_a_build_failure_inside_a_cached_remote_base_names_it_at_the_listing_lin
     assert (failure.file, failure.line) == ("app/kustomization.yaml", 3)
     assert "missing.yaml" in failure.message and f"[file://{remote} at v1]/broken" in failure.message
     assert "gitops-validate-remote" not in failure.message and "/tmp/gitops-validate-" not in failure.message
+    assert str(cache) not in failure.message  # the cache's folders are no place the user knows
 
 
 def test_a_remote_base_missing_from_the_cache_names_the_command_that_fills_it(tmp_path: Path) -> None:

@@ -205,10 +205,14 @@ class RemoteBases:
         candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
         named = None
         for listed in candidates:
-            if listed.link is not None and listed.link in message:
+            if listed.link is None:
+                continue
+            label = f"[{listed.base.repo_url} at {listed.base.revision or 'HEAD'}]/"
+            tree = str(self.links[listed.link])
+            if listed.link in message or tree in message:
                 named = named or listed
-                message = re.sub(rf"(?:\.\./)*{re.escape(listed.link)}/?",
-                                 f"[{listed.base.repo_url} at {listed.base.revision or 'HEAD'}]/", message)
+                message = re.sub(rf"(?:\.\./)*{re.escape(listed.link)}/?", label, message)
+                message = re.sub(rf"{re.escape(tree)}/?", label, message)
         return message, named.file if named else None, named.line if named else None
 
 
