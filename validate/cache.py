@@ -111,18 +111,65 @@ def default_dir() -> Path:
     return Path(base) / "gitops-validate"
 
 
-class RenderCache:
+class _Entries:
+    """Sealed JSON entries in ``folder/<2 hex>/<key>.json``: atomic writes, verified reads (a torn or
+    foreign entry is a miss), the oldest pruned beyond ``limit``, and no more writing once the disk
+    refuses (``writable`` false, ``error`` says why)."""
+
+    def __init__(self, folder: Path, limit: int):
+        self.folder = folder
+        self.limit = limit
+        self.hits = 0
+        self.misses = 0
+        self.writable = True
+        sweep_temporaries(self.folder)
+
+    def _read(self, key: str) -> Any:
+        try:
+            body = unseal((self.folder / key[:2] / f"{key}.json").read_bytes())
+            return json.loads(body) if body is not None else None
+        except (OSError, ValueError):
+            return None
+
+    def _counted(self, entry: dict[str, Any] | None) -> dict[str, Any] | None:
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def _write(self, key: str, entry: dict[str, Any]) -> OSError | None:
+        """Store ``entry`` (nothing when it is not JSON data); the error when the disk refused it."""
+        if not self.writable:
+            return None
+        try:
+            body = json.dumps(entry).encode("utf-8")
+        except (TypeError, ValueError):
+            return None
+        target = self.folder / key[:2] / f"{key}.json"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, seal(body))
+        except OSError as error:
+            self.writable = False
+            return error
+        try:
+            entries = sorted(self.folder.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
+            for old in entries[: max(0, len(entries) - self.limit)]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return None
+
+
+class RenderCache(_Entries):
     def __init__(self, folder: Path, root: Path, inventory: Inventory, salt: str):
-        self.folder = folder / f"renders-v{_FORMAT}"
+        super().__init__(folder / f"renders-v{_FORMAT}", MAX_ENTRIES)
         self.root = root
         self.inventory = inventory
         self.salt = salt
         self._digests: dict[str, str] = {}
-        self.hits = 0
-        self.misses = 0
-        self.writable = True
         self.warning: str | None = None  # why the cache could not be written, once it could not
-        sweep_temporaries(self.folder)
 
     # -- keys ---------------------------------------------------------------------------------
 
@@ -143,52 +190,21 @@ class RenderCache:
     # -- entries ------------------------------------------------------------------------------
 
     def get(self, key: str) -> dict[str, Any] | None:
-        path = self.folder / key[:2] / f"{key}.json"
-        try:
-            body = unseal(path.read_bytes())
-            entry = json.loads(body) if body is not None else None
-        except (OSError, ValueError):
-            entry = None
-        if not isinstance(entry, dict) or not isinstance(entry.get("ok"), bool) or \
-                not isinstance(entry.get("objects"), list) or \
-                not all(isinstance(o, dict) and isinstance(o.get("data"), dict) for o in entry["objects"]):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry
+        entry = self._read(key)
+        valid = isinstance(entry, dict) and isinstance(entry.get("ok"), bool) and \
+            isinstance(entry.get("objects"), list) and \
+            all(isinstance(o, dict) and isinstance(o.get("data"), dict) for o in entry["objects"])
+        return self._counted(entry if valid else None)
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         """Store a render: whether it worked, its failure message, its objects with their provenance."""
-        if not self.writable:
-            return
-        target = self.folder / key[:2] / f"{key}.json"
-        try:
-            body = json.dumps(entry).encode("utf-8")
-        except (TypeError, ValueError):
-            return
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, seal(body))
-        except OSError as error:
-            self.writable = False
+        error = self._write(key, entry)
+        if error is not None:
             reason = error.strerror or str(error)
             hint = " (read-only or full disk?)" if error.errno in _DISK_TROUBLE else ""
             self.warning = (f"the render cache in {self.folder} cannot be written: {reason}{hint}; this run"
                             " continues without storing renders (set GITOPS_VALIDATE_CACHE_DIR to a writable"
                             " folder, or pass --no-cache)")
-            return
-        self._prune()
-
-    def _prune(self) -> None:
-        try:
-            entries = [p for p in self.folder.glob("*/*.json")]
-            if len(entries) <= MAX_ENTRIES:
-                return
-            entries.sort(key=lambda p: p.stat().st_mtime)
-            for old in entries[: len(entries) - MAX_ENTRIES]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            return
 
 
 class LoadMemo:
@@ -241,18 +257,14 @@ class LoadMemo:
             return
 
 
-class ChartRenderCache:
+class ChartRenderCache(_Entries):
     """Rendered Helm charts (template path -> text), keyed by everything ``helm template`` reads: the
     chart's digest, the merged values, release name, namespace, Kubernetes and API versions, the
-    flags and the engine's name and version. Written and read like :class:`RenderCache` (atomic
-    writes, sealed entries, read-only when the disk refuses)."""
+    flags and the engine's name and version. An unwritable folder is reported by the render cache,
+    which shares it; this one follows it quietly."""
 
     def __init__(self, folder: Path):
-        self.folder = folder / f"charts-v{_FORMAT}"
-        self.hits = 0
-        self.misses = 0
-        self.writable = True
-        sweep_temporaries(self.folder)
+        super().__init__(folder / f"charts-v{_FORMAT}", MAX_CHART_ENTRIES)
 
     @staticmethod
     def key(*parts: Any) -> str:
@@ -260,33 +272,12 @@ class ChartRenderCache:
 
     def get(self, key: str) -> dict[str, Any] | None:
         """``{"manifests": {template: text}, "volatile": {template: [[field path, ...] per document]}}``."""
-        try:
-            body = unseal((self.folder / key[:2] / f"{key}.json").read_bytes())
-            entry = json.loads(body) if body is not None else None
-        except (OSError, ValueError):
-            entry = None
+        entry = self._read(key)
         manifests = entry.get("manifests") if isinstance(entry, dict) else None
-        if not isinstance(entry, dict) or not isinstance(manifests, dict) or \
-                not all(isinstance(k, str) and isinstance(v, str) for k, v in manifests.items()) or \
-                not isinstance(entry.get("volatile"), dict):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return entry
+        valid = isinstance(entry, dict) and isinstance(manifests, dict) and \
+            all(isinstance(k, str) and isinstance(v, str) for k, v in manifests.items()) and \
+            isinstance(entry.get("volatile"), dict)
+        return self._counted(entry if valid else None)
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        if not self.writable:
-            return
-        target = self.folder / key[:2] / f"{key}.json"
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, seal(json.dumps(entry).encode("utf-8")))
-        except OSError:
-            self.writable = False  # the render cache reports an unwritable folder; this one follows it quietly
-            return
-        try:
-            entries = sorted(self.folder.glob("*/*.json"), key=lambda p: p.stat().st_mtime)
-            for old in entries[: max(0, len(entries) - MAX_CHART_ENTRIES)]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            return
+        self._write(key, entry)

@@ -322,7 +322,13 @@ _GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-
 def git_timeout(default: float = 60.0, environ: Any = None) -> float:
     """Seconds a git command may take (``GITOPS_VALIDATE_GIT_TIMEOUT`` overrides the default, so
     that a test of a hanging git, or a CI job, need not wait that long)."""
-    text = (os.environ if environ is None else environ).get(GIT_TIMEOUT, "").strip()
+    return seconds_from_environment(GIT_TIMEOUT, default, os.environ if environ is None else environ)
+
+
+def seconds_from_environment(name: str, default: float, environ: Any) -> float:
+    """A time-out in seconds from environment variable ``name`` (``default`` when unset); a value
+    that is not a number of seconds in (0, 3600] is a one-line error."""
+    text = environ.get(name, "").strip()
     if not text:
         return default
     try:
@@ -330,7 +336,7 @@ def git_timeout(default: float = 60.0, environ: Any = None) -> float:
     except ValueError:
         seconds = -1.0
     if not 0 < seconds <= 3600:
-        raise ToolError(f"{GIT_TIMEOUT}={text}: give seconds, more than 0 and at most 3600")
+        raise ToolError(f"{name}={text}: give seconds, more than 0 and at most 3600")
     return seconds
 
 

@@ -21,7 +21,7 @@ from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import ChartRenderCache, RenderCache
 from validate.cache import default_dir as default_cache_dir
-from validate.children import Completed, Interrupted, git_reason
+from validate.children import Completed, Interrupted, git_reason, seconds_from_environment
 from validate.children import git as run_git
 from validate.config import load_config
 from validate.context import Context
@@ -224,16 +224,7 @@ KUBECTL_TIMEOUT = "GITOPS_VALIDATE_KUBECTL_TIMEOUT"
 def kubectl_timeout(environ: Mapping[str, str] = os.environ) -> float:
     """Seconds ``kubectl version`` may take before kubectl counts as broken (default 30; the
     environment variable overrides, so tests of a hanging kubectl need not wait that long)."""
-    text = environ.get(KUBECTL_TIMEOUT, "").strip()
-    if not text:
-        return 30.0
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= 3600:
-        raise ToolError(f"{KUBECTL_TIMEOUT}={text}: give seconds, more than 0 and at most 3600")
-    return seconds
+    return seconds_from_environment(KUBECTL_TIMEOUT, 30.0, environ)
 
 
 def changed_files(root: Path, ref: str, limits: ChildLimits | None = None) -> list[str] | None:
