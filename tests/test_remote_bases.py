@@ -172,3 +172,15 @@ def test_a_render_read_back_from_the_cache_keeps_the_remote_location(remote: Pat
     assert again.cache_hits >= 1
     assert [(f.rule, f.file, f.line, f.message) for f in again.findings] == \
         [(f.rule, f.file, f.line, f.message) for f in first.findings]
+
+
+def test_a_new_commit_of_the_cached_tree_is_rendered_again(remote: Path, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, f"file://{remote}//base?ref=v1")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    assert validate_tree(repo, sources_dirs=[cache]).exit_code == 1
+    [tree] = [p for p in (cache / "git").rglob("v1") if p.is_dir()]
+    (tree / "base" / "deployment.yaml").write_text(DEPLOYMENT.replace('"http"', "8080"))
+    (tree.parent / "v1.commit").write_text("f" * 40 + "\n")  # what `sources pull --update` records
+    again = validate_tree(repo, sources_dirs=[cache])
+    assert [f for f in again.findings if f.severity == Severity.ERROR] == []

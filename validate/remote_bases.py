@@ -16,15 +16,19 @@ pull`` took can be checked, so it is rendered from that snapshot with a warning 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from validate.discover import WORK_DIR_PREFIX, Inventory
+from validate.load import LoadedFile
 from validate.model import Finding, RenderedObject, Severity
-from validate.sources import PULL_COMMAND, GitRef, SourceCache
+from validate.sources import PULL_COMMAND, GitRef, SourceCache, tree_digest
 
 LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
 INCLUDE_FIELDS = ("resources", "bases", "components")
@@ -157,6 +161,41 @@ class RemoteBases:
                          f" against the snapshot `{PULL_COMMAND}` stored{at}, and pinning the ref makes that check"
                          " hold", file, line, directory)]
 
+    def blocked(self, inventory: Inventory) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
+        """Rendered paths that include a remote reference the cache lacks (or any remote file kustomize
+        would download): refused offline, each reference a finding at its line. Then warnings on paths
+        rendered from a cached remote base (an unpinned ref, checked against a snapshot).
+
+        Warnings, not errors: a remote base is no defect (Argo CD's repo-server fetches it at every
+        render), only something this offline run could not check. A team that wants every path
+        checked sets ``render-remote: error``."""
+        blocked: dict[str, list[Finding]] = {}
+        notes: dict[str, list[Finding]] = {}
+        by_file = {k.file: k for k in inventory.kustomizations.values()}
+        for directory in inventory.rendered:
+            findings = []
+            refused = False
+            for rel in sorted(inventory.inputs.get(directory, ())):
+                kustomization = by_file.get(rel)
+                for reference, line in kustomization.remote if kustomization is not None else ():
+                    findings += self.findings(rel, reference, line, directory)
+                    refused = refused or not self.rendered(rel, reference)
+            if refused:
+                blocked[directory] = findings
+            elif findings:
+                notes[directory] = findings
+        return blocked, notes
+
+    def rewritten(self, file: str, loaded: LoadedFile, build_metadata: list[str]) -> str | None:
+        """The mirror's text of kustomization ``file`` with its cached remote bases pointing at their
+        linked folders (and ``build_metadata`` asked for); None when it lists no cached remote base."""
+        data = loaded.documents[0].data if self.cached(file) and loaded.documents else None
+        if not isinstance(data, dict):
+            return None
+        metadata: list[Any] = data["buildMetadata"] if isinstance(data.get("buildMetadata"), list) else []
+        return yaml.safe_dump({**self.rewrite(file, data), "buildMetadata": list(
+            dict.fromkeys([*metadata, *build_metadata]))}, sort_keys=False)
+
     def rewrite(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` (a kustomization) with each cached remote base replaced by its linked folder."""
         directory = os.path.dirname(file) or "."
@@ -179,10 +218,12 @@ class RemoteBases:
         """Whether the kustomization ``file`` lists a remote base that the mirror links in."""
         return any(k[0] == file and v.link is not None for k, v in self.listed.items())
 
-    def identity(self, files: set[str]) -> str:
-        """What the render cache must add to a key: the cached trees the render reads."""
-        return "\0".join(sorted(f"{v.base.entry}\0{v.commit or self.links[v.link]}" for (f, _e), v in
-                                self.listed.items() if f in files and v.link is not None))
+    def salted(self, key: str, files: set[str]) -> str:
+        """A render cache key that also names the cached trees the render (reading ``files``) reads:
+        their commit, else their digest (a read-only folder may record no commit)."""
+        trees = sorted(f"{v.base.entry}\0{v.commit or tree_digest(self.links[v.link])}" for (f, _e), v in
+                       self.listed.items() if f in files and v.link is not None)
+        return hashlib.sha256("\0".join([key, *trees]).encode()).hexdigest() if trees else key
 
     def attribute(self, files: set[str], objects: list[RenderedObject]) -> list[RenderedObject]:
         """Objects read from a linked tree, placed at the kustomization line that lists the remote base."""

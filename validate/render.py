@@ -180,13 +180,8 @@ class Mirror:
             target.parent.mkdir(parents=True, exist_ok=True)
             kustomization = by_file.get(rel)
             if kustomization is not None and rel in loaded and loaded[rel].ok:
-                if self.remote.cached(rel):  # remote bases read from the source cache (validate.remote_bases)
-                    data = loaded[rel].documents[0].data
-                    metadata = data.get("buildMetadata") if isinstance(data.get("buildMetadata"), list) else []
-                    target.write_text(yaml.safe_dump({**self.remote.rewrite(rel, data), "buildMetadata": list(
-                        dict.fromkeys([*metadata, *_BUILD_METADATA]))}, sort_keys=False), encoding="utf-8")
-                    continue
-                target.write_text(_with_build_metadata(loaded[rel]), encoding="utf-8")
+                rewritten = self.remote.rewritten(rel, loaded[rel], _BUILD_METADATA)  # cached remote bases
+                target.write_text(rewritten or _with_build_metadata(loaded[rel]), encoding="utf-8")
                 continue
             source = root / rel
             try:
@@ -280,7 +275,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     cache_only = set(cache_only)
     limits = limits or ChildLimits()
     remote = RemoteBases.resolve(inventory, sources)
-    blocked, notes = _remote_blocked(inventory, remote)
+    blocked, notes = remote.blocked(inventory)
     unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
     for directory, findings in safety.blocked_renders(inventory, unsafe).items():
         blocked[directory] = blocked.get(directory, []) + findings
@@ -292,10 +287,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
             results[directory] = RenderResult(directory, [], blocked[directory], 0.0)
             continue
         if cache is not None:
-            keys[directory] = cache.key(directory)
-            remote_identity = remote.identity(inventory.inputs.get(directory, set()))
-            if remote_identity:
-                keys[directory] = hashlib.sha256(f"{keys[directory]}\0{remote_identity}".encode()).hexdigest()
+            keys[directory] = remote.salted(cache.key(directory), inventory.inputs.get(directory, set()))
             entry = cache.get(keys[directory])
             if entry is not None:
                 results[directory] = _from_entry(inventory.kustomizations[directory], entry)
@@ -340,35 +332,6 @@ def _from_remote(remote: RemoteBases, inputs: set[str], outcome: _Outcome) -> _O
         message, file, line = remote.explain(inputs, outcome.message)
         return dataclasses.replace(outcome, message=message, at=(file, line) if file is not None else None)
     return dataclasses.replace(outcome, objects=remote.attribute(inputs, outcome.objects))
-
-
-def _remote_blocked(inventory: Inventory, remote: RemoteBases) -> tuple[dict[str, list[Finding]],
-                                                                         dict[str, list[Finding]]]:
-    """Rendered paths that include a remote reference the source cache lacks: refused offline, each a
-    finding at its line; and warnings on paths that are rendered from a cached remote base
-    (an unpinned ref, checked against a snapshot).
-
-    A warning, not an error: a remote base is no defect (Argo CD's repo-server fetches it at every
-    render), only something this offline run could not check. A team that wants every path
-    checked sets ``render-remote: error``."""
-    blocked: dict[str, list[Finding]] = {}
-    notes: dict[str, list[Finding]] = {}
-    by_file = {k.file: k for k in inventory.kustomizations.values()}
-    for directory in inventory.rendered:
-        findings = []
-        refused = False
-        for rel in sorted(inventory.inputs.get(directory, ())):
-            kustomization = by_file.get(rel)
-            if kustomization is None:
-                continue
-            for reference, line in kustomization.remote:
-                findings += remote.findings(kustomization.file, reference, line, directory)
-                refused = refused or not remote.rendered(kustomization.file, reference)
-        if refused:
-            blocked[directory] = findings
-        elif findings:
-            notes[directory] = findings
-    return blocked, notes
 
 
 @dataclass
