@@ -43,6 +43,10 @@ spec:
     ("git@github.com:org/repo//deploy?ref=v1", "git@github.com:org/repo", "deploy", "v1"),
     ("file:///srv/git/remote.git//base?ref=v1", "file:///srv/git/remote.git", "base", "v1"),
     ("https://github.com/org/repo", "https://github.com/org/repo", "", None),
+    ("https://dev.azure.com/org/project/_git/repo/deploy?ref=v1", "https://dev.azure.com/org/project/_git/repo",
+     "deploy", "v1"),
+    ("ssh://git@example.com/org/repo.git//deploy?ref=v3", "ssh://git@example.com/org/repo.git", "deploy", "v3"),
+    ("file:///srv/git/plain", "file:///srv/git/plain", "", None),
 ])
 def test_remote_bases_are_read_as_kustomize_reads_them(entry: str, url: str, path: str, revision: str | None) -> None:
     base = parse(entry)
@@ -50,8 +54,11 @@ def test_remote_bases_are_read_as_kustomize_reads_them(entry: str, url: str, pat
 
 
 @pytest.mark.parametrize("entry", ["../base", "deployment.yaml", "base/?ref=v1", 3,
-                                   "https://github.com/org/repo//../elsewhere?ref=v1"])
-def test_local_paths_and_paths_leaving_the_repository_are_no_remote_bases(entry: object) -> None:
+                                   "https://github.com/org/repo//../elsewhere?ref=v1", "gitlab.com/org/repo",
+                                   # files kustomize downloads over http (../shared/realworld kustomize-examples)
+                                   "https://raw.githubusercontent.com/org/repo/master/examples/deployment.yaml",
+                                   "https://github.com/knative/serving/releases/download/v0.12.0/serving.yaml"])
+def test_local_paths_files_and_paths_leaving_the_repository_are_no_remote_bases(entry: object) -> None:
     assert parse(entry) is None
 
 

@@ -34,7 +34,7 @@ LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
 INCLUDE_FIELDS = ("resources", "bases", "components")
 # Revisions that name a moving branch head, not a tag or a commit.
 BRANCH_NAMES = frozenset({"HEAD", "main", "master", "develop", "development", "trunk", "dev"})
-_SCHEMES = ("https://", "http://", "ssh://", "file://", "git://")
+_SCHEMES = ("https://", "http://", "ssh://", "file://")
 
 
 @dataclass(frozen=True)
@@ -56,44 +56,44 @@ class RemoteBase:
 
 
 def parse(entry: Any) -> RemoteBase | None:
-    """``entry`` as a remote base, or None when it is no git URL kustomize would clone.
+    """``entry`` as a remote base, or None when it is no git URL kustomize 5.8 would clone.
 
-    The forms of kustomize's repospec: ``[git::]scheme://host/org/repo[.git][//path][?ref=R]``,
-    ``git@host:org/repo[//path]``, and ``github.com/org/repo[/path]`` (https implied, the first
-    two path segments being the repository)."""
+    Kustomize's repository spec: an optional ``git::`` prefix; an ``https``, ``http``, ``ssh`` or
+    ``file`` scheme, or none for ``github.com/...`` and ``user@host:path``; the repository ends at
+    ``_git/<name>``, ``//``, ``.git``, else after two path segments (``file://``: the whole path);
+    ``?ref=`` (or ``?version=``) names the revision. A URL of a single YAML or JSON file is no base:
+    kustomize downloads it as a file, which the source cache does not hold."""
     if not isinstance(entry, str) or not entry or any(c.isspace() for c in entry):
         return None
-    text = entry.removeprefix("git::")
+    text = entry[len("git::"):] if entry.lower().startswith("git::") else entry
     url, _, query = text.partition("?")
     revision = None
-    for pair in query.split("&"):
-        key, _, value = pair.partition("=")
-        if key in ("ref", "version") and value:
+    for key, value in (pair.partition("=")[::2] for pair in query.split("&")):
+        if value and (key == "ref" or key == "version" and revision is None):
             revision = value
-    lowered = url.lower()
-    if lowered.startswith(_SCHEMES):
-        start = url.index("://") + 3
-    elif re.match(r"^[\w.-]+@[\w.-]+:", url) or lowered.startswith(("github.com/", "gitlab.com/", "bitbucket.org/")):
-        start = 0
+    scheme = next((s for s in _SCHEMES if url.lower().startswith(s)), "")
+    rest = url[len(scheme):]
+    if not scheme and not re.match(r"^(?:[A-Za-z][\w-]*@[\w.-]+:|github\.com/)", rest, re.I):
+        return None
+    marker = re.search(r"_git/[^/]+|//|\.git(?=/|$)", rest[1:] if scheme == "file://" else rest)
+    if marker is not None:
+        cut = marker.end() + (1 if scheme == "file://" else 0)
+        repository, path = rest[:cut - 2] if marker.group() == "//" else rest[:cut], rest[cut:]
+    elif scheme == "file://":
+        repository, path = rest, ""
     else:
-        return None
-    separator = url.find("//", start)
-    if separator >= 0:
-        repository, path = url[:separator], url[separator + 2:]
-    elif ".git/" in url[start:] or url.endswith(".git"):
-        cut = url.index(".git", start) + 4
-        repository, path = url[:cut], url[cut:]
-    else:  # host/org/repo/path: kustomize takes the first two path segments as the repository
-        parts = url[start:].replace(":", "/", 1).split("/") if start == 0 else url[start:].split("/")
-        if len(parts) < 3:
+        host, _, tail = rest.replace(":", "/", 1).partition("/") if not scheme else rest.partition("/")
+        segments = tail.split("/")
+        if len(segments) < 2 or not host:
             return None
-        keep = len("/".join(parts[:3]))
-        repository, path = url[:start + keep], url[start + keep:]
-    if start == 0 and not re.match(r"^[\w.-]+@", repository):
-        repository = "https://" + repository  # what kustomize clones for github.com/org/repo
+        keep = len(host) + 1 + len("/".join(segments[:2]))
+        repository, path = rest[:keep], rest[keep:]
+        if revision is None and re.search(r"\.(?:ya?ml|json)$", path or repository, re.I):
+            return None  # a file kustomize downloads over http, not a repository it clones
     path = "/".join(p for p in path.split("/") if p not in ("", "."))
-    if ".." in path.split("/") or not repository:
+    if ".." in path.split("/") or not repository.strip("/"):
         return None
+    repository = (scheme or ("https://" if rest.lower().startswith("github.com/") else "")) + repository
     return RemoteBase(entry, repository.rstrip("/"), path, revision)
 
 
