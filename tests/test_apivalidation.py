@@ -69,12 +69,14 @@ def test_environment_variable_names_are_relaxed_from_1_32() -> None:
 
 def test_server_warnings_are_warnings() -> None:
     obj = deployment(env=[{"name": "A", "value": "1"}, {"name": "A", "value": "2"}],
-                     resources={"requests": {"memory": "0.5"}})
+                     resources={"requests": {"memory": "0.5", "ephemeral-storage": "100m"}})
     obj["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = -1
     found = {dotted(p.path): p for p in apivalidation.check(obj, "1.36")}
-    assert all(p.warning for p in found.values()) and len(found) == 3
+    assert all(p.warning for p in found.values()) and len(found) == 4
     assert found["spec.template.spec.containers[0].resources.requests.memory"].message == \
         'fractional byte value "0.5" is invalid, must be an integer'
+    assert found["spec.template.spec.containers[0].resources.requests.ephemeral-storage"].message == \
+        'fractional byte value "100m" is invalid, must be an integer'  # the oracle's pod-resources-06
 
 
 def test_finalizers_are_errors_for_built_in_kinds_and_warnings_for_custom_resources() -> None:
@@ -195,3 +197,29 @@ def test_service_rules() -> None:
         "spec.ports[1]": 'Duplicate value: {"port": 80, "protocol": "TCP"}',
         "spec.externalTrafficPolicy": 'Invalid value: "Local": may only be set for externally-accessible services',
     }
+
+
+def test_label_selectors_outside_spec_selector_check_their_match_labels() -> None:
+    """A NetworkPolicy's podSelector (the oracle's network-network_policy-03): the server runs ValidateLabels
+    on every selector's matchLabels; spec.selector's are the api-labels rule's, so not reported twice."""
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "web"},
+              "spec": {"podSelector": {"matchLabels": {"app": "bad value!"}},
+                       "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"bad key!": "x"}}}]}]}}
+    found = problems(policy)
+    assert found["spec.podSelector.matchLabels"].startswith('Invalid value: "bad value!"')
+    assert found["spec.ingress[0].from[0].namespaceSelector.matchLabels"].startswith('Invalid value: "bad key!"')
+    obj = copy.deepcopy(DEPLOYMENT)
+    obj["spec"]["selector"]["matchLabels"]["app"] = "bad value!"
+    assert "spec.selector.matchLabels" not in problems(obj)
+
+
+def test_revision_history_limit_is_non_negative_on_deployments_and_daemon_sets_only() -> None:
+    """kubernetes apps validation runs ValidateNonnegativeField on it for Deployment and DaemonSet, not for
+    StatefulSet: a real kube-apiserver v1.36 accepts a StatefulSet with ``revisionHistoryLimit: -1``."""
+    for kind, refused in (("Deployment", True), ("DaemonSet", True), ("StatefulSet", False)):
+        obj = copy.deepcopy(DEPLOYMENT)
+        obj["kind"] = kind
+        obj["spec"]["revisionHistoryLimit"] = -1
+        if kind == "StatefulSet":
+            obj["spec"]["serviceName"] = "web"
+        assert ("spec.revisionHistoryLimit" in problems(obj)) is refused, kind

@@ -1,8 +1,12 @@
 """The oracle's corpus: real objects and realistic mutations of them, generated deterministically.
 
-Bases are this repository's rendered objects, the upstream Seldon examples (``../shared/upstream``)
-and a handful of plain built-in objects written here for the kinds neither ships (HPA, PDB, Ingress,
-NetworkPolicy, Job, CronJob, StatefulSet, DaemonSet, Secret, ...). Every mutation is a small edit
+Bases are the upstream Seldon examples (``../shared/upstream``), a handful of plain built-in objects
+written here for the kinds they lack (HPA, PDB, Ingress, NetworkPolicy, Job, CronJob, StatefulSet,
+DaemonSet, Secret, ...) and a few custom resources of the kinds a repository like this one ships
+beside them (PodMonitor, Argo CD's Application, AppProject, ApplicationSet), also written here.
+None of them is this repository's content: users edit that, and a corpus drawn from it would
+change under them (``tests/oracle/agreement.py`` checks the repository's own objects unchanged,
+as clean cases, beside this corpus). Every mutation is a small edit
 a person could make (a typo in an enum, a negative number, a port out of range, a duplicated name,
 a value the API server quietly corrects with a warning, ...) whose values are drawn from a seeded
 random generator among valid and invalid choices, so the corpus holds both and nobody writes the
@@ -134,6 +138,30 @@ def builtin_bases() -> list[tuple[str, Obj]]:
                                                                                 "ports": [{"port": 8080}]}]}},
     ]
     return [(f"builtin/{b['kind']}", b) for b in bases]
+
+
+def custom_bases() -> list[tuple[str, Obj]]:
+    """Custom resources of the kinds a GitOps repository for Seldon Core ships (their CRDs are installed)."""
+    bases: list[Obj] = [
+        {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor", "metadata": _meta("models"),
+         "spec": {"selector": {"matchLabels": {"app": "web"}},
+                  "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics"}]}},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": _meta("models", "argocd"),
+         "spec": {"project": "models", "source": {"repoURL": "https://git.example/models.git",
+                                                  "targetRevision": "main", "path": "overlays/dev"},
+                  "destination": {"server": "https://kubernetes.default.svc", "namespace": "models"},
+                  "syncPolicy": {"automated": {"prune": True, "selfHeal": True}}}},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "metadata": _meta("models", "argocd"),
+         "spec": {"sourceRepos": ["https://git.example/models.git"],
+                  "destinations": [{"server": "https://kubernetes.default.svc", "namespace": "models"}]}},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": _meta("models", "argocd"),
+         "spec": {"generators": [{"list": {"elements": [{"env": "dev"}, {"env": "prod"}]}}],
+                  "template": {"metadata": {"name": "models-{{env}}"}, "spec": {
+                      "project": "models", "source": {"repoURL": "https://git.example/models.git",
+                                                      "targetRevision": "main", "path": "overlays/{{env}}"},
+                      "destination": {"server": "https://kubernetes.default.svc", "namespace": "models-{{env}}"}}}}},
+    ]
+    return [(f"custom/{b['kind']}", b) for b in bases]
 
 
 def upstream_bases(upstream: Path) -> list[tuple[str, Obj]]:

@@ -1,6 +1,9 @@
 """The validator's verdicts against a real kube-apiserver's, on the generated corpus.
 
-Every case is dry-run on the server (strict field validation) and checked offline; for a
+The corpus mutates stable bases only (upstream examples, objects written in tests/oracle/corpus.py);
+this repository's own objects, which users edit, are checked unchanged beside it (the ``repository``
+split), so a fork's edits change neither the case ids nor the agreement measured. Every case is
+dry-run on the server (strict field validation) and checked offline; for a
 SeldonDeployment the Deployments the operator makes of its componentSpecs are dry-run too and
 compared with ``apivalidation-seldon-pod``. Any disagreement fails unless docs/apivalidation.md
 lists the case as deliberate or as a known gap; the held-out split must agree on at least 98 %;

@@ -94,7 +94,8 @@ def stateful_set(errors: Errors, obj: dict[str, Any]) -> None:
                        "only allowed for updateStrategy 'RollingUpdate'")
     elif isinstance(rolling, dict):
         errors.non_negative(path + ("updateStrategy", "rollingUpdate", "partition"), rolling.get("partition"))
-    errors.non_negative(path + ("revisionHistoryLimit",), spec.get("revisionHistoryLimit"))
+    # no revisionHistoryLimit check: ValidateStatefulSetSpec has none (Deployment's and DaemonSet's do), and
+    # the API server accepts -1 on a StatefulSet (the oracle's deployment-revision_history cases)
     errors.non_negative(path + ("minReadySeconds",), spec.get("minReadySeconds"))
     selector_and_template(errors, spec, path, "StatefulSet")
 

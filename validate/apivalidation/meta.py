@@ -63,9 +63,17 @@ def finalizers(errors: Errors, value: Any, path: Path, builtin: bool) -> None:
                         " avoid accidental conflicts with other finalizer writers")
 
 
+# the selectors whose matchLabels the api-labels rule checks (validate/rules/api_labels.py)
+LABELS_RULE_SELECTORS = {("spec", "selector"), ("spec", "jobTemplate", "spec", "selector")}
+
+
 def label_selector(errors: Errors, selector: Any, path: Path) -> None:
-    """metav1validation.ValidateLabelSelector: operators, values per operator, key syntax."""
+    """metav1validation.ValidateLabelSelector: matchLabels keys and values, operators, values per operator,
+    key syntax. The matchLabels of ``spec.selector`` (and of a CronJob's Job) are left to the ``api-labels``
+    rule, which checks them on every kind (one finding per bad label, not two)."""
     selector = as_dict(selector)
+    if path not in LABELS_RULE_SELECTORS:
+        labels(errors, selector.get("matchLabels"), path + ("matchLabels",))
     for index, expression in enumerate(as_list(selector.get("matchExpressions"))):
         expression = as_dict(expression)
         where = path + ("matchExpressions", index)

@@ -334,7 +334,7 @@ def resources(errors: Errors, value: Any, path: Path) -> None:
             parsed[section][name] = amount
             if amount < 0:
                 errors.invalid(where, raw, "must be greater than or equal to 0")
-            if name == "memory" and quantity.rounded_up_milli(amount) % 1 != 0:
+            if name in ("memory", "ephemeral-storage") and quantity.rounded_up_milli(amount) % 1 != 0:
                 errors.warn(where, f"fractional byte value {show(str(raw))} is invalid, must be an integer")
             if name.startswith("hugepages-"):
                 page = quantity.parse(name.removeprefix("hugepages-"))
