@@ -24,7 +24,7 @@ class Locator:
         self._inline: dict[tuple[str, FieldPath], LoadedFile] = {}  # inline patches, parsed once
 
     def source_document(self, obj: RenderedObject) -> Document | None:
-        if obj.source_file is None:
+        if obj.source_file is None or obj.remote is not None:
             return None
         key = (obj.render + "\0" + obj.source_file, obj.index)
         if key not in self._documents:
@@ -45,6 +45,8 @@ class Locator:
         patched = self._in_patch(obj, path, document)  # a patch that sets the field wins over the base
         if patched is not None:
             return patched
+        if obj.remote is not None:
+            return Location(obj.source_file, obj.remote[1], None, f" (in remote base {obj.remote[0]})")
         if document is not None:
             exact = document.position(path)
             if exact is not None:

@@ -164,6 +164,9 @@ class RenderedObject:
     generated_in: str | None = None  # the kustomization file of the generator that made it
     generator: str | None = None  # e.g. "ConfigMapGenerator"
     transformed_in: list[tuple[str, str]] = field(default_factory=list)  # (kustomization file, transformer)
+    # Read from a remote base in the source cache: (the entry as written, its line in source_file,
+    # which is then the kustomization that lists it).
+    remote: tuple[str, int | None] | None = None
 
 
 # --- settings -------------------------------------------------------------------------------

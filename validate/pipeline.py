@@ -150,7 +150,8 @@ def run(options: Options) -> Run:
             pending = background.submit(render.render_all, inventory, loaded, kubectl, build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
-                                        limits=limits, load_limits=config.limits)
+                                        limits=limits, load_limits=config.limits,
+                                        sources=helm_stage.source_cache(config, options.sources_dirs))
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
         if pending is not None:
             renders = pending.result()
@@ -312,7 +313,8 @@ def _candidates(inventory: discover.Inventory, loaded: dict[str, load.LoadedFile
         for obj in result.objects:
             location = locator.locate_object(obj)
             yield Checked(obj.data, location.file, location.line, result.directory, rendered=obj,
-                          document=locator.source_document(obj))
+                          document=locator.source_document(obj),
+                          repository_values={} if obj.remote is not None else None)  # a remote base: not ours
     for rel in inventory.standalone:
         if not (scope.covers_file(rel) or rel in always) or rel not in loaded:
             continue

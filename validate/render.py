@@ -9,8 +9,9 @@ embeds the same kustomize. Two things differ, both invisible in the result:
   says which file it came from and which kustomizations patched it. The user's files are never
   touched; the annotations are stripped again before any check sees the object.
 * the network is closed to the child process (proxy variables point at a closed local port, git
-  may use only local protocols) and remote bases are refused before a build starts, so a render
-  never downloads anything.
+  may use only local protocols), so a render never downloads anything: a remote base is built
+  from the source cache when ``sources pull`` stored it (see :mod:`validate.remote_bases`), and
+  refused before a build starts otherwise.
 
 Renders run in parallel, each with a time-out; a failed render is a finding at the
 kustomization file, carrying kustomize's own message.
@@ -18,6 +19,7 @@ kustomization file, carrying kustomize's own message.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -40,9 +42,11 @@ from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
 from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
 from validate.load import LoadedFile
-from validate.model import Finding, Limits, RenderedObject, Severity, ToolError
+from validate.model import Finding, Limits, RenderedObject, ToolError
 from validate.provenance import RenderedLoader, provenance
+from validate.remote_bases import RemoteBases
 from validate.render_hints import hint, line_of
+from validate.sources import SourceCache
 
 KUSTOMIZE_VERSION = "v5.8.1"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
@@ -146,8 +150,9 @@ class Mirror:
     """A private copy of the repository whose kustomizations ask for origin annotations."""
 
     def __init__(self, root: Path, files: Iterable[str], kustomizations: dict[str, Kustomization],
-                 loaded: dict[str, LoadedFile]):
+                 loaded: dict[str, LoadedFile], remote: RemoteBases | None = None):
         self.root = root
+        self.remote = remote or RemoteBases()
         _sweep_stale_mirrors()
         try:
             self.base = Path(tempfile.mkdtemp(prefix=f"{MIRROR_PREFIX}{os.getpid()}-"))
@@ -175,7 +180,8 @@ class Mirror:
             target.parent.mkdir(parents=True, exist_ok=True)
             kustomization = by_file.get(rel)
             if kustomization is not None and rel in loaded and loaded[rel].ok:
-                target.write_text(_with_build_metadata(loaded[rel]), encoding="utf-8")
+                rewritten = self.remote.rewritten(rel, loaded[rel], _BUILD_METADATA)  # cached remote bases
+                target.write_text(rewritten or _with_build_metadata(loaded[rel]), encoding="utf-8")
                 continue
             source = root / rel
             try:
@@ -187,6 +193,8 @@ class Mirror:
                     if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                         raise
                     continue  # unreadable: kustomize will say the file is missing
+        for link, tree in self.remote.links.items():
+            os.symlink(tree, self.tree / link, target_is_directory=True)
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
@@ -250,7 +258,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
                on_done: Callable[[RenderResult], None] | None = None,
                cache: RenderCache | None = None, cache_only: Iterable[str] = (),
                batch: bool = True, limits: ChildLimits | None = None,
-               load_limits: Limits | None = None) -> list[RenderResult]:
+               load_limits: Limits | None = None, sources: SourceCache | None = None) -> list[RenderResult]:
     """Render every path of the inventory in parallel; results keep the inventory's order.
 
     With a cache, a path whose inputs are byte-for-byte unchanged is read back instead of
@@ -259,13 +267,15 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     With ``batch``, paths whose objects can be told apart are built several per kustomize process
     (see :func:`validate.batching.batches`), which saves most of kustomize's start-up time.
 
-    A path is never rendered when its inputs include a remote reference, or a file that failed
-    the loader's safety checks (see :mod:`validate.safety`); such files are not even copied into
-    the mirror kustomize reads.
+    A path is never rendered when its inputs include a remote reference that the source cache
+    (``sources``) does not hold (see :mod:`validate.remote_bases`), or a file that failed the
+    loader's safety checks (see :mod:`validate.safety`); such files are not even copied into the
+    mirror kustomize reads.
     """
     cache_only = set(cache_only)
     limits = limits or ChildLimits()
-    blocked = _remote_blocked(inventory)
+    remote = RemoteBases.resolve(inventory, sources)
+    blocked, notes = remote.blocked(inventory)
     unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
     for directory, findings in safety.blocked_renders(inventory, unsafe).items():
         blocked[directory] = blocked.get(directory, []) + findings
@@ -277,7 +287,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
             results[directory] = RenderResult(directory, [], blocked[directory], 0.0)
             continue
         if cache is not None:
-            keys[directory] = cache.key(directory)
+            keys[directory] = remote.salted(cache.key(directory), inventory.inputs.get(directory, set()))
             entry = cache.get(keys[directory])
             if entry is not None:
                 results[directory] = _from_entry(inventory.kustomizations[directory], entry)
@@ -295,44 +305,33 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
         all_files = list(files)
         partial = len(needed) < len(all_files)
         mirrored = [rel for rel in (sorted(needed) if partial else all_files) if rel not in unsafe]
-        outcomes = _build(inventory, loaded, kubectl, build_options, timeout, mirrored, to_build, jobs, batch, limits)
+        outcomes = _build(inventory, loaded, kubectl, build_options, timeout, mirrored, to_build, jobs, batch, limits,
+                          remote)
         retry = [d for d in to_build if partial and not outcomes[d].ok and outcomes[d].cacheable]
         if retry:
             outcomes.update(_build(inventory, loaded, kubectl, build_options, timeout,
-                                   [rel for rel in all_files if rel not in unsafe], retry, jobs, False, limits))
+                                   [rel for rel in all_files if rel not in unsafe], retry, jobs, False, limits, remote))
         for directory in to_build:
-            outcome = outcomes[directory]
+            outcome = _from_remote(remote, inventory.inputs.get(directory, set()), outcomes[directory])
             if cache is not None and outcome.cacheable:
                 cache.put(keys[directory], outcome.entry())
             results[directory] = outcome.result(inventory.kustomizations[directory])
             if on_done:
                 on_done(results[directory])
+    for directory, findings in notes.items():
+        if directory in results:
+            results[directory].findings = findings + results[directory].findings
     return [results[d] for d in inventory.rendered if d in results]
 
 
-def _remote_blocked(inventory: Inventory) -> dict[str, list[Finding]]:
-    """Rendered paths that include a remote base: refused offline, each a finding at its line.
-
-    A warning, not an error: a remote base is no defect (Argo CD's repo-server fetches it at every
-    render), only something this offline run could not check. A team that wants every path
-    checked sets ``render-remote: error``."""
-    blocked: dict[str, list[Finding]] = {}
-    by_file = {k.file: k for k in inventory.kustomizations.values()}
-    for directory in inventory.rendered:
-        findings = []
-        for rel in sorted(inventory.inputs.get(directory, ())):
-            kustomization = by_file.get(rel)
-            if kustomization is None:
-                continue
-            for reference, line in kustomization.remote:
-                findings.append(Finding("render-remote", f"remote reference {reference!r} is not fetched"
-                                        f" offline, so {directory} is not rendered or checked here (Argo CD"
-                                        " fetches it at sync time); to check it, vendor it into the repository"
-                                        " (`kustomize localize`)", kustomization.file, line,
-                                        severity=Severity.WARNING, render=directory))
-        if findings:
-            blocked[directory] = findings
-    return blocked
+def _from_remote(remote: RemoteBases, inputs: set[str], outcome: _Outcome) -> _Outcome:
+    """Objects and failures from remote bases placed at the kustomization lines that list them."""
+    if not remote.links:
+        return outcome
+    if not outcome.ok:
+        message, file, line = remote.explain(inputs, outcome.message)
+        return dataclasses.replace(outcome, message=message, at=(file, line) if file is not None else None)
+    return dataclasses.replace(outcome, objects=remote.attribute(inputs, outcome.objects))
 
 
 @dataclass
@@ -342,36 +341,45 @@ class _Outcome:
     message: str  # why it failed
     cacheable: bool  # deterministic: not a time-out, not a signal
     seconds: float
+    at: tuple[str, int | None] | None = None  # where a failure inside a remote base is listed
 
     def result(self, kustomization: Kustomization) -> RenderResult:
         if not self.ok:
             remedy = hint(self.message)
             message = f"{self.message}; {remedy}" if remedy else self.message
-            line = line_of(self.message, kustomization.document) or 1
-            finding = Finding("render-failed", message, kustomization.file, line, render=kustomization.dir)
+            file, line = self.at if self.at is not None else \
+                (kustomization.file, line_of(self.message, kustomization.document) or 1)
+            finding = Finding("render-failed", message, file, line, render=kustomization.dir)
             return RenderResult(kustomization.dir, [], [finding], self.seconds)
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
     def entry(self) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, "objects": [
+        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}), "objects": [
             {"data": o.data, "source_file": o.source_file, "generated_in": o.generated_in, "generator": o.generator,
-             "transformed_in": o.transformed_in} for o in self.objects]}
+             "transformed_in": o.transformed_in, **({"remote": list(o.remote)} if o.remote else {})}
+            for o in self.objects]}
 
 
 def _from_entry(kustomization: Kustomization, entry: dict[str, Any]) -> RenderResult:
     objects = [RenderedObject(item["data"], kustomization.dir, index, item.get("source_file"), item.get("generated_in"),
-                              item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])])
+                              item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
+                              tuple(item["remote"]) if isinstance(item.get("remote"), list) else None)
                for index, item in enumerate(entry["objects"])]
-    return _Outcome(entry["ok"], objects, entry.get("message", ""), True, 0.0).result(kustomization)
+    at = tuple(entry["at"]) if isinstance(entry.get("at"), list) and len(entry["at"]) == 2 else None
+    return _Outcome(entry["ok"], objects, entry.get("message", ""), True, 0.0, at).result(kustomization)
 
 
 def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, build_options: list[str],
            timeout: float, files: list[str], directories: list[str], jobs: int | None, batch: bool,
-           limits: ChildLimits) -> dict[str, _Outcome]:
+           limits: ChildLimits, remote: RemoteBases | None = None) -> dict[str, _Outcome]:
     workers = jobs or (os.cpu_count() or 2)
-    groups = batches(inventory, directories, workers, loaded) if batch else [[d] for d in directories]
+    remote = remote or RemoteBases()
+    # A path with a cached remote base is built alone: the batch tells its members apart by file.
+    alone = [d for d in directories if any(remote.cached(f) for f in inventory.inputs.get(d, ()))]
+    together = [d for d in directories if d not in alone]
+    groups = (batches(inventory, together, workers, loaded) if batch else [[d] for d in together]) + [[d] for d in alone]
     outcomes: dict[str, _Outcome] = {}
-    with Mirror(inventory.root, files, inventory.kustomizations, loaded) as mirror:
+    with Mirror(inventory.root, files, inventory.kustomizations, loaded, remote) as mirror:
         with ThreadPoolExecutor(max_workers=max(1, min(len(groups), workers * 2))) as pool:
             runs = [(group, pool.submit(_render_batch, mirror, inventory, loaded, group, index, kubectl,
                                         build_options, timeout, limits)) for index, group in enumerate(groups)]

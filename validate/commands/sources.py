@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from validate import children, helm
+from validate import children, helm, remote_bases
 from validate.commands import Parser
 from validate.helm_stage import git_ref
 from validate.model import ChildLimits, ToolError
@@ -56,26 +56,19 @@ def references(root: Path, sources_dirs: list[Path]) -> list[Reference]:
             if isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("name", "repo", "version")):
                 chart = ChartRef(entry["repo"], entry["name"], entry["version"])
                 found.setdefault(chart, Reference(chart, kustomization.file))
-        for entry in data.get("resources") or []:
-            remote = remote_base(entry)
-            if remote is not None:
-                found.setdefault(remote, Reference(remote, kustomization.file))
+        for name in remote_bases.INCLUDE_FIELDS:
+            for entry in data.get(name) or [] if isinstance(data.get(name), list) else []:
+                remote = remote_base(entry)
+                if remote is not None:
+                    found.setdefault(remote, Reference(remote, kustomization.file))
     return sorted(found.values(), key=lambda r: (type(r.ref).__name__, str(r.ref)))
 
 
 def remote_base(entry: Any) -> GitRef | None:
-    """A kustomize remote base (``https://host/org/repo//path?ref=v1``) as a git source."""
-    if not isinstance(entry, str) or "://" not in entry and not entry.startswith("github.com/"):
-        return None
-    url, _, query = entry.partition("?")
-    revision = "HEAD"
-    for pair in query.split("&"):
-        key, _, value = pair.partition("=")
-        if key in ("ref", "version") and value:
-            revision = value
-    repository = url.split("//", 2)
-    base = "//".join(repository[:2]) if url.startswith(("http://", "https://", "ssh://", "git::")) else repository[0]
-    return GitRef(base, revision)
+    """A kustomize remote base (``https://host/org/repo//path?ref=v1``) as a git source: the one
+    the render reads from the cache (see :mod:`validate.remote_bases`)."""
+    base = remote_bases.parse(entry)
+    return base.git_ref if base is not None else None
 
 
 # --- pull ------------------------------------------------------------------------------------------
@@ -183,6 +176,8 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
     lock = Lock()
     wanted = references(root, sources_dirs)
     missing = [r for r in wanted if (cache.chart(r.ref) if isinstance(r.ref, ChartRef) else cache.git(r.ref)) is None]
+    # A file:// repository is read from this machine: no network, nothing to announce.
+    missing = [r for r in missing if not r.ref.repo_url.lower().startswith("file://")]
     if missing:
         endpoints = sorted({_endpoint(r.ref.repo_url) for r in missing})
         names = ", ".join(f"{host}:{port}" for host, port in endpoints)

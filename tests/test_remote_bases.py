@@ -1,0 +1,193 @@
+"""Kustomize remote bases rendered offline from the source cache (validate/remote_bases.py)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_of, validate_tree
+from validate.commands.sources import pull, references
+from validate.model import Severity
+from validate.remote_bases import parse
+from validate.sources import GitRef
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+          ports:
+            - containerPort: "http"
+"""
+
+
+@pytest.mark.parametrize(("entry", "url", "path", "revision"), [
+    ("https://github.com/org/repo//deploy/base?ref=v1.2.0", "https://github.com/org/repo", "deploy/base", "v1.2.0"),
+    ("github.com/org/repo//deploy?ref=v1", "https://github.com/org/repo", "deploy", "v1"),
+    ("github.com/org/repo/deploy?ref=v1", "https://github.com/org/repo", "deploy", "v1"),
+    ("https://example.com/org/repo.git/deploy?version=v2", "https://example.com/org/repo.git", "deploy", "v2"),
+    ("git::https://github.com/org/repo//x?ref=abc&timeout=90", "https://github.com/org/repo", "x", "abc"),
+    ("git@github.com:org/repo//deploy?ref=v1", "git@github.com:org/repo", "deploy", "v1"),
+    ("file:///srv/git/remote.git//base?ref=v1", "file:///srv/git/remote.git", "base", "v1"),
+    ("https://github.com/org/repo", "https://github.com/org/repo", "", None),
+    ("https://dev.azure.com/org/project/_git/repo/deploy?ref=v1", "https://dev.azure.com/org/project/_git/repo",
+     "deploy", "v1"),
+    ("ssh://git@example.com/org/repo.git//deploy?ref=v3", "ssh://git@example.com/org/repo.git", "deploy", "v3"),
+    ("file:///srv/git/plain", "file:///srv/git/plain", "", None),
+])
+def test_remote_bases_are_read_as_kustomize_reads_them(entry: str, url: str, path: str, revision: str | None) -> None:
+    base = parse(entry)
+    assert base is not None and (base.repo_url, base.path, base.revision) == (url, path, revision)
+
+
+@pytest.mark.parametrize("entry", ["../base", "deployment.yaml", "base/?ref=v1", 3,
+                                   "https://github.com/org/repo//../elsewhere?ref=v1", "gitlab.com/org/repo",
+                                   # files kustomize downloads over http (../shared/realworld kustomize-examples)
+                                   "https://raw.githubusercontent.com/org/repo/master/examples/deployment.yaml",
+                                   "https://github.com/knative/serving/releases/download/v0.12.0/serving.yaml"])
+def test_local_paths_files_and_paths_leaving_the_repository_are_no_remote_bases(entry: object) -> None:
+    assert parse(entry) is None
+
+
+def test_only_a_tag_or_commit_counts_as_pinned() -> None:
+    assert parse("github.com/org/repo//x?ref=v1.0.0").pinned  # type: ignore[union-attr]
+    assert parse("github.com/org/repo//x?ref=" + "a" * 40).pinned  # type: ignore[union-attr]
+    for unpinned in ("github.com/org/repo//x", "github.com/org/repo//x?ref=main", "github.com/org/repo//x?ref=HEAD"):
+        assert not parse(unpinned).pinned  # type: ignore[union-attr]
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd,
+                          check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    """A bare git repository (the "remote") whose tag v1 holds a base with a schema error and a base
+    whose kustomization names a file it lacks; main moves on after the tag."""
+    work = tmp_path / "remote-work"
+    (work / "base").mkdir(parents=True)
+    (work / "base" / "kustomization.yaml").write_text("namePrefix: remote-\nresources:\n  - deployment.yaml\n  - secret.yaml\n")
+    (work / "base" / "deployment.yaml").write_text(DEPLOYMENT)
+    (work / "base" / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: upstream\n"
+                                               "stringData:\n  token: the-upstream-default\n")
+    (work / "broken").mkdir()
+    (work / "broken" / "kustomization.yaml").write_text("resources:\n  - missing.yaml\n")
+    _git("init", "--quiet", "--initial-branch=main", cwd=work)
+    _git("add", "-A", cwd=work)
+    _git("commit", "--quiet", "-m", "v1", cwd=work)
+    _git("tag", "v1", cwd=work)
+    bare = tmp_path / "remote.git"
+    _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=tmp_path)
+    return bare
+
+
+def _repo(tmp_path: Path, entry: str) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "app" / "kustomization.yaml").write_text(f"namespace: demo\nresources:\n  - {entry}\n")
+    return repo
+
+
+def test_a_cached_remote_base_renders_and_its_errors_land_on_the_listing_line(remote: Path, tmp_path: Path) -> None:
+    entry = f"file://{remote}//base?ref=v1"
+    repo = _repo(tmp_path, entry)
+    cache = tmp_path / "cache"
+    # `sources pull` collects the remote base and stores its tree at the tag, offline (file://).
+    assert GitRef(f"file://{remote}", "v1") in {r.ref for r in references(repo, [cache])}
+    out = io.StringIO()
+    assert pull(repo, [cache], 120.0, out) == 0
+    commit = _git("rev-parse", "v1", cwd=remote)
+    assert f"commit {commit}" in out.getvalue()
+
+    result = validate_tree(repo, sources_dirs=[cache])
+    assert findings_of(result, "render-remote") == []
+    [deployment] = [o for o in result.objects if o.data.get("kind") == "Deployment"]
+    # Rendered as kustomize would after cloning: the remote kustomization's prefix, the overlay's namespace.
+    assert deployment.data["metadata"] == {"name": "remote-web", "namespace": "demo"}
+    [error] = [f for f in result.findings if f.severity == Severity.ERROR]
+    assert error.rule.startswith("schema") and "containerPort" in error.message
+    assert (error.file, error.line) == ("app/kustomization.yaml", 3)
+    assert entry in error.message  # names the remote base it came from
+    # A Secret of the remote base is not a plaintext secret committed to this repository.
+    assert findings_of(result, "repo-plaintext-secret") == []
+    assert any(o.data["metadata"]["name"] == "remote-upstream" for o in result.objects)
+    assert result.exit_code == 1
+
+
+def test_a_build_failure_inside_a_cached_remote_base_names_it_at_the_listing_line(remote: Path,
+                                                                                  tmp_path: Path) -> None:
+    entry = f"file://{remote}//broken?ref=v1"
+    repo = _repo(tmp_path, entry)
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    [failure] = findings_of(validate_tree(repo, sources_dirs=[cache]), "render-failed")
+    assert (failure.file, failure.line) == ("app/kustomization.yaml", 3)
+    assert "missing.yaml" in failure.message and f"[file://{remote} at v1]/broken" in failure.message
+    assert "gitops-validate-remote" not in failure.message and "/tmp/gitops-validate-" not in failure.message
+    assert str(cache) not in failure.message  # the cache's folders are no place the user knows
+
+
+def test_a_remote_base_missing_from_the_cache_names_the_command_that_fills_it(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "https://github.com/example/tools//deploy?ref=v1.0.0")
+    result = validate_tree(repo, sources_dirs=[tmp_path / "cache"])
+    [finding] = findings_of(result, "render-remote")
+    assert (finding.file, finding.line, finding.severity) == ("app/kustomization.yaml", 3, Severity.WARNING)
+    assert "`gitops-validate sources pull`" in finding.message and "not rendered or checked" in finding.message
+    assert "not pinned" not in finding.message
+    assert result.exit_code == 0
+    # ... and that command collects exactly this source.
+    assert GitRef("https://github.com/example/tools", "v1.0.0") in {r.ref for r in references(repo, [tmp_path / "c"])}
+
+
+def test_an_unpinned_remote_base_is_checked_against_the_snapshot_with_a_warning(remote: Path, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, f"file://{remote}//base")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    result = validate_tree(repo, sources_dirs=[cache])
+    [warning] = findings_of(result, "render-remote")
+    assert warning.severity == Severity.WARNING and warning.line == 3
+    assert "not pinned" in warning.message and "branch head" in warning.message
+    assert any(o.data["metadata"]["name"] == "remote-web" for o in result.objects)
+
+
+def test_an_unpinned_remote_base_missing_from_the_cache_says_both(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, "https://github.com/example/tools//deploy?ref=main")
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[tmp_path / "cache"]), "render-remote")
+    assert "`gitops-validate sources pull`" in finding.message and "not pinned" in finding.message
+
+
+def test_a_render_read_back_from_the_cache_keeps_the_remote_location(remote: Path, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, f"file://{remote}//base?ref=v1")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    first = validate_tree(repo, sources_dirs=[cache])
+    again = validate_tree(repo, sources_dirs=[cache])
+    assert again.cache_hits >= 1
+    assert [(f.rule, f.file, f.line, f.message) for f in again.findings] == \
+        [(f.rule, f.file, f.line, f.message) for f in first.findings]
+
+
+def test_a_new_commit_of_the_cached_tree_is_rendered_again(remote: Path, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, f"file://{remote}//base?ref=v1")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    assert validate_tree(repo, sources_dirs=[cache]).exit_code == 1
+    [tree] = [p for p in (cache / "git").rglob("v1") if p.is_dir()]
+    (tree / "base" / "deployment.yaml").write_text(DEPLOYMENT.replace('"http"', "8080"))
+    (tree.parent / "v1.commit").write_text("f" * 40 + "\n")  # what `sources pull --update` records
+    again = validate_tree(repo, sources_dirs=[cache])
+    assert [f for f in again.findings if f.severity == Severity.ERROR] == []

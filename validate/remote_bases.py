@@ -1,0 +1,270 @@
+"""Kustomize remote bases (``resources: [https://github.com/org/repo//path?ref=v1]``) rendered offline.
+
+Argo CD's repo-server lets kustomize clone a remote base at every render. Offline we cannot, but
+``gitops-validate sources pull`` stores the tree of each remote base at its ``ref`` in the source
+cache (``git/<repository>/<ref>/``). When the tree is there, the render's private mirror links it
+in (one symbolic link per cached tree, in a work folder of the mirror) and the kustomization's
+entry is rewritten to the linked folder, so kustomize 5.8.1 builds exactly what it would have
+cloned, with the network still closed. Objects read from the remote tree, and build failures
+inside it, are reported at the kustomization line that lists the remote base.
+
+A remote base the cache lacks keeps today's warning (its folder is not rendered), naming the
+command that fills the cache. A remote base without a pinned ``ref`` (none, ``HEAD`` or a usual
+branch name) is what Argo CD fetches afresh at every sync: offline only the snapshot ``sources
+pull`` took can be checked, so it is rendered from that snapshot with a warning saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from validate.discover import WORK_DIR_PREFIX, Inventory
+from validate.load import LoadedFile
+from validate.model import Finding, RenderedObject, Severity
+from validate.sources import PULL_COMMAND, GitRef, SourceCache, tree_digest
+
+LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
+INCLUDE_FIELDS = ("resources", "bases", "components")
+# Revisions that name a moving branch head, not a tag or a commit.
+BRANCH_NAMES = frozenset({"HEAD", "main", "master", "develop", "development", "trunk", "dev"})
+_SCHEMES = ("https://", "http://", "ssh://", "file://")
+
+
+@dataclass(frozen=True)
+class RemoteBase:
+    """A kustomize remote base as kustomize reads it: repository URL, folder inside it, ``ref``."""
+
+    entry: str  # as written
+    repo_url: str
+    path: str  # inside the repository, "" for its root
+    revision: str | None  # ``?ref=`` (or the older ``?version=``); None when absent
+
+    @property
+    def git_ref(self) -> GitRef:
+        return GitRef(self.repo_url, self.revision or "HEAD")
+
+    @property
+    def pinned(self) -> bool:
+        return self.revision is not None and self.revision not in BRANCH_NAMES
+
+
+def parse(entry: Any) -> RemoteBase | None:
+    """``entry`` as a remote base, or None when it is no git URL kustomize 5.8 would clone.
+
+    Kustomize's repository spec: an optional ``git::`` prefix; an ``https``, ``http``, ``ssh`` or
+    ``file`` scheme, or none for ``github.com/...`` and ``user@host:path``; the repository ends at
+    ``_git/<name>``, ``//``, ``.git``, else after two path segments (``file://``: the whole path);
+    ``?ref=`` (or ``?version=``) names the revision. A URL of a single YAML or JSON file is no base:
+    kustomize downloads it as a file, which the source cache does not hold."""
+    if not isinstance(entry, str) or not entry or any(c.isspace() for c in entry):
+        return None
+    text = entry[len("git::"):] if entry.lower().startswith("git::") else entry
+    url, _, query = text.partition("?")
+    revision = None
+    for key, value in (pair.partition("=")[::2] for pair in query.split("&")):
+        if value and (key == "ref" or key == "version" and revision is None):
+            revision = value
+    scheme = next((s for s in _SCHEMES if url.lower().startswith(s)), "")
+    rest = url[len(scheme):]
+    if not scheme and not re.match(r"^(?:[A-Za-z][\w-]*@[\w.-]+:|github\.com/)", rest, re.I):
+        return None
+    marker = re.search(r"_git/[^/]+|//|\.git(?=/|$)", rest[1:] if scheme == "file://" else rest)
+    if marker is not None:
+        cut = marker.end() + (1 if scheme == "file://" else 0)
+        repository, path = rest[:cut - 2] if marker.group() == "//" else rest[:cut], rest[cut:]
+    elif scheme == "file://":
+        repository, path = rest, ""
+    else:
+        host, _, tail = rest.replace(":", "/", 1).partition("/") if not scheme else rest.partition("/")
+        segments = tail.split("/")
+        if len(segments) < 2 or not host:
+            return None
+        keep = len(host) + 1 + len("/".join(segments[:2]))
+        repository, path = rest[:keep], rest[keep:]
+        if revision is None and re.search(r"\.(?:ya?ml|json)$", path or repository, re.I):
+            return None  # a file kustomize downloads over http, not a repository it clones
+    path = "/".join(p for p in path.split("/") if p not in ("", "."))
+    if ".." in path.split("/") or not repository.strip("/"):
+        return None
+    repository = (scheme or ("https://" if rest.lower().startswith("github.com/") else "")) + repository
+    return RemoteBase(entry, repository.rstrip("/"), path, revision)
+
+
+@dataclass
+class _Listed:
+    base: RemoteBase
+    file: str  # the kustomization that lists it
+    line: int | None
+    link: str | None = None  # the mirror folder linked to its cached tree; None: not cached
+    commit: str | None = None
+
+
+@dataclass
+class RemoteBases:
+    """The remote bases of an inventory's kustomizations, resolved against the source cache."""
+
+    listed: dict[tuple[str, str], _Listed] = field(default_factory=dict)  # (kustomization file, entry)
+    links: dict[str, Path] = field(default_factory=dict)  # mirror folder name -> cached tree
+
+    @classmethod
+    def resolve(cls, inventory: Inventory, cache: SourceCache | None) -> RemoteBases:
+        bases = cls()
+        by_tree: dict[Path, str] = {}
+        for kustomization in inventory.kustomizations.values():
+            data = kustomization.document.data if kustomization.document is not None else None
+            includes = {e for name in INCLUDE_FIELDS for e in (data.get(name) or [] if isinstance(data, dict) else [])
+                        if isinstance(e, str)}
+            for entry, line in kustomization.remote:
+                base = parse(entry) if entry in includes else None
+                if base is None:
+                    continue
+                listed = _Listed(base, kustomization.file, line)
+                found = cache.git(base.git_ref) if cache is not None else None
+                if found is not None and (found.path / base.path).is_dir():
+                    tree = found.path.resolve()
+                    listed.link = by_tree.setdefault(tree, f"{LINK_PREFIX}{len(by_tree)}")
+                    listed.commit = found.commit
+                    bases.links[listed.link] = tree
+                bases.listed[(kustomization.file, entry)] = listed
+        return bases
+
+    def rendered(self, file: str, entry: str) -> bool:
+        listed = self.listed.get((file, entry))
+        return listed is not None and listed.link is not None
+
+    def findings(self, file: str, entry: str, line: int | None, directory: str) -> list[Finding]:
+        """What to say about one remote reference of ``directory``'s inputs (blocking or not)."""
+        listed = self.listed.get((file, entry))
+        if listed is None:
+            return [_finding(f"remote reference {entry!r} is not fetched offline, so {directory} is not rendered or"
+                             " checked here (Argo CD fetches it at sync time); to check it, vendor it into the"
+                             " repository (`kustomize localize`)", file, line, directory)]
+        base = listed.base
+        if listed.link is None:
+            pin = "" if base.pinned else (" It is not pinned to a tag or commit (`?ref=`): Argo CD renders whatever"
+                                          " the branch holds at each sync.")
+            return [_finding(f"remote base {entry!r} ({base.git_ref}) is not in the source cache, so {directory} is"
+                             f" not rendered or checked here (Argo CD fetches it at sync time): run `{PULL_COMMAND}`"
+                             f" to fetch it.{pin}", file, line, directory)]
+        if base.pinned:
+            return []
+        at = f" (commit {listed.commit})" if listed.commit else ""
+        return [_finding(f"remote base {entry!r} is not pinned to a tag or commit (`?ref=`): Argo CD renders the"
+                         f" branch head at every sync, which cannot be checked offline; {directory} was checked"
+                         f" against the snapshot `{PULL_COMMAND}` stored{at}, and pinning the ref makes that check"
+                         " hold", file, line, directory)]
+
+    def blocked(self, inventory: Inventory) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
+        """Rendered paths that include a remote reference the cache lacks (or any remote file kustomize
+        would download): refused offline, each reference a finding at its line. Then warnings on paths
+        rendered from a cached remote base (an unpinned ref, checked against a snapshot).
+
+        Warnings, not errors: a remote base is no defect (Argo CD's repo-server fetches it at every
+        render), only something this offline run could not check. A team that wants every path
+        checked sets ``render-remote: error``."""
+        blocked: dict[str, list[Finding]] = {}
+        notes: dict[str, list[Finding]] = {}
+        by_file = {k.file: k for k in inventory.kustomizations.values()}
+        for directory in inventory.rendered:
+            findings = []
+            refused = False
+            for rel in sorted(inventory.inputs.get(directory, ())):
+                kustomization = by_file.get(rel)
+                for reference, line in kustomization.remote if kustomization is not None else ():
+                    findings += self.findings(rel, reference, line, directory)
+                    refused = refused or not self.rendered(rel, reference)
+            if refused:
+                blocked[directory] = findings
+            elif findings:
+                notes[directory] = findings
+        return blocked, notes
+
+    def rewritten(self, file: str, loaded: LoadedFile, build_metadata: list[str]) -> str | None:
+        """The mirror's text of kustomization ``file`` with its cached remote bases pointing at their
+        linked folders (and ``build_metadata`` asked for); None when it lists no cached remote base."""
+        data = loaded.documents[0].data if self.cached(file) and loaded.documents else None
+        if not isinstance(data, dict):
+            return None
+        metadata: list[Any] = data["buildMetadata"] if isinstance(data.get("buildMetadata"), list) else []
+        return yaml.safe_dump({**self.rewrite(file, data), "buildMetadata": list(
+            dict.fromkeys([*metadata, *build_metadata]))}, sort_keys=False)
+
+    def rewrite(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` (a kustomization) with each cached remote base replaced by its linked folder."""
+        directory = os.path.dirname(file) or "."
+        out = dict(data)
+        for name in INCLUDE_FIELDS:
+            entries = data.get(name)
+            if not isinstance(entries, list):
+                continue
+            replaced = []
+            for entry in entries:
+                listed = self.listed.get((file, entry)) if isinstance(entry, str) else None
+                if listed is not None and listed.link is not None:
+                    target = f"{listed.link}/{listed.base.path}".rstrip("/")
+                    entry = os.path.relpath(target, directory).replace(os.sep, "/")
+                replaced.append(entry)
+            out[name] = replaced
+        return out
+
+    def cached(self, file: str) -> bool:
+        """Whether the kustomization ``file`` lists a remote base that the mirror links in."""
+        return any(k[0] == file and v.link is not None for k, v in self.listed.items())
+
+    def salted(self, key: str, files: set[str]) -> str:
+        """A render cache key that also names the cached trees the render (reading ``files``) reads:
+        their commit, else their digest (a read-only folder may record no commit)."""
+        trees = sorted(f"{v.base.entry}\0{v.commit or tree_digest(self.links[v.link])}" for (f, _e), v in
+                       self.listed.items() if f in files and v.link is not None)
+        return hashlib.sha256("\0".join([key, *trees]).encode()).hexdigest() if trees else key
+
+    def attribute(self, files: set[str], objects: list[RenderedObject]) -> list[RenderedObject]:
+        """Objects read from a linked tree, placed at the kustomization line that lists the remote base."""
+        candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
+        out = []
+        for obj in objects:
+            origin = obj.source_file or obj.generated_in or ""
+            listed = _listing(candidates, origin)
+            transformed = [(f, k) for f, k in obj.transformed_in if not f.startswith(LINK_PREFIX)]
+            if listed is None:
+                out.append(replace(obj, transformed_in=transformed) if transformed != obj.transformed_in else obj)
+                continue
+            out.append(replace(obj, source_file=listed.file, generated_in=None, generator=None,
+                               transformed_in=transformed, remote=(listed.base.entry, listed.line)))
+        return out
+
+    def explain(self, files: set[str], message: str) -> tuple[str, str | None, int | None]:
+        """A build failure's message with linked folders named as the remote bases they hold, and the
+        kustomization line that lists the one it names (None when it names none)."""
+        candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
+        named = None
+        for listed in candidates:
+            if listed.link is None:
+                continue
+            label = f"[{listed.base.repo_url} at {listed.base.revision or 'HEAD'}]/"
+            tree = str(self.links[listed.link])
+            if listed.link in message or tree in message:
+                named = named or listed
+                message = re.sub(rf"(?:\.\./)*{re.escape(listed.link)}/?", label, message)
+                message = re.sub(rf"{re.escape(tree)}/?", label, message)
+        return message, named.file if named else None, named.line if named else None
+
+
+def _listing(candidates: list[_Listed], origin: str) -> _Listed | None:
+    parts = origin.split("/")
+    inside = [c for c in candidates if c.link in parts]
+    if not inside:
+        return None
+    within = parts[parts.index(inside[0].link or "") + 1:]
+    return max(inside, key=lambda c: len(c.base.path) if "/".join(within).startswith(c.base.path) else -1)
+
+
+def _finding(message: str, file: str, line: int | None, directory: str) -> Finding:
+    return Finding("render-remote", message, file, line, severity=Severity.WARNING, render=directory)
