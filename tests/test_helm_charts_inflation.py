@@ -16,6 +16,7 @@ import yaml
 
 from tests.conftest import findings_of, validate_tree
 from validate import helm_shim
+from validate.model import Severity
 from validate.render import MIRROR_PREFIX
 from validate.sources import PULL_COMMAND
 
@@ -152,7 +153,8 @@ def test_without_the_config_option_kustomize_refuses_with_a_clear_finding(write_
 def test_a_chart_missing_from_the_cache_is_one_finding_and_renders_once_it_is_there(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo = write_tree({".gitops-validate.yaml": ENABLED, "app/kustomization.yaml": kustomization()})
     empty = tmp_path / "cache"
-    [finding] = findings_of(validate_tree(repo, sources_dirs=[empty]), "render-failed")
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[empty]), "source-missing")
+    assert finding.severity == Severity.WARNING  # as for an Application's chart: not checked, not a defect
     assert f"`{PULL_COMMAND}`" in finding.message and "greeter 0.3.0" in finding.message
     assert "unable to run" not in finding.message  # one clear line, not kustomize's wrapping
     assert finding.line == 2  # the entry's `name:` line

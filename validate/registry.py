@@ -83,9 +83,9 @@ STAGES: dict[str, Stage] = {
     "render-failed": Stage("The path does not render with kustomize as Argo CD would render it",
         "Run `kustomize build` on the path, fix the cause the message quotes, and follow the hint after the semicolon when there "
         "is one"),
-    "render-remote": Stage("A remote reference cannot be rendered offline",
-        "Vendor the remote base into the repository (`kustomize localize`) to have it checked here; Argo CD itself fetches it at "
-        "sync"),
+    "render-remote": Stage("A remote reference is not in the source cache (or follows a branch), so it is not checked",
+        "Run `gitops-validate sources pull` for a git base pinned with `?ref=` (the message says when it applies), pin a"
+        " branch to a tag or commit, or vendor a remote file (`kustomize localize`); Argo CD itself fetches it at sync"),
     "render-unsafe-input": Stage("The path reads a file that failed the loader's safety checks and is not rendered",
         "Fix the load finding of the file it reads (reported at that file); the path is rendered once the file loads"),
     # cache

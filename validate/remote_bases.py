@@ -240,6 +240,16 @@ class RemoteBases:
                                transformed_in=transformed, remote=(listed.base.entry, listed.line)))
         return out
 
+    def place(self, files: set[str], outcome: Any) -> Any:
+        """A render's outcome (ok, message, objects, at) with the objects and the failure of remote
+        bases placed at the kustomization lines that list them."""
+        if not self.links:
+            return outcome
+        if not outcome.ok:
+            message, file, line = self.explain(files, outcome.message)
+            return replace(outcome, message=message, at=(file, line) if file is not None else None)
+        return replace(outcome, objects=self.attribute(files, outcome.objects))
+
     def explain(self, files: set[str], message: str) -> tuple[str, str | None, int | None]:
         """A build failure's message with linked folders named as the remote bases they hold, and the
         kustomization line that lists the one it names (None when it names none)."""

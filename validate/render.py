@@ -19,7 +19,6 @@ kustomization file, carrying kustomize's own message.
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import hashlib
 import json
@@ -42,7 +41,7 @@ from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
 from validate.discover import WORK_DIR_PREFIX, Inventory, Kustomization, render_inputs
 from validate.load import LoadedFile
-from validate.model import Finding, Limits, RenderedObject, ToolError
+from validate.model import Finding, Limits, RenderedObject, Severity, ToolError
 from validate.provenance import RenderedLoader, provenance
 from validate.remote_bases import RemoteBases
 from validate.render_hints import hint, line_of
@@ -312,7 +311,7 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
             outcomes.update(_build(inventory, loaded, kubectl, build_options, timeout,
                                    [rel for rel in all_files if rel not in unsafe], retry, jobs, False, limits, remote))
         for directory in to_build:
-            outcome = _from_remote(remote, inventory.inputs.get(directory, set()), outcomes[directory])
+            outcome = remote.place(inventory.inputs.get(directory, set()), outcomes[directory])
             if cache is not None and outcome.cacheable:
                 cache.put(keys[directory], outcome.entry())
             results[directory] = outcome.result(inventory.kustomizations[directory])
@@ -322,16 +321,6 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
         if directory in results:
             results[directory].findings = findings + results[directory].findings
     return [results[d] for d in inventory.rendered if d in results]
-
-
-def _from_remote(remote: RemoteBases, inputs: set[str], outcome: _Outcome) -> _Outcome:
-    """Objects and failures from remote bases placed at the kustomization lines that list them."""
-    if not remote.links:
-        return outcome
-    if not outcome.ok:
-        message, file, line = remote.explain(inputs, outcome.message)
-        return dataclasses.replace(outcome, message=message, at=(file, line) if file is not None else None)
-    return dataclasses.replace(outcome, objects=remote.attribute(inputs, outcome.objects))
 
 
 @dataclass
@@ -349,7 +338,10 @@ class _Outcome:
             message = f"{self.message}; {remedy}" if remedy else self.message
             file, line = self.at if self.at is not None else \
                 (kustomization.file, line_of(self.message, kustomization.document) or 1)
-            finding = Finding("render-failed", message, file, line, render=kustomization.dir)
+            # a helmCharts chart the source cache lacks: like an Application's chart, a warning naming `sources pull`
+            missing = helm_shim.MISSING_MARKER in self.message
+            finding = Finding("source-missing" if missing else "render-failed", message, file, line,
+                              severity=Severity.WARNING if missing else Severity.ERROR, render=kustomization.dir)
             return RenderResult(kustomization.dir, [], [finding], self.seconds)
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
