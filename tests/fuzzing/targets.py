@@ -15,9 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from validate import batching, discover, render, safety
+from validate import batching, discover, safety
 from validate.load import Limits, LoadedFile, load_bytes
 from validate.model import Finding
+from validate.remote_bases import RemoteBases
 
 LIMITS = Limits(max_file_bytes=1 << 20, max_documents=50, max_depth=30, max_nodes_per_document=5_000)
 
@@ -105,7 +106,7 @@ def check_kustomization(raw: bytes) -> None:
             assert not included.startswith("../") and included != "..", included
     unsafe = safety.unsafe_inputs(inventory, loaded, LIMITS)
     blocked = safety.blocked_renders(inventory, unsafe)
-    render._remote_blocked(inventory)
+    RemoteBases.resolve(inventory, None).blocked(inventory)  # remote references: findings, never a fetch
     for directory in inventory.rendered:
         inputs = discover.render_inputs(inventory, directory)
         assert inputs <= known, inputs - known
