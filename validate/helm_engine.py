@@ -203,16 +203,21 @@ class BinaryEngine:
         return messages
 
 
-def split_stream(text: str) -> dict[str, str]:
-    """``helm template`` output, one entry per template (by its ``# Source:`` comment)."""
-    out: dict[str, str] = {}
+def stream_documents(text: str) -> list[list[str]]:
+    """The lines of each document of a YAML stream, split at its ``---`` lines (empty ones included)."""
     documents: list[list[str]] = [[]]
     for line in text.splitlines():
         if line.rstrip() == "---":
             documents.append([])
         else:
             documents[-1].append(line)
-    for lines in documents:
+    return documents
+
+
+def split_stream(text: str) -> dict[str, str]:
+    """``helm template`` output, one entry per template (by its ``# Source:`` comment)."""
+    out: dict[str, str] = {}
+    for lines in stream_documents(text):
         source = next((line[len(_SOURCE_PREFIX):].strip() for line in lines if line.startswith(_SOURCE_PREFIX)),
                       "unknown")
         body = "\n".join(line for line in lines if not line.startswith(_SOURCE_PREFIX)).strip("\n")

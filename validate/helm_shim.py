@@ -308,13 +308,9 @@ def _copy_chart(source: Path, target: Path) -> None:
 
 
 def _split(text: str) -> list[str]:
-    documents: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if line.rstrip() == "---":
-            documents.append([])
-        else:
-            documents[-1].append(line)
-    return ["\n".join(lines) for lines in documents if any(line.strip() for line in lines)]
+    from validate.helm_engine import stream_documents
+
+    return ["\n".join(lines) for lines in stream_documents(text) if any(line.strip() for line in lines)]
 
 
 def _is_hook(document: str) -> bool:
