@@ -9,29 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import findings_of, validate_tree
+from tests.test_render import DEPLOYMENT  # a Deployment with one schema error (a named containerPort)
 from validate.commands.sources import pull, references
 from validate.model import Severity
 from validate.remote_bases import parse
 from validate.sources import GitRef
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          ports:
-            - containerPort: "http"
-"""
 
 
 @pytest.mark.parametrize(("entry", "url", "path", "revision"), [
