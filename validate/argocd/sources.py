@@ -59,6 +59,14 @@ def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict
             yield index, source
 
 
+def ref_only(where: tuple[str | int, ...], source: dict[str, Any]) -> bool:
+    """A source of a multi-source Application (``where`` is ``("spec", "sources", i)``) that only lends its files
+    to ``$ref/...`` values files: Argo CD's repo-server generates no manifests for a source with ``ref`` and neither
+    ``path`` nor ``chart`` nor an ``oci://`` URL (reposerver ``GenerateManifest``: "ref only source")."""
+    return len(where) > 1 and where[1] == "sources" and bool(source.get("ref")) and not source.get("path") and \
+        not source.get("chart") and not str(source.get("repoURL", "")).startswith("oci://")
+
+
 def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
                              ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
     """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
