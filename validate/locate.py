@@ -9,6 +9,8 @@ then the finding lands in the patch file. Otherwise it lands on the object, sayi
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -21,7 +23,7 @@ class Locator:
     def __init__(self, loaded: dict[str, LoadedFile]):
         self.loaded = loaded
         self._documents: dict[tuple[str, int], Document | None] = {}
-        self._inline: dict[tuple[str, FieldPath], LoadedFile] = {}  # inline patches, parsed once
+        self._inline: dict[tuple[str, FieldPath], InlinePatch] = {}  # inline patches, parsed once
 
     def source_document(self, obj: RenderedObject) -> Document | None:
         if obj.source_file is None or obj.remote is not None:
@@ -95,23 +97,28 @@ class Locator:
             if not loaded or not loaded.documents or not isinstance(loaded.documents[0].data, dict):
                 continue
             directory = PurePosixPath(kustomization_file).parent
-            for patch_file, target in _patch_files(loaded.documents[0].data):
-                rel = _normalise((directory / patch_file).as_posix())
-                position = self._patch_position(self.loaded.get(rel), rel, obj.data, target, path, source)
+            entries = patch_entries(loaded.documents[0].data)
+            for entry in entries:
+                if entry.path is None:
+                    continue
+                rel = _normalise((directory / entry.path).as_posix())
+                position = self._patch_position(self.loaded.get(rel), rel, obj.data, entry.target, path, source)
                 if position is not None:
                     found = Location(position[0], position[1], position[2],
                                      f" (set by patch {position[0]}, applied in {kustomization_file})")
-            for key, text, target in _inline_patches(loaded.documents[0].data):
-                start = loaded.documents[0].position(key)
-                if start is None:
+            for entry in entries:
+                if entry.text is None:
                     continue
-                if (kustomization_file, key) not in self._inline:
-                    self._inline[kustomization_file, key] = load_text(text, kustomization_file)
-                position = self._patch_position(self._inline[kustomization_file, key], kustomization_file, obj.data,
-                                                target, path, source)
+                if (kustomization_file, entry.key) not in self._inline:
+                    self._inline[kustomization_file, entry.key] = inline_patch(
+                        kustomization_file, loaded.documents[0], loaded.text, entry)
+                inline = self._inline[kustomization_file, entry.key]
+                if inline.start is None:
+                    continue
+                position = self._patch_position(inline.parsed, kustomization_file, obj.data, entry.target, path,
+                                                source)
                 if position is not None:
-                    shift = _block_shift(loaded.text, start)  # the patch's own lines: a literal block scalar
-                    line, column = (position[1] + shift[0], position[2] + shift[1]) if shift else start
+                    line, column = (position[1], position[2]) if inline.placed else inline.start
                     found = Location(kustomization_file, line, column,
                                      f" (set by the inline patch of {kustomization_file})")
         return found
@@ -176,35 +183,63 @@ def _normalise(rel: str) -> str:
     return "/".join(parts)
 
 
-def _patch_files(kustomization: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
-    found: list[tuple[str, dict[str, Any] | None]] = []
-    for field in ("patches", "patchesJson6902"):
-        entries = kustomization.get(field)
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                found.append((entry["path"], target))
-    entries = kustomization.get("patchesStrategicMerge")
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, str) and "\n" not in entry:
-            found.append((entry, None))
-    return found
+@dataclass(frozen=True)
+class PatchEntry:
+    """One patch of a kustomization's ``patches``, ``patchesJson6902`` or ``patchesStrategicMerge``: a
+    patch file (``path``, relative to the kustomization) or a patch written inline (``text``)."""
+
+    key: FieldPath  # where the entry's file name or text stands in the kustomization
+    target: dict[str, Any] | None
+    path: str | None = None
+    text: str | None = None
 
 
-def _inline_patches(kustomization: dict[str, Any]) -> list[tuple[FieldPath, str, dict[str, Any] | None]]:
-    """(where the patch text stands, the text, its target) for patches written inline."""
-    found: list[tuple[FieldPath, str, dict[str, Any] | None]] = []
+def patch_entries(kustomization: dict[str, Any]) -> list[PatchEntry]:
+    """The kustomization's patches, in the order of its fields and entries."""
+    found: list[PatchEntry] = []
     for field in ("patches", "patchesJson6902"):
         entries = kustomization.get(field)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
-            if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
-                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                found.append(((field, index, "patch"), entry["patch"], target))
+            if not isinstance(entry, dict):
+                continue
+            target = entry.get("target") if isinstance(entry.get("target"), dict) else None
+            if isinstance(entry.get("path"), str):
+                found.append(PatchEntry((field, index, "path"), target, path=entry["path"]))
+            elif isinstance(entry.get("patch"), str):
+                found.append(PatchEntry((field, index, "patch"), target, text=entry["patch"]))
     entries = kustomization.get("patchesStrategicMerge")
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        if isinstance(entry, str) and "\n" in entry:
-            found.append((("patchesStrategicMerge", index), entry, None))
+        if isinstance(entry, str):
+            key = ("patchesStrategicMerge", index)
+            found.append(PatchEntry(key, None, text=entry) if "\n" in entry else PatchEntry(key, None, path=entry))
     return found
+
+
+@dataclass(frozen=True)
+class InlinePatch:
+    """An inline patch, parsed. ``start`` is where its text stands in the kustomization (None when that is
+    not known); when ``placed``, the parsed documents' positions are the kustomization file's own (a
+    literal block scalar, whose lines are the patch's lines), otherwise ``start`` stands for every line."""
+
+    start: tuple[int, int] | None
+    parsed: LoadedFile
+    placed: bool
+
+
+def inline_patch(file: str, document: Document | None, text: str | None, entry: PatchEntry) -> InlinePatch:
+    """The inline patch ``entry`` of the kustomization ``document`` (of ``file``, whose text is ``text``),
+    parsed and placed."""
+    assert entry.text is not None
+    start = document.position(entry.key) if document is not None else None
+    parsed = load_text(entry.text, file)
+    shift = _block_shift(text, start) if start is not None else None
+    if shift is None:
+        return InlinePatch(start, parsed, False)
+    moved = [dataclasses.replace(
+        d, line=d.line + shift[0], column=d.column + shift[1],
+        positions={key: (line + shift[0], column + shift[1]) for key, (line, column) in d.positions.items()})
+        for d in parsed.documents]
+    return InlinePatch(start, dataclasses.replace(parsed, documents=moved), True)
 
 
 def _block_shift(text: str | None, start: tuple[int, int]) -> tuple[int, int] | None:

@@ -25,7 +25,8 @@ from typing import Any
 
 from validate.discover import Inventory, Kustomization, closure_dirs
 from validate.kustomization.tree import data_of, join
-from validate.load import LoadedFile, load_text
+from validate.load import LoadedFile
+from validate.locate import PatchEntry, inline_patch, patch_entries
 from validate.model import Document, Finding
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
@@ -95,48 +96,21 @@ class Tree:
     def patches(self) -> Iterator[Patch]:
         """Every patch of the tree: files, and inline patches placed on the kustomization's lines."""
         for kustomization in self.kustomizations():
-            data = data_of(kustomization)
-            for field in ("patches", "patchesJson6902"):
-                for index, entry in enumerate(_list(data.get(field))):
-                    if not isinstance(entry, dict):
-                        continue
-                    selector = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                    if isinstance(entry.get("path"), str):
-                        target = join(kustomization.dir, entry["path"])
-                        if target is not None:
-                            yield Patch(kustomization, target, selector, self.documents(target))
-                    elif isinstance(entry.get("patch"), str):
-                        yield self._inline(kustomization, (field, index, "patch"), entry["patch"], selector)
-            for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
-                if isinstance(entry, str) and "\n" not in entry:
-                    target = join(kustomization.dir, entry)
+            for entry in patch_entries(data_of(kustomization)):
+                if entry.path is not None:
+                    target = join(kustomization.dir, entry.path)
                     if target is not None:
-                        yield Patch(kustomization, target, None, self.documents(target))
-                elif isinstance(entry, str):
-                    yield self._inline(kustomization, ("patchesStrategicMerge", index), entry, None)
+                        yield Patch(kustomization, target, entry.target, self.documents(target))
+                else:
+                    yield self._inline(kustomization, entry)
 
-    def _inline(self, kustomization: Kustomization, path: tuple[str | int, ...], text: str,
-                selector: dict[str, Any] | None) -> Patch:
-        """An inline patch, its positions moved to where a block scalar's lines stand in the file."""
-        document = kustomization.document
-        start = document.position(path) if document is not None else None
-        parsed = load_text(text, kustomization.file)
-        if start is None or not parsed.ok:
-            return Patch(kustomization, kustomization.file, selector, [], start)
-        lines = (self.loaded[kustomization.file].text or "").splitlines() if kustomization.file in self.loaded \
-            else []
-        header = lines[start[0] - 1] if 0 < start[0] <= len(lines) else ""
-        block = header.rstrip().split("#")[0].rstrip().endswith(("|", "|-", "|+", ">", ">-", ">+"))
-        if not block:  # a quoted or plain scalar: no line of its own, the entry's line stands for all
-            return Patch(kustomization, kustomization.file, selector, [], start)
-        moved = []
-        for parsed_document in parsed.documents:
-            indent = len(lines[start[0]]) - len(lines[start[0]].lstrip()) if start[0] < len(lines) else 0
-            positions = {key: (line + start[0], column + indent) for key, (line, column)
-                         in parsed_document.positions.items()}
-            moved.append(Document(kustomization.file, parsed_document.index, parsed_document.data,
-                                  parsed_document.line + start[0], parsed_document.column + indent, positions))
-        return Patch(kustomization, kustomization.file, selector, moved, start)
+    def _inline(self, kustomization: Kustomization, entry: PatchEntry) -> Patch:
+        """An inline patch, its positions those of a literal block scalar's lines in the file (none when its
+        lines are not the file's: a quoted, plain or folded scalar)."""
+        loaded = self.loaded.get(kustomization.file)
+        inline = inline_patch(kustomization.file, kustomization.document, loaded.text if loaded else None, entry)
+        documents = inline.parsed.documents if inline.placed and inline.parsed.ok else []
+        return Patch(kustomization, kustomization.file, entry.target, documents, inline.start)
 
     def resource_documents(self, directory: str | None = None) -> Iterator[Document]:
         """The objects of the resource files the render (or ``directory``'s part of it) reads."""
