@@ -67,11 +67,17 @@ class TextReporter(Reporter[Result]):
 
     @staticmethod
     def line(finding: Finding) -> str:
-        about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
-        via = f" (rendered from {finding.render})" if finding.render else ""
-        line = f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
+        line = f"{location(finding)}: {finding.severity} {finding.rule} {described(finding)}"
         fix = fix_line(finding)
         return f"{line}\n    {fix}" if fix else line
+
+
+def described(finding: Finding) -> str:
+    """The finding's message as every format prints it: with the object it is about and the rendered
+    path it came from, when it has them."""
+    about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
+    via = f" (rendered from {finding.render})" if finding.render else ""
+    return finding.message + about + via
 
 
 def fix_line(finding: Finding) -> str:
@@ -294,13 +300,8 @@ class SarifReporter(Reporter[Result]):
 
     @staticmethod
     def result(finding: Finding, rule_index: int, fallback_file: str | None) -> dict[str, Any]:
-        text = finding.message
-        if finding.object and finding.object.kind:
-            text += f" [{finding.object}]"
-        if finding.render:
-            text += f" (rendered from {finding.render})"
         out: dict[str, Any] = {"ruleId": finding.rule, "ruleIndex": rule_index,
-                               "level": SARIF_LEVELS[finding.severity], "message": {"text": text}}
+                               "level": SARIF_LEVELS[finding.severity], "message": {"text": described(finding)}}
         locations: list[dict[str, Any]] = []
         file = finding.file or fallback_file
         if file:
@@ -376,13 +377,11 @@ class GithubReporter(Reporter[Result]):
                 if finding.column is not None:
                     properties.append(("col", str(finding.column)))
         properties.append(("title", finding.rule))
-        about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
-        via = f" (rendered from {finding.render})" if finding.render else ""
         where = "" if finding.file else "<repository>: "
         rendered = ",".join(f"{key}={_github_property(value)}" for key, value in properties)
         fix = fix_line(finding)
         # The fix on a line of its own under the message: GitHub shows an annotation's newlines (%0A).
-        message = _github_data(where + finding.message + about + via + (f"\n{fix}" if fix else ""))
+        message = _github_data(where + described(finding) + (f"\n{fix}" if fix else ""))
         return f"::{GITHUB_COMMANDS[finding.severity]} {rendered}::{message}"
 
 
@@ -451,11 +450,7 @@ class MarkdownReporter(Reporter[Result]):
         where = finding.file or "<repository>"
         if finding.line is not None:
             where += f":{finding.line}"
-        message = finding.message
-        if finding.object and finding.object.kind:
-            message += f" [{finding.object}]"
-        if finding.render:
-            message += f" (rendered from {finding.render})"
+        message = described(finding)
         if len(message) > self.MAX_MESSAGE:
             message = message[:self.MAX_MESSAGE] + "…"
         icon = {Severity.ERROR: "❌ error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
