@@ -16,7 +16,7 @@ from typing import Any
 
 from validate.kustomization import attribution
 from validate.load import LoadedFile, load_text
-from validate.model import Document, FieldPath, Location, RenderedObject
+from validate.model import Document, FieldPath, Location, RenderedObject, metadata_name
 
 
 class Locator:
@@ -260,23 +260,18 @@ def _block_shift(text: str | None, start: tuple[int, int]) -> tuple[int, int] | 
     return None
 
 
-def _name(data: dict[str, Any]) -> str:
-    metadata = data.get("metadata")
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
-
-
 def _same_object(patch: dict[str, Any], data: dict[str, Any]) -> bool:
     if patch.get("kind") != data.get("kind"):
         return False
-    name = _name(patch)
-    return bool(name) and name in _name(data)
+    name = metadata_name(patch)
+    return bool(name) and name in metadata_name(data)
 
 
 def _targets(target: dict[str, Any], data: dict[str, Any]) -> bool:
     """A patch target selector, as far as it can be judged from the rendered object."""
     if "kind" in target and target["kind"] != data.get("kind"):
         return False
-    if "name" in target and str(target["name"]) not in _name(data):
+    if "name" in target and str(target["name"]) not in metadata_name(data):
         return False
     return True
 
@@ -285,8 +280,8 @@ def _match(documents: list[Document], data: dict[str, Any]) -> Document | None:
     same_kind = [d for d in documents if d.data.get("kind") == data.get("kind")]
     if len(same_kind) == 1:
         return same_kind[0]
-    rendered = _name(data)
-    named = [d for d in same_kind if _name(d.data) and _name(d.data) in rendered]
+    rendered = metadata_name(data)
+    named = [d for d in same_kind if metadata_name(d.data) and metadata_name(d.data) in rendered]
     if named:
-        return max(named, key=lambda d: len(_name(d.data)))
+        return max(named, key=lambda d: len(metadata_name(d.data)))
     return same_kind[0] if same_kind else (documents[0] if len(documents) == 1 else None)

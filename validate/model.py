@@ -66,6 +66,12 @@ class ObjectRef:
         return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
 
 
+def metadata_name(data: Any) -> str:
+    """An object's ``metadata.name`` as text ("" when it has no metadata mapping or no name)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 

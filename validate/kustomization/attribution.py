@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from validate.load import LoadedFile
-from validate.model import Document, FieldPath
+from validate.model import Document, FieldPath, metadata_name
 
 LABELS = ("labels", "commonLabels")
 
@@ -70,7 +70,7 @@ def _candidates(data: dict[str, Any], transformer: str, path: FieldPath, value: 
             yield ("nameSuffix",), "nameSuffix"
     elif transformer == "ReplicaCountTransformer" and last == "replicas":
         entries = data.get("replicas")
-        name = _name(rendered)
+        name = metadata_name(rendered)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(entry, dict) and entry.get("count") == value and isinstance(entry.get("name"), str) \
                     and entry["name"] in name:
@@ -131,6 +131,3 @@ def _kustomization(loaded: dict[str, LoadedFile], file: str) -> Document | None:
     return found.documents[0]
 
 
-def _name(data: Any) -> str:
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""

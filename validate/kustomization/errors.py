@@ -27,7 +27,7 @@ from validate.discover import Inventory, Kustomization, closure_dirs
 from validate.kustomization.tree import data_of, join
 from validate.load import LoadedFile
 from validate.locate import PatchEntry, inline_patch, patch_entries
-from validate.model import Document, Finding
+from validate.model import Document, Finding, metadata_name
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
@@ -158,15 +158,15 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
             continue
         for document in patch.documents:
             data = document.data
-            if not isinstance(data, dict) or data.get("kind") != wanted.kind or _name(data) != wanted.name:
+            if not isinstance(data, dict) or data.get("kind") != wanted.kind or metadata_name(data) != wanted.name:
                 continue
             line, column = document.position(("metadata", "name")) or document.position(("kind",)) or \
                 (document.line, document.column)
-            existing = [_name(d.data) for d in tree.resource_documents(kustomization.dir)
-                        if d.data.get("kind") == wanted.kind and _name(d.data)]
+            existing = [metadata_name(d.data) for d in tree.resource_documents(kustomization.dir)
+                        if d.data.get("kind") == wanted.kind and metadata_name(d.data)]
             others = sorted({str(d.data.get("kind")) for d in tree.resource_documents(kustomization.dir)})
             spaces = sorted({_namespace(d.data) for d in tree.resource_documents(kustomization.dir)
-                             if d.data.get("kind") == wanted.kind and _name(d.data) == wanted.name})
+                             if d.data.get("kind") == wanted.kind and metadata_name(d.data) == wanted.name})
             if spaces and wanted.namespace not in spaces:  # the name is right: the namespace is not
                 said = " or ".join(f"namespace {n!r}" if n else "no namespace" for n in spaces)
                 yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
@@ -210,7 +210,7 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
             line, column = document.position((index, "path")) or document.position((index,)) or (document.line, 1)
             target = _selected(tree, kustomization.dir, selector)
             missing = _missing_part(target.data if target else None, pointer, op_name)
-            subject = f"{target.data.get('kind')} {_name(target.data)!r}" if target else "the target object"
+            subject = f"{target.data.get('kind')} {metadata_name(target.data)!r}" if target else "the target object"
             if op_name == "test":
                 detail = f"the value at {pointer} of {subject} is not the one the test expects"
             else:
@@ -230,7 +230,7 @@ def _duplicate(message: str, tree: Tree) -> Iterator[Finding]:
     sources = []
     for document in tree.resource_documents():
         data = document.data
-        if data.get("kind") == wanted.kind and _name(data) == wanted.name:
+        if data.get("kind") == wanted.kind and metadata_name(data) == wanted.name:
             sources.append(document)
     if len(sources) < 2:
         return
@@ -271,7 +271,7 @@ def _selected(tree: Tree, directory: str, selector: dict[str, Any] | None) -> Do
             return document
         if "kind" in selector and selector["kind"] != data.get("kind"):
             continue
-        if "name" in selector and not _regex_match(str(selector["name"]), _name(data)):
+        if "name" in selector and not _regex_match(str(selector["name"]), metadata_name(data)):
             continue
         return document
     return None
@@ -314,9 +314,6 @@ def _missing_part(data: Any, pointer: str, op_name: str) -> str | None:
     return None
 
 
-def _name(data: Any) -> str:
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
 
 
 def _list(value: Any) -> list[Any]:
