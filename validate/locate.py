@@ -16,7 +16,7 @@ from typing import Any
 
 from validate.kustomization import attribution
 from validate.load import LoadedFile, load_text
-from validate.model import Document, FieldPath, Location, RenderedObject, metadata_name
+from validate.model import Document, FieldPath, Location, RenderedObject, metadata_name, value_at
 
 
 class Locator:
@@ -137,8 +137,8 @@ class Locator:
                 continue
             position = document.position(path)
             if position is not None and source is not None and source.position(path) is not None and (
-                    isinstance(_value_at(patch, path), (dict, list))
-                    or _value_at(patch, path) == _value_at(source.data, path)):
+                    isinstance(value_at(patch, path), (dict, list))
+                    or value_at(patch, path) == value_at(source.data, path)):
                 continue  # the patch merges into (or repeats the merge key of) what the resource file holds
             if position is not None:
                 return rel, position[0], position[1]
@@ -159,17 +159,6 @@ class Locator:
                     if position is not None:
                         return rel, position[0], position[1]
         return None
-
-
-def _value_at(data: Any, path: FieldPath) -> Any:
-    for part in path:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _normalise(rel: str) -> str:

@@ -66,6 +66,22 @@ class ObjectRef:
         return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
 
 
+MISSING: Any = object()  # value_at's default where "no node there" must differ from a null value
+
+
+def value_at(data: Any, path: FieldPath, default: Any = None) -> Any:
+    """The node at ``path`` in loaded YAML or JSON data (mappings by key, lists by index), or ``default``
+    when there is none."""
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return default
+    return data
+
+
 def metadata_name(data: Any) -> str:
     """An object's ``metadata.name`` as text ("" when it has no metadata mapping or no name)."""
     metadata = data.get("metadata") if isinstance(data, dict) else None

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from validate.load import LoadedFile
-from validate.model import Document, FieldPath, metadata_name
+from validate.model import MISSING, Document, FieldPath, metadata_name, value_at
 
 LABELS = ("labels", "commonLabels")
 
@@ -28,10 +28,10 @@ def locate(transformed_in: list[tuple[str, str]], rendered: dict[str, Any], sour
     if not path:
         return None
     path = tuple(path)
-    value = _get(rendered, path)
-    if value is _MISSING:
+    value = value_at(rendered, path, MISSING)
+    if value is MISSING:
         return None
-    if source is not None and _get(source.data, path) == value:
+    if source is not None and value_at(source.data, path, MISSING) == value:
         return None
     found = None
     for file, transformer in transformed_in:  # innermost first: the last match is the one that stands
@@ -109,19 +109,6 @@ def _label_entries(data: dict[str, Any], key: str, value: Any) -> Iterator[tuple
             yield ("labels", index, "pairs", key), "labels"
 
 
-_MISSING = object()
-
-
-def _get(data: Any, path: FieldPath) -> Any:
-    current = data
-    for part in path:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            current = current[part]
-        else:
-            return _MISSING
-    return current
 
 
 def _kustomization(loaded: dict[str, LoadedFile], file: str) -> Document | None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from validate.discover import Kustomization, closure_dirs, closure_files
 from validate.kustomization.tree import Repository, data_of, join
 from validate.load import load_text
-from validate.model import Finding, Severity, metadata_name
+from validate.model import Finding, Severity, metadata_name, value_at
 
 if TYPE_CHECKING:
     from validate.context import Context
@@ -452,10 +452,7 @@ def _argo_overrides(ctx: Context, repository: Repository, covered: set[str]) -> 
 
 
 def _source_at(app: Any, where: tuple[str | int, ...]) -> dict[str, Any]:
-    current: Any = app.data
-    for part in where:
-        current = current.get(part) if isinstance(current, dict) else \
-            current[part] if isinstance(current, list) and isinstance(part, int) and part < len(current) else None
-    return current if isinstance(current, dict) else {}
+    source = value_at(app.data, where)
+    return source if isinstance(source, dict) else {}
 
 
