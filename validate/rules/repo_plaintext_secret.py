@@ -169,8 +169,13 @@ _TOKEN_RUN = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
 _HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}")
 
 
+# ... and stems that name one inside a longer word (SECRETKEY, dbpasswd, ApiToken2).
+_CREDENTIAL_STEMS = ("passw", "passwd", "pwd", "secret", "token", "credential", "apikey", "privatekey", "accesskey")
+
+
 def _names_credential(key: str) -> bool:
-    return any(word.lower() in _CREDENTIAL_WORDS for word in _WORD.findall(key))
+    words = [word.lower() for word in _WORD.findall(key)]
+    return any(word in _CREDENTIAL_WORDS or any(stem in word for stem in _CREDENTIAL_STEMS) for word in words)
 
 
 def _random_looking(value: str) -> bool:
