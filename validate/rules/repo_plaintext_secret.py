@@ -197,6 +197,8 @@ def _configuration_text(text: str) -> bool:
     credential."""
     for line in text.splitlines():
         if _COMMENT.match(line) or _SECTION.match(line):
+            if _holds_credential(line):
+                return False  # a commented-out password is committed all the same
             continue
         setting = _SETTING.match(line)
         if setting is None:
@@ -204,11 +206,14 @@ def _configuration_text(text: str) -> bool:
         key, value = setting.group("key"), setting.group("value")
         if _names_credential(key) and not _placeholder(value):
             return False
-        if _CREDENTIAL_VALUE.search(value) or _random_looking(value):
-            return False
-        if any(_names_credential(inner.group("key")) for inner in _EMBEDDED.finditer(value)):
+        if _holds_credential(value):
             return False
     return True
+
+
+def _holds_credential(text: str) -> bool:
+    return bool(_CREDENTIAL_VALUE.search(text)) or _random_looking(text) or \
+        any(_names_credential(inner.group("key")) for inner in _EMBEDDED.finditer(text))
 
 
 def _configuration_only(data: dict[str, object]) -> bool:
