@@ -180,11 +180,15 @@ def _names_credential(key: str) -> bool:
 
 def _random_looking(value: str) -> bool:
     """A long run of token characters mixing digits, upper- and lowercase letters (an API key, a
-    generated password), or a long hex string."""
-    if _HEX_RUN.search(value):
-        return True
-    return any(re.search(r"[0-9]", run) and re.search(r"[a-z]", run) and re.search(r"[A-Z]", run)
-               for run in _TOKEN_RUN.findall(value))
+    generated password), or a long hex string; a URL's path is neither (its user information is
+    judged by :data:`_CREDENTIAL_VALUE`)."""
+    for word in value.split():
+        if "://" in word:
+            continue
+        if _HEX_RUN.search(word) or any(re.search(r"[0-9]", run) and re.search(r"[a-z]", run) and
+                                        re.search(r"[A-Z]", run) for run in _TOKEN_RUN.findall(word)):
+            return True
+    return False
 
 
 def _placeholder(value: str) -> bool:
