@@ -170,6 +170,44 @@ def test_a_new_commit_of_the_cached_tree_is_rendered_again(remote: Path, tmp_pat
     assert validate_tree(repo, sources_dirs=[cache]).exit_code == 1
     [tree] = [p for p in (cache / "git").rglob("v1") if p.is_dir()]
     (tree / "base" / "deployment.yaml").write_text(DEPLOYMENT.replace('"http"', "8080"))
-    (tree.parent / "v1.commit").write_text("f" * 40 + "\n")  # what `sources pull --update` records
+    (tree.parent / "v1.commit").write_text("f" * 40 + "\n")  # a tree of another commit in the cache
+    changed = validate_tree(repo, sources_dirs=[cache])
+    assert [f.rule for f in changed.findings if f.severity == Severity.ERROR] == ["source-digest"]  # not the lock's
+    assert pull(repo, [cache], 120.0, io.StringIO(), update=True) == 0  # reviewed: re-locked
     again = validate_tree(repo, sources_dirs=[cache])
     assert [f for f in again.findings if f.severity == Severity.ERROR] == []
+
+
+def test_a_cached_tree_of_another_commit_than_the_lock_records_is_reported_at_the_listing_line(
+        remote: Path, tmp_path: Path) -> None:
+    entry = f"file://{remote}//base?ref=v1"
+    repo = _repo(tmp_path, entry)
+    for overlay in ("staging", "prod"):  # two renders read the same listing: still one finding
+        (repo / overlay).mkdir()
+        (repo / overlay / "kustomization.yaml").write_text("resources:\n  - ../app\n")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    lock = (repo / "gitops-sources.lock").read_text()
+    commit = _git("rev-parse", "v1", cwd=remote)
+    assert commit in lock
+    (repo / "gitops-sources.lock").write_text(lock.replace(commit, "a" * 40))
+    result = validate_tree(repo, sources_dirs=[cache])
+    [finding] = findings_of(result, "source-digest")
+    assert (finding.file, finding.line, finding.severity) == ("app/kustomization.yaml", 3, Severity.ERROR)
+    assert entry in finding.message and commit in finding.message and "a" * 40 in finding.message
+    assert "`gitops-validate sources pull --update`" in finding.message
+    # not silent, and still checked: the tree the cache holds is rendered, its own findings reported too
+    assert any(o.data["metadata"]["name"] == "remote-web" for o in result.objects)
+    assert result.exit_code == 1
+
+
+def test_a_cached_remote_base_the_lock_does_not_list_is_a_warning(remote: Path, tmp_path: Path) -> None:
+    repo = _repo(tmp_path, f"file://{remote}//base?ref=v1")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    (repo / "gitops-sources.lock").write_text("apiVersion: gitops-validate/v1\nhelm: []\ngit: []\n")
+    [finding] = findings_of(validate_tree(repo, sources_dirs=[cache]), "source-digest")
+    assert finding.severity == Severity.WARNING and finding.line == 3 and "is not in gitops-sources.lock" in finding.message
+    # without any lock nothing is verified, as for an Application's sources
+    (repo / "gitops-sources.lock").unlink()
+    assert findings_of(validate_tree(repo, sources_dirs=[cache]), "source-digest") == []

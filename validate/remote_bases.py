@@ -28,7 +28,7 @@ import yaml
 from validate.discover import WORK_DIR_PREFIX, Inventory
 from validate.load import LoadedFile
 from validate.model import Finding, RenderedObject, Severity
-from validate.sources import PULL_COMMAND, GitRef, SourceCache, tree_digest
+from validate.sources import PULL_COMMAND, GitRef, Lock, Mismatch, SourceCache, check_git, tree_digest
 
 LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
 INCLUDE_FIELDS = ("resources", "bases", "components")
@@ -104,6 +104,7 @@ class _Listed:
     line: int | None
     link: str | None = None  # the mirror folder linked to its cached tree; None: not cached
     commit: str | None = None
+    mismatch: Mismatch | None = None  # the cached tree against the lock's commit
 
 
 @dataclass
@@ -114,7 +115,9 @@ class RemoteBases:
     links: dict[str, Path] = field(default_factory=dict)  # mirror folder name -> cached tree
 
     @classmethod
-    def resolve(cls, inventory: Inventory, cache: SourceCache | None) -> RemoteBases:
+    def resolve(cls, inventory: Inventory, cache: SourceCache | None, lock: Lock | None = None) -> RemoteBases:
+        """Each remote base listed by the inventory's kustomizations, linked when the cache holds its
+        tree, and that tree checked against the commit ``lock`` records (as an Application's git source)."""
         bases = cls()
         by_tree: dict[Path, str] = {}
         for kustomization in inventory.kustomizations.values():
@@ -131,6 +134,7 @@ class RemoteBases:
                     tree = found.path.resolve()
                     listed.link = by_tree.setdefault(tree, f"{LINK_PREFIX}{len(by_tree)}")
                     listed.commit = found.commit
+                    listed.mismatch = check_git(base.git_ref, found, lock)
                     bases.links[listed.link] = tree
                 bases.listed[(kustomization.file, entry)] = listed
         return bases
@@ -161,18 +165,24 @@ class RemoteBases:
                          f" against the snapshot `{PULL_COMMAND}` stored{at}, and pinning the ref makes that check"
                          " hold", file, line, directory)]
 
-    def blocked(self, inventory: Inventory) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
+    def blocked(self, inventory: Inventory, later: set[str] | frozenset[str] = frozenset()
+                ) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
         """Rendered paths that include a remote reference the cache lacks (or any remote file kustomize
         would download): refused offline, each reference a finding at its line. Then warnings on paths
         rendered from a cached remote base (an unpinned ref, checked against a snapshot).
 
         Warnings, not errors: a remote base is no defect (Argo CD's repo-server fetches it at every
         render), only something this offline run could not check. A team that wants every path
-        checked sets ``render-remote: error``."""
+        checked sets ``render-remote: error``.
+
+        A cached tree of another commit than the lock records is a ``source-digest`` finding once per
+        listing, on the first render that reads it (one not in ``later``, the renders only read back
+        for repository-wide rules, where there is one)."""
         blocked: dict[str, list[Finding]] = {}
         notes: dict[str, list[Finding]] = {}
         by_file = {k.file: k for k in inventory.kustomizations.values()}
-        for directory in inventory.rendered:
+        said: set[tuple[str, str]] = set()
+        for directory in sorted(inventory.rendered, key=lambda d: d in later):
             findings = []
             refused = False
             for rel in sorted(inventory.inputs.get(directory, ())):
@@ -180,6 +190,13 @@ class RemoteBases:
                 for reference, line in kustomization.remote if kustomization is not None else ():
                     findings += self.findings(rel, reference, line, directory)
                     refused = refused or not self.rendered(rel, reference)
+                    listed = self.listed.get((rel, reference))
+                    if listed is not None and listed.mismatch is not None and (rel, reference) not in said:
+                        said.add((rel, reference))  # the tree rendered is said, never checked silently
+                        findings.append(Finding(
+                            "source-digest", f"remote base {reference!r}: {listed.mismatch.message}; {directory} was"
+                            " rendered from the cached tree", rel, line, render=directory,
+                            severity=Severity.ERROR if listed.mismatch.error else Severity.WARNING))
             if refused:
                 blocked[directory] = findings
             elif findings:

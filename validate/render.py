@@ -45,7 +45,7 @@ from validate.model import Finding, Limits, RenderedObject, Severity, ToolError
 from validate.provenance import RenderedLoader, provenance
 from validate.remote_bases import RemoteBases
 from validate.render_hints import hint, line_of
-from validate.sources import SourceCache
+from validate.sources import Lock, SourceCache
 
 KUSTOMIZE_VERSION = "v5.8.1"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
@@ -273,8 +273,8 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     """
     cache_only = set(cache_only)
     limits = limits or ChildLimits()
-    remote = RemoteBases.resolve(inventory, sources)
-    blocked, notes = remote.blocked(inventory)
+    remote = RemoteBases.resolve(inventory, sources, Lock.read(inventory.root) if sources is not None else None)
+    blocked, notes = remote.blocked(inventory, cache_only)
     unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
     for directory, findings in safety.blocked_renders(inventory, unsafe).items():
         blocked[directory] = blocked.get(directory, []) + findings
