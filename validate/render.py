@@ -193,7 +193,10 @@ class Mirror:
                         raise
                     continue  # unreadable: kustomize will say the file is missing
         for link, tree in self.remote.links.items():
-            os.symlink(tree, self.tree / link, target_is_directory=True)
+            if link in self.remote.rewrites:  # it lists cached remote bases: a copy pointing at them
+                self.remote.materialize(link, self.tree / link)
+            else:
+                os.symlink(tree, self.tree / link, target_is_directory=True)
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
