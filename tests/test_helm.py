@@ -756,10 +756,11 @@ def test_the_applications_kustomize_images_replicas_and_components_apply_to_a_re
 
 
 def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
-    from validate.remote import kustomize_image
+    from validate.argocd.kustomize_edit import parse_image
 
-    assert kustomize_image("nginx:1.27") == {"name": "nginx", "newTag": "1.27"}
-    assert kustomize_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
-                                                              "newTag": "1.27"}
-    assert kustomize_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "digest": "sha256:ab"}
-    assert kustomize_image("") is None
+    assert parse_image("nginx:1.27") == {"name": "nginx", "newName": "", "newTag": "1.27", "digest": ""}
+    assert parse_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
+                                                          "newTag": "1.27", "digest": ""}
+    assert parse_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "newName": "", "newTag": "",
+                                                           "digest": "sha256:ab"}
+    assert parse_image("") is None
