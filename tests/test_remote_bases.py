@@ -297,3 +297,14 @@ def test_remote_bases_that_list_each_other_stop_at_the_cycle(tmp_path: Path) -> 
     assert pull(repo, [cache], 120.0, io.StringIO()) == 0  # each fetched once
     [warning] = findings_of(validate_tree(repo, sources_dirs=[cache]), "render-remote")
     assert warning.line == 3 and "a cycle" in warning.message
+
+
+def test_a_nested_remote_base_without_a_pinned_ref_renders_with_a_warning(remote: Path, tmp_path: Path) -> None:
+    outer = _outer(tmp_path, remote, f"file://{remote}//base")
+    repo = _repo(tmp_path, f"file://{outer}//wrap?ref=v1")
+    cache = tmp_path / "cache"
+    assert pull(repo, [cache], 120.0, io.StringIO()) == 0
+    result = validate_tree(repo, sources_dirs=[cache])
+    [warning] = findings_of(result, "render-remote")
+    assert warning.line == 3 and "not pinned" in warning.message and f"file://{remote}//base" in warning.message
+    assert any(o.data["metadata"]["name"] == "outer-remote-web" for o in result.objects)

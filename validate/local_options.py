@@ -70,13 +70,15 @@ def render_with_options(ctx: Context, cache: SourceCache, lock: Lock | None,
             if directory is not None and directory in ctx.inventory.kustomizations:
                 syncers.setdefault(directory, []).append((app, where, source))
     results = {r.directory: r for r in ctx.renders}
+    checked = {c.render for c in ctx.objects if c.rendered is not None}  # the renders this run reports on
     locator = Locator(ctx.loaded)
     for directory, apps in sorted(syncers.items()):
         options = {json.dumps(s.get("kustomize"), sort_keys=True, default=str) if kustomize_edit.active(
             s.get("kustomize")) else "" for _a, _w, s in apps}
         result = results.get(directory)
-        if len(options) != 1 or "" in options or result is None or not result.objects:
-            continue  # unedited, edited differently by different Applications, or not rendered
+        if len(options) != 1 or "" in options or "{{" in next(iter(options)) or result is None or \
+                not result.objects or directory not in checked:
+            continue  # unedited, edited differently, templated beyond what the expansion knows, or not checked
         app, where, source = apps[0]
         objects, problem = _render(ctx, cache, lock, directory, app, source)
         stage.replaced.add(directory)

@@ -220,17 +220,17 @@ class RemoteBases:
             where = f"{file} of {self.labels[link]}"
             nested = parse(entry)
             if nested is None:
-                listed.problems.append(f"remote reference {entry!r} (in {where}) is not fetched offline")
+                listed.problems.append(f"{entry!r} (in {where}), a remote reference that is not fetched offline")
                 continue
             found = cache.git(nested.git_ref)
             if (nested.git_ref, nested.path) in chain:
-                listed.problems.append(f"remote base {entry!r} (in {where}) includes itself again: a cycle")
+                listed.problems.append(f"{entry!r} (in {where}), which includes itself again: a cycle")
             elif depth >= MAX_NESTING:
-                listed.problems.append(f"remote base {entry!r} (in {where}) is nested more than {MAX_NESTING}"
-                                       " remote bases deep, further than this check follows")
+                listed.problems.append(f"{entry!r} (in {where}), nested more than {MAX_NESTING} remote bases deep,"
+                                       " further than this check follows")
             elif found is None or not (found.path / nested.path).is_dir():
-                listed.problems.append(f"remote base {entry!r} (in {where}, {nested.git_ref}) is not in the source"
-                                       f" cache: run `{PULL_COMMAND}` to fetch it")
+                listed.problems.append(f"{entry!r} (in {where}), which is not in the source cache ({nested.git_ref}):"
+                                       f" run `{PULL_COMMAND}` to fetch it")
             else:
                 target = self._link(nested, found.path, found.commit)
                 self.rewrites.setdefault(link, {}).setdefault(file, {})[entry] = f"{target}/{nested.path}".rstrip("/")
@@ -238,9 +238,9 @@ class RemoteBases:
                     listed.reach.append(target)
                 mismatch = check_git(nested.git_ref, found, lock)
                 if mismatch is not None:
-                    listed.mismatches.append((f"remote base {entry!r} (in {where})", mismatch))
+                    listed.mismatches.append((f"{entry!r} (in {where})", mismatch))
                 if not nested.pinned:
-                    listed.notes.append(f"remote base {entry!r} (in {where}) is not pinned to a tag or commit")
+                    listed.notes.append(f"{entry!r} (in {where}), which is not pinned to a tag or commit")
                 self._nested(listed, target, nested, cache, lock, depth + 1, chain | {(nested.git_ref, nested.path)})
 
     def rendered(self, file: str, entry: str) -> bool:
@@ -262,10 +262,10 @@ class RemoteBases:
                              f" not rendered or checked here (Argo CD fetches it at sync time): run `{PULL_COMMAND}`"
                              f" to fetch it.{pin}", file, line, directory)]
         if listed.problems:  # a remote base its tree lists cannot be built offline: said at the outermost line
-            return [_finding(f"remote base {entry!r} ({base.git_ref}) lists, in turn, a {problem}; so {directory} is"
+            return [_finding(f"remote base {entry!r} ({base.git_ref}) lists, in turn, {problem}; so {directory} is"
                              " not rendered or checked here (Argo CD fetches it at sync time)", file, line, directory)
                     for problem in listed.problems]
-        nested = [_finding(f"remote base {entry!r} lists, in turn, a {note}: Argo CD renders its branch head at every"
+        nested = [_finding(f"remote base {entry!r} lists, in turn, {note}: Argo CD renders its branch head at every"
                            f" sync, which cannot be checked offline; {directory} was checked against the snapshot"
                            f" `{PULL_COMMAND}` stored", file, line, directory) for note in listed.notes]
         if base.pinned:
