@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from validate import helm_inflation
 from validate.kustomization import attribution
 from validate.load import LoadedFile, load_text
 from validate.model import Document, FieldPath, Location, RenderedObject, metadata_name, value_at
@@ -58,7 +59,7 @@ class Locator:
             note = "" if not path else " (the value is not in this file: a kustomize transformer set it)"
             return Location(document.file, line, column, note)
         if obj.generated_in is not None:
-            return self._generator(obj)
+            return self._generator(obj, path)
         if obj.source_file is not None:
             return Location(obj.source_file, None, None)
         return Location(f"{obj.render}/kustomization.yaml" if obj.render != "." else "kustomization.yaml",
@@ -67,10 +68,13 @@ class Locator:
     def locate_object(self, obj: RenderedObject) -> Location:
         return self.locate(obj, ())
 
-    def _generator(self, obj: RenderedObject) -> Location:
+    def _generator(self, obj: RenderedObject, path: FieldPath = ()) -> Location:
         assert obj.generated_in is not None
         loaded = self.loaded.get(obj.generated_in)
         document = loaded.documents[0] if loaded and loaded.documents else None
+        inflated = helm_inflation.locate(obj, document, path)  # helmCharts: the entry, or its valuesInline line
+        if inflated is not None:
+            return inflated
         if document is None or not isinstance(document.data, dict):
             return Location(obj.generated_in, None, None)
         field = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}.get(

@@ -189,6 +189,9 @@ class RenderedObject:
     # Read from a remote base in the source cache: (the entry as written, its line in source_file,
     # which is then the kustomization that lists it).
     remote: tuple[str, int | None] | None = None
+    # Inflated by kustomize's helmCharts: (the index of its entry in generated_in, the chart template), when known
+    # (validate/helm_inflation.py).
+    chart_entry: tuple[int, str] | None = None
 
 
 # --- settings -------------------------------------------------------------------------------
