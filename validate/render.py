@@ -349,19 +349,12 @@ class _Outcome:
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
     def entry(self) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}), "objects": [
-            {"data": o.data, "source_file": o.source_file, "generated_in": o.generated_in, "generator": o.generator,
-             "transformed_in": o.transformed_in, **({"remote": list(o.remote)} if o.remote else {}),
-             **({"chart_entry": list(o.chart_entry)} if o.chart_entry else {})}
-            for o in self.objects]}
+        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}),
+                "objects": [o.entry() for o in self.objects]}
 
 
 def _from_entry(kustomization: Kustomization, entry: dict[str, Any]) -> RenderResult:
-    objects = [RenderedObject(item["data"], kustomization.dir, index, item.get("source_file"), item.get("generated_in"),
-                              item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
-                              tuple(item["remote"]) if isinstance(item.get("remote"), list) else None,
-                              tuple(item["chart_entry"]) if isinstance(item.get("chart_entry"), list) else None)
-               for index, item in enumerate(entry["objects"])]
+    objects = [RenderedObject.from_entry(kustomization.dir, index, item) for index, item in enumerate(entry["objects"])]
     at = tuple(entry["at"]) if isinstance(entry.get("at"), list) and len(entry["at"]) == 2 else None
     return _Outcome(entry["ok"], objects, entry.get("message", ""), True, 0.0, at).result(kustomization)
 
@@ -390,11 +383,9 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
             futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d].dir, kubectl, build_options,
                                       timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
-        # helmCharts objects: which entry rendered each, from what the offline helm recorded in this mirror
         documents = {k.file: k.document for k in inventory.kustomizations.values()}
-        for outcome in outcomes.values():
-            if outcome.ok and any(o.generator == helm_inflation.GENERATOR for o in outcome.objects):
-                outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
+        for outcome in (o for o in outcomes.values() if o.ok):  # helmCharts objects: the entry that made each
+            outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
     return outcomes
 
 
