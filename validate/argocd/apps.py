@@ -9,7 +9,7 @@ from typing import Any
 
 from validate.argocd.objects import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, is_kind, mapping, templated, text
 from validate.argocd.sources import application_sources
-from validate.model import Checked, FieldPath
+from validate.model import Checked, FieldPath, value_at
 
 
 @dataclass
@@ -93,10 +93,7 @@ class App:
         ApplicationSet's template (or not written there, so generator-supplied). False for a written Application."""
         if not self.generated:
             return False
-        written: Any = self.obj.data
-        for part in self.where(*path):
-            written = written.get(part) if isinstance(written, dict) else \
-                written[part] if isinstance(written, list) and isinstance(part, int) and part < len(written) else None
+        written = value_at(self.obj.data, self.where(*path))
         return "{{" in json.dumps(written, default=str) if written is not None else True
 
     def sources(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
