@@ -27,7 +27,7 @@ from validate.discover import Inventory, Kustomization, closure_dirs
 from validate.kustomization.tree import data_of, join
 from validate.load import LoadedFile
 from validate.locate import PatchEntry, inline_patch, patch_entries
-from validate.model import Document, Finding, metadata_name
+from validate.model import Document, Finding, as_list, metadata_name
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
@@ -120,7 +120,7 @@ class Tree:
             kustomization = self.inventory.kustomizations[current]
             data = data_of(kustomization)
             for field in ("resources", "bases"):
-                for value in _list(data.get(field)):
+                for value in as_list(data.get(field)):
                     target = join(current, value) if isinstance(value, str) else None
                     if target is None or target in seen or target not in self.loaded:
                         continue
@@ -252,7 +252,7 @@ def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
         return
     for kustomization in tree.kustomizations():
         document = kustomization.document
-        for index, replacement in enumerate(_list(data_of(kustomization).get("replacements"))):
+        for index, replacement in enumerate(as_list(data_of(kustomization).get("replacements"))):
             source = replacement.get("source") if isinstance(replacement, dict) else None
             if not isinstance(source, dict) or document is None:
                 continue
@@ -316,8 +316,6 @@ def _missing_part(data: Any, pointer: str, op_name: str) -> str | None:
 
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 PARSERS: list[Callable[[str, Tree], Iterator[Finding]]] = [_smp_target, _json_path, _duplicate, _replacement_source]
