@@ -731,11 +731,29 @@ def test_the_applications_kustomize_images_replicas_and_components_apply_to_a_re
     assert web["metadata"]["annotations"] == {"extra": "component"}
 
 
-def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
-    from validate.remote import kustomize_image
+def test_an_option_kustomize_edit_refuses_on_a_remote_source_is_reported_at_its_line(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    (revision / "deploy").mkdir(parents=True)
+    (revision / "deploy" / "kustomization.yaml").write_text("resources: []\n")
+    options = "    kustomize:\n      images:\n        - nginx\n"
+    application = REMOTE_APP.split("    kustomize:\n")[0] + options + \
+        "  destination:" + REMOTE_APP.split("  destination:")[1]
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": application,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    [failure] = findings_of(check(repo, tmp_path), "render-failed")
+    assert (failure.file, failure.line) == ("argocd/app.yaml", line_of(repo, "argocd/app.yaml", "- nginx"))
+    assert "invalid format of image" in failure.message
 
-    assert kustomize_image("nginx:1.27") == {"name": "nginx", "newTag": "1.27"}
-    assert kustomize_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
-                                                              "newTag": "1.27"}
-    assert kustomize_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "digest": "sha256:ab"}
-    assert kustomize_image("") is None
+
+def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
+    from validate.argocd.kustomize_edit import parse_image
+
+    assert parse_image("nginx:1.27") == {"name": "nginx", "newName": "", "newTag": "1.27", "digest": ""}
+    assert parse_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
+                                                          "newTag": "1.27", "digest": ""}
+    assert parse_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "newName": "", "newTag": "",
+                                                           "digest": "sha256:ab"}
+    assert parse_image("") is None
