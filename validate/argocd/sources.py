@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from validate.model import as_list
+
 if TYPE_CHECKING:
     from validate.load import LoadedFile
 
@@ -54,7 +56,7 @@ def argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Itera
 def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict[str, Any]]]:
     if isinstance(spec.get("source"), dict):
         yield None, spec["source"]
-    for index, source in enumerate(_list(spec.get("sources"))):
+    for index, source in enumerate(as_list(spec.get("sources"))):
         if isinstance(source, dict):
             yield index, source
 
@@ -70,7 +72,7 @@ def ref_only(where: tuple[str | int, ...], source: dict[str, Any]) -> bool:
 def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
                              ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
     """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
-    for index, generator in enumerate(_list(generators)):
+    for index, generator in enumerate(as_list(generators)):
         if not isinstance(generator, dict):
             continue
         git = generator.get("git")
@@ -170,8 +172,6 @@ def match_directories(directories: list[str], includes: list[str], excludes: lis
             if any(r.match(d) for r in include_res) and not any(r.match(d) for r in exclude_res)]
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 
