@@ -183,6 +183,40 @@ def test_a_chart_named_with_a_registry_namespace_is_looked_up_not_a_crash(tmp_pa
     missing = [f.file for f in result.findings if f.rule == "source-missing"]
     assert missing == ["apps/odd.yaml"]
 
+
+# small-hack/argocd-apps forgejo/storage/pvc: a Go template left at the root of a chart folder, next to Chart.yaml
+# and outside templates/. Helm's chart loader parses only Chart.yaml, values.yaml, requirements.yaml and the lock
+# files there; every other file is `.Files` data, which Helm never parses and Argo CD never applies.
+
+TEMPLATE_AT_CHART_ROOT = ("apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: certs\nspec:\n"
+                          "  storageClassName: {{ .Values.storageClass }}\n")
+DUPLICATE = "replicas: 1\nreplicas: 2\n"
+
+
+def test_a_file_at_a_chart_s_root_that_helm_never_parses_is_not_read(tmp_path: Path) -> None:
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: pvc\n  namespace: argocd\n"
+           "spec:\n  project: default\n  sources:\n    - repoURL: https://example.com/apps.git\n"
+           "      path: pvc\n      helm:\n        valueFiles: [prod.yaml, $repo/pvc/staging.yaml]\n"
+           "    - repoURL: https://example.com/apps.git\n      ref: repo\n"
+           "  destination:\n    server: https://kubernetes.default.svc\n    namespace: pvc\n")
+    repo = write(tmp_path, {
+        "pvc/Chart.yaml": "apiVersion: v2\nname: pvc\nversion: 0.1.0\n",
+        "pvc/certs.yaml": TEMPLATE_AT_CHART_ROOT,  # `.Files` data: not read at all
+        "pvc/other.yaml": DUPLICATE,  # `.Files` data too
+        "pvc/values.yaml": DUPLICATE,  # parsed by Helm
+        "pvc/values-dev.yaml": DUPLICATE,  # a values file by its name
+        "pvc/prod.yaml": DUPLICATE,  # values files because the Application names them
+        "pvc/staging.yaml": DUPLICATE,
+        "pvc/templates/pvc.yaml": TEMPLATE_AT_CHART_ROOT,
+        "argocd/pvc.yaml": app})
+    result = validate_tree(repo)
+    assert {(f.rule, f.file) for f in result.findings if f.rule.startswith("load-")} == {
+        ("load-duplicate-key", f"pvc/{name}.yaml") for name in ("values", "values-dev", "prod", "staging")}
+    assert not [f for f in result.findings if f.file in ("pvc/certs.yaml", "pvc/other.yaml")]
+    # a kustomization that names such a file reads it: kustomize parses it whatever Helm does
+    write(tmp_path, {"kustomization.yaml": KUSTOMIZATION + "resources:\n  - pvc/other.yaml\n"})
+    assert ("load-duplicate-key", "pvc/other.yaml") in {(f.rule, f.file) for f in validate_tree(repo).findings}
+
 # christianh814/gitops-examples cmp/samplecm.yaml: a manifest its config management plugin runs envsubst over.
 
 PLUGIN_CONFIGMAP = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"

@@ -23,6 +23,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIX = ".json"
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 CHART_NAMES = ("Chart.yaml", "Chart.yml")
+# The files at a chart's root that Helm's chart loader parses as YAML (helm pkg/chart/v2/loader,
+# LoadFiles); every other file there is `.Files` data, which a template may read but Helm never parses.
+HELM_PARSED_NAMES = frozenset({*CHART_NAMES, "values.yaml", "requirements.yaml", "Chart.lock", "requirements.lock"})
 
 
 class FileKind(Enum):
@@ -30,6 +33,7 @@ class FileKind(Enum):
     KUSTOMIZATION = "kustomization"
     HELM_CHART = "helm-chart"  # Chart.yaml, values files, requirements, lock files of a chart
     HELM_TEMPLATE = "helm-template"  # a Go template: not YAML until Helm renders it
+    HELM_FILE = "helm-file"  # any other file at a chart's root: `.Files` data, never parsed by Helm
     PATCH = "patch"  # a partial object for `kubectl patch` or a kustomization: never checked whole
     OTHER = "other"  # CI workflows, tool configurations, compose files, everything else
 
@@ -70,8 +74,8 @@ def kind_of(rel: str, charts: Iterable[str] = ()) -> FileKind:
         inside = PurePosixPath(rel).relative_to(chart) if chart != "." else path
         if inside.parts[0] == "templates" or path.suffix == ".tpl":
             return FileKind.HELM_TEMPLATE
-        if len(inside.parts) == 1:  # Chart.yaml, values*.yaml, values.schema.json, requirements.yaml, ...
-            return FileKind.HELM_CHART
+        if len(inside.parts) == 1:
+            return FileKind.HELM_CHART if is_chart_metadata_or_values(path.name) else FileKind.HELM_FILE
         if inside.parts[0] == "charts":  # a packed or unpacked dependency without its own Chart.yaml
             return FileKind.HELM_CHART
     if path.name in CHART_NAMES:
@@ -83,6 +87,22 @@ def kind_of(rel: str, charts: Iterable[str] = ()) -> FileKind:
     if rel.endswith(YAML_SUFFIXES) or rel.endswith(JSON_SUFFIX):
         return FileKind.MANIFEST
     return FileKind.OTHER
+
+
+def is_chart_metadata_or_values(name: str) -> bool:
+    """A file at a chart's root that is read as YAML: what Helm's loader parses (Chart.yaml, values.yaml,
+    requirements.yaml, the lock files), ``values.schema.json``, and the other values files by their
+    usual names (``values-prod.yaml``, ``prod.values.yaml``), which ``helm -f`` and Argo CD's
+    ``valueFiles`` read. A values file with another name counts when an Application names it
+    (:func:`validate.argocd.value_files`)."""
+    return name in HELM_PARSED_NAMES or name == "values.schema.json" or "values" in name.lower()
+
+
+def chart_data_files(files: Iterable[str]) -> list[str]:
+    """The YAML files at the root of a chart folder that are neither chart metadata nor values by
+    name (:attr:`FileKind.HELM_FILE`): read only when an Application names one as a values file."""
+    charts = chart_folders(files)
+    return [rel for rel in files if rel.endswith(YAML_SUFFIXES) and kind_of(rel, charts) is FileKind.HELM_FILE]
 
 
 def chart_folders(files: Iterable[str]) -> list[str]:
@@ -101,12 +121,14 @@ def chart_of(rel: str, charts: Iterable[str]) -> str | None:
 
 def readable_files(root: Path, files: list[str], max_bytes: int) -> list[str]:
     """The files the validator reads: YAML outside Helm templates, kustomizations, Helm chart
-    metadata and values, and JSON files that name an apiVersion and a kind (as Argo CD reads them)."""
+    metadata and values, and JSON files that name an apiVersion and a kind (as Argo CD reads them).
+    A chart's other files (:attr:`FileKind.HELM_FILE`) are not, unless named as values files: see
+    :func:`chart_data_files`."""
     charts = chart_folders(files)
     wanted = []
     for rel in files:
         kind = kind_of(rel, charts)
-        if kind in (FileKind.HELM_TEMPLATE, FileKind.OTHER):
+        if kind in (FileKind.HELM_TEMPLATE, FileKind.HELM_FILE, FileKind.OTHER):
             continue
         if kind is FileKind.HELM_CHART and not rel.endswith(YAML_SUFFIXES):
             continue

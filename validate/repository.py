@@ -15,7 +15,7 @@ from pathlib import Path
 
 from validate import classify, discover, lists, load
 from validate import kustomization as kustomize_diagnostics
-from validate.argocd import is_argo
+from validate.argocd import is_argo, value_files
 from validate.cache import LoadMemo
 from validate.cache import default_dir as default_cache_dir
 from validate.config import load_config
@@ -33,13 +33,33 @@ def read_sources(root: Path, config: Config, limits: ChildLimits | None = None, 
     memo = LoadMemo(cache_dir or default_cache_dir(), root, repr(config.limits)) if use_cache else None
     loaded = {rel: load.load_file(root / rel, rel, config.limits, memo)
               for rel in classify.readable_files(root, files, config.limits.max_file_bytes)}
-    if memo is not None:
-        memo.save()
+    data_files = classify.chart_data_files(files)
+    for rel in _named_values_files(data_files, loaded):
+        loaded[rel] = load.load_file(root / rel, rel, config.limits, memo)
     for loaded_file in loaded.values():
         findings.extend(loaded_file.findings)
     inventory = discover.inventory(root, files, loaded, findings)
+    # ... and those a kustomization reads: kustomize parses them whatever Helm does
+    read_by_kustomize = {rel for kustomization in inventory.kustomizations.values() for rel in kustomization.files}
+    for rel in data_files:
+        if rel in read_by_kustomize and rel not in loaded:
+            loaded[rel] = load.load_file(root / rel, rel, config.limits, memo)
+            findings.extend(loaded[rel].findings)
+    if memo is not None:
+        memo.save()
     inventory.standalone = kustomize_diagnostics.standalone(inventory, loaded)
     return files, findings, loaded, inventory
+
+
+def _named_values_files(data_files: list[str], loaded: dict[str, load.LoadedFile]) -> list[str]:
+    """The files at a chart's root that Helm never parses (``.Files`` data, often Go templates) but
+    an Argo CD object of the repository names in ``helm.valueFiles``: values files, read and checked
+    like the others. The rest of them are not read at all (unless a kustomization reads them)."""
+    if not data_files:
+        return []
+    named = {rel for loaded_file in loaded.values() for document in lists.iter_objects(loaded_file)
+             if is_argo(document.data) for rel in value_files(document.data)}
+    return [rel for rel in data_files if rel in named]
 
 
 def source_model(root: Path) -> Context:

@@ -47,6 +47,7 @@ from validate.argocd.sources import (
     glob_regex,
     match_directories,
     relative,
+    value_files,
 )
 
 __all__ = [
@@ -56,5 +57,5 @@ __all__ = [
     "destination_namespaces", "directory_of", "expand", "git_directory_generators", "git_path_params", "glob_regex", "group_kind",
     "home_repository", "is_argo", "is_chart", "is_kind", "mapping", "match_directories", "namespaced",
     "normalize_git_url", "object_key", "points_here", "projects", "relative", "render_fast", "render_go",
-    "repo_key", "sanitize_name", "synced_directories", "templated", "text",
+    "repo_key", "sanitize_name", "synced_directories", "templated", "text", "value_files",
 ]

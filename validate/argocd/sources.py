@@ -61,6 +61,37 @@ def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict
             yield index, source
 
 
+def value_files(data: Any) -> Iterator[str]:
+    """The repository files the ``helm.valueFiles`` of an Argo CD object (an Application, an
+    ApplicationSet's template, wherever a source sits) may name, as Argo CD resolves them
+    (``ResolveValueFilePathOrUrl``): ``$ref/path`` from the root of the ref's repository, ``/path``
+    from the root, anything else from the source's ``path``. Deliberately generous (whether a ref
+    names this repository is not asked): it only keeps such files read and checked."""
+    if isinstance(data, list):
+        for item in data:
+            yield from value_files(item)
+        return
+    if not isinstance(data, dict):
+        return
+    helm = data.get("helm")
+    for entry in as_list(helm.get("valueFiles")) if isinstance(helm, dict) else []:
+        if not isinstance(entry, str):
+            continue
+        if entry.startswith("$"):
+            named = entry.partition("/")[2]
+        elif entry.startswith("/"):
+            named = entry
+        elif isinstance(data.get("path"), str):
+            named = f"{data['path']}/{entry}"
+        else:
+            continue
+        rel = relative(named.lstrip("/"))
+        if rel is not None and rel != ".":
+            yield rel
+    for value in data.values():
+        yield from value_files(value)
+
+
 def ref_only(where: tuple[str | int, ...], source: dict[str, Any]) -> bool:
     """A source of a multi-source Application (``where`` is ``("spec", "sources", i)``) that only lends its files
     to ``$ref/...`` values files: Argo CD's repo-server generates no manifests for a source with ``ref`` and neither
