@@ -125,6 +125,16 @@ def test_bad_config_is_exit_2(write_tree) -> None:
     assert "kubernetesVersion" in result.stderr
 
 
+def test_external_projects_must_be_a_list_of_names(write_tree) -> None:
+    for text, message in (("argocd:\n  externalProjects: platform\n",
+                           "argocd.externalProjects: \"platform\" is not of type \"array\""),
+                          ("argocd:\n  externalProjects: [platform, 3]\n", "argocd.externalProjects.1: 3 is not"),
+                          ("argocd:\n  externalProject: [platform]\n", "did you mean 'externalProjects'?")):
+        result = cli(str(write_tree({"cm.yaml": GOOD, ".gitops-validate.yaml": text})))
+        assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+        assert ".gitops-validate.yaml" in result.stderr and message in result.stderr, result.stderr
+
+
 def test_exec_build_options_are_refused(write_tree) -> None:
     repo = write_tree({"cm.yaml": GOOD,
                        ".gitops-validate.yaml": "kustomize:\n  buildOptions: --enable-alpha-plugins --enable-exec\n"})

@@ -67,6 +67,12 @@ _SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False,
             "properties": {"nodeCPU": {"type": ["string", "number"]}},
         },
+        "argocd": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "externalProjects": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
         "rules": {
             "type": "object",
             "additionalProperties": {"enum": ["error", "warning", "info", "off"]},
@@ -146,6 +152,7 @@ def _parse(root: Path, path: Path) -> Config:
         sources_cache=_folder(root, data.get("sources", {}).get("cache")),
         sources_read_only=[p for p in (_folder(root, f) for f in data.get("sources", {}).get("readOnly", [])) if p],
         node_cpu=_node_cpu(data.get("cluster", {}).get("nodeCPU"), path.name),
+        external_projects=list(data.get("argocd", {}).get("externalProjects", [])),
     )
 
 

@@ -274,6 +274,7 @@ class Config:
     sources_read_only: list[Path] = field(default_factory=list)  # extra read-only source folders
     overrides: dict[str, str] = field(default_factory=dict)  # from the command line: --rule ID=LEVEL
     node_cpu: float | None = None  # cluster.nodeCPU: the CPUs of one node, in cores (pod-cpu-node-size)
+    external_projects: list[str] = field(default_factory=list)  # argocd.externalProjects: AppProjects not here
 
     def setting(self, rule: str, environment: str | None = None) -> str | None:
         """What the command line or configuration says about ``rule`` (``error`` ... ``off``), None when nothing."""

@@ -55,7 +55,8 @@ def test_a_repository_the_project_does_not_allow_is_reported_on_the_source() -> 
 def test_an_undefined_project_is_reported_and_default_is_not() -> None:
     ctx = repository(SERIES, application("demo", "serie", "seldon-dev"), application("other", "default", "x"))
     assert violations("argocd-project", ctx) == [Found(
-        "project 'serie' is not defined in this repository (known: series, and default)",
+        "project 'serie' is not defined in this repository (known: series, and default); a project created"
+        " outside the repository is named under argocd.externalProjects in .gitops-validate.yaml",
         ("spec", "project"), "argocd/demo.yaml")]
 
 

@@ -3,9 +3,11 @@
 What it does:
     For every Application, and every Application an ApplicationSet generates, checks that
     ``spec.project`` names an AppProject of this repository (or ``default``, which Argo CD
-    creates itself), that the project's ``sourceRepos`` allow each source's ``repoURL`` and that
-    its ``destinations`` allow the destination (server or name, and namespace), with Argo CD's
-    glob and ``!`` deny semantics.
+    creates itself, or one that ``argocd.externalProjects`` in ``.gitops-validate.yaml`` names as
+    created outside the repository, whose permissions are then unknown and not checked), that
+    the project's ``sourceRepos`` allow each source's ``repoURL`` and that its ``destinations``
+    allow the destination (server or name, and namespace), with Argo CD's glob and ``!`` deny
+    semantics.
 
 Why it matters:
     Argo CD refuses to sync an Application its project does not permit: the error shows up in
@@ -39,7 +41,9 @@ Use instead:
         - server: https://kubernetes.default.svc
           namespace: monitoring
     ```
-    Define the project in the repository and list every repository and destination its Applications use.
+    Define the project in the repository and list every repository and destination its Applications use, or
+    name a project created outside the repository (by a bootstrap tool) under `argocd.externalProjects` in
+    `.gitops-validate.yaml`.
 """
 
 from __future__ import annotations
@@ -72,15 +76,18 @@ KINDS = APP_KINDS
 
 def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     known = ctx.projects
+    external = set(ctx.config.external_projects)
     for app in ctx.apps_of(obj):
         name = app.spec.get("project")
         if not isinstance(name, str) or not name or templated(name):
             continue
         project = known.get(name)
         if project is None:
-            if name != "default":
+            if name != "default" and name not in external:
                 yield app_violation(app, f"project {name!r} is not defined in this repository (known: "
-                                    f"{', '.join(sorted(known)) or 'none'}, and default)", "spec", "project")
+                                    f"{', '.join(sorted(known)) or 'none'}, and default); a project created"
+                                    " outside the repository is named under argocd.externalProjects in"
+                                    " .gitops-validate.yaml", "spec", "project")
             continue
         spec = mapping(project.get("spec"))
         repos = [r for r in spec.get("sourceRepos") or [] if isinstance(r, str)] \
