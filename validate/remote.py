@@ -12,6 +12,7 @@ objects land on the Application's ``path`` line.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -23,9 +24,10 @@ import yaml
 
 from validate import children, render
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
-from validate.sources import GitRef, SourceCache
+from validate.sources import GitRef, SourceCache, tree_digest
 
 if TYPE_CHECKING:
+    from validate.cache import ParsedDocuments
     from validate.context import Context
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -40,7 +42,10 @@ class RemoteStage:
 
 
 def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict[str, Any]], GitRef | None],
-                       locate: Callable[[Checked, FieldPath], Location], timeout: float) -> RemoteStage:
+                       locate: Callable[[Checked, FieldPath], Location], timeout: float,
+                       parsed: ParsedDocuments | None = None) -> RemoteStage:
+    """Every remote git source with a kustomization, rendered; with ``parsed``, a render an earlier run
+    made of the same tree, path and options is read back instead (successful renders only)."""
     stage = RemoteStage()
     kubectl: Path | None = None
     for app in ctx.applications:
@@ -62,8 +67,17 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             directory = found.path / rel if rel else found.path
             if not any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
                 continue  # plain manifests or a chart of another repository: not rendered yet
-            kubectl = kubectl or render.find_kubectl()
-            data, error = _build(found.path, rel, source.get("kustomize"), kubectl, timeout)
+            key = parsed.key({"tree": tree_digest(found.path), "path": rel,
+                              "kustomize": json.dumps(source.get("kustomize"), sort_keys=True, default=str)},
+                             f"remote kustomize build {render.KUSTOMIZE_VERSION}") if parsed is not None else ""
+            stored = parsed.get(key) if parsed is not None else None
+            if stored is not None and "objects" in stored:
+                data, error = [d for d in stored["objects"] if isinstance(d, dict)], None
+            else:
+                kubectl = kubectl or render.find_kubectl()
+                data, error = _build(found.path, rel, source.get("kustomize"), kubectl, timeout)
+                if parsed is not None and error is None:
+                    parsed.put(key, {"objects": data})
             if error is not None:
                 problem(f"kustomize build of {ref} path {rel or '.'} fails: {error}")
                 continue

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_CHART_BYTES = 64 << 20  # uncompressed; a bigger archive is refused, not unpacked
 _MAX_FILE_BYTES = 8 << 20
 
@@ -96,8 +97,8 @@ def _chart_from_files(files: dict[str, bytes]) -> ChartFiles:
         return files[name].decode("utf-8", errors="replace") if name in files else ""
 
     def parse(name: str) -> Any:
-        try:
-            return yaml.safe_load(text(name)) if name in files else None
+        try:  # libyaml's parser: a chart's values.yaml runs to thousands of lines (yaml.safe_load is pure Python)
+            return yaml.load(text(name), Loader=_SAFE_LOADER) if name in files else None
         except yaml.YAMLError as error:
             raise ChartError(f"{name} is not valid YAML: {' '.join(str(error).split())}") from None
 
@@ -153,6 +154,10 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
 
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+
+
+# What :func:`documents` is, for caches of its results: change it when the loader's rules change.
+PARSER = f"{_Loader.__mro__[1].__name__} with '=' as a string"
 
 
 def documents(text: str) -> list[dict[str, Any]]:
