@@ -93,3 +93,11 @@ def test_a_remote_git_source_is_built_again_only_when_its_tree_changes(
     assert built == ["deploy"]
     assert {o.data["metadata"]["name"]: o.data["data"] for o in third.objects if o.owner is not None} == \
         {"my-settings": {"a": "c", "mode": "patched"}}
+    # a tree's digest covers regular files only: a symbolic link kustomize would follow counts too
+    (tree / "alias.yaml").symlink_to("settings.yaml")
+    check(repo, tmp_path)
+    (tree / "alias.yaml").unlink()
+    (tree / "alias.yaml").symlink_to("kustomization.yaml")
+    check(repo, tmp_path)
+    check(repo, tmp_path)
+    assert built == ["deploy", "deploy", "deploy"]

@@ -13,6 +13,7 @@ objects land on the Application's ``path`` line.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -67,7 +68,7 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             directory = found.path / rel if rel else found.path
             if not any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
                 continue  # plain manifests or a chart of another repository: not rendered yet
-            key = parsed.key({"tree": tree_digest(found.path), "path": rel,
+            key = parsed.key({"tree": tree_digest(found.path), "links": json.dumps(_links(found.path)), "path": rel,
                               "kustomize": json.dumps(source.get("kustomize"), sort_keys=True, default=str)},
                              f"remote kustomize build {render.KUSTOMIZE_VERSION}") if parsed is not None else ""
             stored = parsed.get(key) if parsed is not None else None
@@ -87,6 +88,19 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
                 stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app,
                                              repository_values={}))
     return stage
+
+
+def _links(tree: Path) -> list[tuple[str, str]]:
+    """The symbolic links of a tree and their targets (a tree's digest covers regular files only, and
+    kustomize follows the links of the copy it builds)."""
+    found = []
+    for path in sorted(tree.rglob("*")):
+        if path.is_symlink() and ".git" not in path.relative_to(tree).parts:
+            try:
+                found.append((path.relative_to(tree).as_posix(), os.readlink(path)))
+            except OSError:
+                found.append((path.relative_to(tree).as_posix(), ""))
+    return found
 
 
 def _fixed(at: Location) -> Callable[[FieldPath], Location]:
