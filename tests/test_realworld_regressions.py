@@ -156,3 +156,29 @@ def test_a_missing_generated_file_is_not_mistaken_for_a_file_with_the_same_exten
     write(tmp_path, {"app/kustomization.yaml": text.replace("all.yaml", "Chrt.yaml")})
     [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-missing-path"]
     assert "did you mean './Chart.yaml'?" in finding.message  # a misspelling is still corrected
+
+
+# christianh814/gitops-examples cmp/samplecm.yaml: a manifest its config management plugin runs envsubst over.
+
+PLUGIN_CONFIGMAP = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+                    "data:\n  revision: $ARGOCD_APP_REVISION\n")
+
+
+def test_a_stand_alone_manifest_named_after_argo_cd_s_build_environment_is_a_placeholder(tmp_path: Path) -> None:
+    repo = write(tmp_path, {"cmp/samplecm.yaml": PLUGIN_CONFIGMAP.format(name="$ARGOCD_APP_NAME",
+                                                                          namespace="$ARGOCD_APP_NAMESPACE")})
+    result = validate_tree(repo)
+    assert rules_by_severity(result, Severity.ERROR, Severity.WARNING) == set()
+
+
+def test_a_build_environment_name_that_plain_kustomize_renders_is_judged_as_written(tmp_path: Path) -> None:
+    repo = write(tmp_path, {
+        "app/kustomization.yaml": KUSTOMIZATION + "resources:\n  - configmap.yaml\n",
+        "app/configmap.yaml": PLUGIN_CONFIGMAP.format(name="$ARGOCD_APP_NAME", namespace="$ARGOCD_APP_NAMESPACE"),
+        "other/configmap.yaml": PLUGIN_CONFIGMAP.format(name="demo", namespace="$NAMESPACE")})
+    result = validate_tree(repo)
+    errors = {(f.rule, f.file, f.message.split(":")[0]) for f in result.findings if f.severity is Severity.ERROR}
+    assert errors == {("api-object-name", "app/configmap.yaml", "ConfigMap name '$ARGOCD_APP_NAME' is not a valid"
+                       " DNS-1123 subdomain"),
+                      ("apivalidation-invalid", "app/configmap.yaml", "metadata.namespace"),
+                      ("apivalidation-invalid", "other/configmap.yaml", "metadata.namespace")}

@@ -3,27 +3,30 @@
 An Application whose source is another git repository (Argo CD itself at a pinned tag, say) is
 rendered from the cached tree of that repository at that revision, as the repo-server would:
 ``kustomize build <path>`` with the kustomize Argo CD 3.5 bundles, after applying the
-Application's ``spec.source.kustomize`` options that change the kustomization (``patches``,
-``namePrefix``, ``nameSuffix``, ``namespace``, ``commonLabels``, ``commonAnnotations``,
-``images``, ``replicas``, ``components``) to a private copy. The network is closed to kustomize,
-so a remote base inside the remote source is a finding, never a download. Findings on the
+Application's ``spec.source.kustomize`` options to a private copy as Argo CD's ``kustomize edit``
+calls do (:mod:`validate.argocd.kustomize_edit`); an option they refuse is a finding at its line.
+The network is closed to kustomize, so a remote base inside the remote source is a finding, never a download. Findings on the
 objects land on the Application's ``path`` line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from validate import children, render
+from validate.argocd import kustomize_edit
+from validate.local_options import build_environment
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
 from validate.sources import GitRef, SourceCache, tree_digest
 
@@ -32,7 +35,6 @@ if TYPE_CHECKING:
     from validate.context import Context
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_OPTIONS = ("namePrefix", "nameSuffix", "namespace")
 
 
 @dataclass
@@ -68,17 +70,26 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             directory = found.path / rel if rel else found.path
             if not any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
                 continue  # plain manifests or a chart of another repository: not rendered yet
+            options = source.get("kustomize")
+            options = options if kustomize_edit.active(options) else None
+            environment = build_environment(app, source)
             key = parsed.key({"tree": tree_digest(found.path), "links": json.dumps(_links(found.path)), "path": rel,
-                              "kustomize": json.dumps(source.get("kustomize"), sort_keys=True, default=str)},
-                             f"remote kustomize build {render.KUSTOMIZE_VERSION}") if parsed is not None else ""
+                              "kustomize": json.dumps(options, sort_keys=True, default=str),
+                              "environment": json.dumps(environment, sort_keys=True)},
+                             f"remote kustomize build {render.KUSTOMIZE_VERSION} {_code_identity()}") \
+                if parsed is not None else ""
             stored = parsed.get(key) if parsed is not None else None
             if stored is not None and "objects" in stored:
                 data, error = [d for d in stored["objects"] if isinstance(d, dict)], None
             else:
                 kubectl = kubectl or render.find_kubectl()
-                data, error = _build(found.path, rel, source.get("kustomize"), kubectl, timeout)
+                data, error = _build(found.path, rel, options, kubectl, timeout, environment)
                 if parsed is not None and error is None:
                     parsed.put(key, {"objects": data})
+            if isinstance(error, kustomize_edit.EditError):  # Argo CD's `kustomize edit` refuses an option
+                problem(f"Argo CD cannot apply the Application's kustomize options to {ref} path {rel or '.'}:"
+                        f" {error.message}", locate(app.obj, app.where(*where, "kustomize", *error.option)))
+                continue
             if error is not None:
                 problem(f"kustomize build of {ref} path {rel or '.'} fails: {error}")
                 continue
@@ -88,6 +99,19 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
                 stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app,
                                              repository_values={}))
     return stage
+
+
+@cache
+def _code_identity() -> str:
+    """What a cached remote build depends on besides its inputs: this module and the ``kustomize edit``
+    emulation that applies the Application's options (a change to either builds afresh)."""
+    digest = hashlib.sha256()
+    for module in (__file__, kustomize_edit.__file__):
+        try:
+            digest.update(Path(module).read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()[:16]
 
 
 def _links(tree: Path) -> list[tuple[str, str]]:
@@ -107,15 +131,25 @@ def _fixed(at: Location) -> Callable[[FieldPath], Location]:
     return lambda _path: at
 
 
-def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
+def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float, env: dict[str, str]
+           ) -> tuple[list[dict[str, Any]], str | kustomize_edit.EditError | None]:
     with tempfile.TemporaryDirectory(prefix="gitops-validate-remote-") as folder:
         copy = Path(folder) / "tree"
         shutil.copytree(tree, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         target = copy / rel if rel else copy
         if isinstance(options, dict):
-            problem = _apply_options(target, options, copy)
-            if problem is not None:
-                return [], problem
+            path = next(target / name for name in KUSTOMIZATION_NAMES if (target / name).is_file())
+            try:
+                kustomization = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+                return [], f"its kustomization cannot be read: {error}"
+            if not isinstance(kustomization, dict):
+                return [], "its kustomization is not a mapping"
+            try:
+                edited = kustomize_edit.apply(kustomization, options, target, copy, env)
+            except kustomize_edit.EditError as error:
+                return [], error
+            path.write_text(yaml.safe_dump(edited, sort_keys=False), encoding="utf-8")
         home = Path(folder) / "home"
         home.mkdir()
         limits = ChildLimits()
@@ -138,72 +172,3 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) ->
         except yaml.YAMLError as error:
             return [], f"kustomize printed invalid YAML: {error}"
         return documents, None
-
-
-def kustomize_image(entry: str) -> dict[str, str] | None:
-    """An Application's ``kustomize.images`` entry (``[old=]name[:tag][@digest]``, as ``kustomize edit
-    set image`` takes it) as a kustomization ``images`` entry."""
-    old, _, new = entry.rpartition("=")
-    name, _, digest = new.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    tag = name[colon + 1:] if colon > slash else ""
-    new_name = name[:colon] if colon > slash else name
-    if not new_name or " " in entry:
-        return None
-    image = {"name": old or new_name}
-    if old and new_name != old:
-        image["newName"] = new_name
-    if tag:
-        image["newTag"] = tag
-    if digest:
-        image["digest"] = digest
-    return image
-
-
-def _apply_options(directory: Path, options: dict[str, Any], tree: Path) -> str | None:
-    """What Argo CD's ``kustomize edit`` calls do, written into the private copy's kustomization."""
-    path = next(directory / name for name in KUSTOMIZATION_NAMES if (directory / name).is_file())
-    try:
-        kustomization = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        return f"its kustomization cannot be read: {error}"
-    if not isinstance(kustomization, dict):
-        return "its kustomization is not a mapping"
-    for key in _OPTIONS:
-        if isinstance(options.get(key), str) and options[key]:
-            kustomization[key] = options[key]
-    if isinstance(options.get("patches"), list):
-        kustomization["patches"] = list(kustomization.get("patches") or []) + options["patches"]
-    for option, key in (("commonLabels", "commonLabels"), ("commonAnnotations", "commonAnnotations")):
-        if isinstance(options.get(option), dict):
-            kustomization[key] = {**(kustomization.get(key) or {}), **options[option]}
-    if isinstance(options.get("images"), list):
-        images = {str(i.get("name")): i for i in kustomization.get("images") or [] if isinstance(i, dict)}
-        for entry in options["images"]:
-            image = kustomize_image(entry) if isinstance(entry, str) else None
-            if image is None:
-                return f"kustomize.images entry {entry!r} is not [name=]image[:tag][@digest]"
-            images[image["name"]] = image
-        kustomization["images"] = list(images.values())
-    if isinstance(options.get("replicas"), list):
-        replicas = {str(r.get("name")): r for r in kustomization.get("replicas") or [] if isinstance(r, dict)}
-        for entry in options["replicas"]:
-            count = entry.get("count") if isinstance(entry, dict) else None
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or \
-                    not str(count).isdigit():
-                return f"kustomize.replicas entry {entry!r} needs a name and a whole-number count"
-            replicas[entry["name"]] = {"name": entry["name"], "count": int(str(count))}
-        kustomization["replicas"] = list(replicas.values())
-    if isinstance(options.get("components"), list):
-        components = list(kustomization.get("components") or [])
-        for component in options["components"]:
-            inside = isinstance(component, str) and not component.startswith("/") and \
-                (directory / component).resolve().is_relative_to(tree.resolve())
-            if not inside or not (directory / component).is_dir() and not options.get("ignoreMissingComponents"):
-                return f"kustomize.components entry {component!r} is not a folder of the source"
-            if (directory / component).is_dir() and component not in components:
-                components.append(component)
-        kustomization["components"] = components
-    path.write_text(yaml.safe_dump(kustomization, sort_keys=False), encoding="utf-8")
-    return None

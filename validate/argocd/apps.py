@@ -9,7 +9,7 @@ from typing import Any
 
 from validate.argocd.objects import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, is_kind, mapping, templated, text
 from validate.argocd.sources import application_sources
-from validate.model import Checked, FieldPath
+from validate.model import Checked, FieldPath, value_at
 
 
 @dataclass
@@ -83,10 +83,7 @@ class App:
         differs between them), else once for all of them."""
         if not self.generated:
             return message, tuple(path)
-        written: Any = self.obj.data
-        for part in self.where(*path):
-            written = written.get(part) if isinstance(written, dict) else \
-                written[part] if isinstance(written, list) and isinstance(part, int) and part < len(written) else None
+        written = value_at(self.obj.data, self.where(*path))
         appset = mapping(self.obj.data.get("metadata")).get("name", "?")
         varies = "{{" in json.dumps(written, default=str) if written is not None else True
         prefix = f"{self.label}: " if varies else f"every Application ApplicationSet {appset} generates: "

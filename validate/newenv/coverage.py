@@ -7,6 +7,7 @@ from typing import Any
 
 from validate import argocd as _argocd
 from validate.context import Context
+from validate.model import value_at
 from validate.newenv.plan import Plan, PlannedApplication, documents, mapping, name_of
 
 
@@ -37,7 +38,7 @@ def coverage(repo: Context, plan: Plan) -> None:
         template = mapping(spec.get("template"))
         go = spec.get("goTemplate") is True
         for where, includes, excludes in _argocd.git_directory_generators(spec.get("generators")):
-            generator = _at(data, where[:-2]) if len(where) >= 2 else {}
+            generator = value_at(data, where[:-2]) if len(where) >= 2 else {}
             prefix = generator.get("pathParamPrefix") if isinstance(generator, dict) else None
             for pattern in includes:
                 segments = pattern.strip("/").split("/")
@@ -71,17 +72,6 @@ def coverage(repo: Context, plan: Plan) -> None:
     if not covering:
         plan.notes.append(f"warning: no ApplicationSet git directory generator matches {plan.target}/*: Argo CD"
                           " will not sync the new environment until one does")
-
-
-def _at(data: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _template_values(template: dict[str, Any], directory: str, go: bool, prefix: Any, nested: bool,
