@@ -390,11 +390,7 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
             futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d].dir, kubectl, build_options,
                                       timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
-        # helmCharts objects: which entry rendered each, from what the offline helm recorded in this mirror
-        documents = {k.file: k.document for k in inventory.kustomizations.values()}
-        for outcome in outcomes.values():
-            if outcome.ok and any(o.generator == helm_inflation.GENERATOR for o in outcome.objects):
-                outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
+        helm_inflation.attribute_outcomes(mirror.tree, inventory, outcomes.values())  # helmCharts: which entry
     return outcomes
 
 
