@@ -5,8 +5,8 @@ from __future__ import annotations
 from validate.kustomization import known_fields, normalise, original_path
 from validate.kustomization.errors import ResId, failing_kustomization
 from validate.kustomization.noop import split_image
+from validate.kustomization.patches import inline_patch, patch_entries
 from validate.load import load_text
-from validate.locate import inline_patch, patch_entries
 
 
 def test_field_names_match_case_insensitively_as_in_go_but_user_keys_stay() -> None:
@@ -56,7 +56,7 @@ patchesStrategicMerge:
 
 def test_patches_are_listed_in_order_and_inline_ones_placed_on_the_files_lines() -> None:
     """One reading of a kustomization's patches serves the locator and kustomize's error texts
-    (validate.locate.patch_entries and inline_patch)."""
+    (validate.kustomization.patches.patch_entries and inline_patch)."""
     loaded = load_text(KUSTOMIZATION_WITH_PATCHES, "app/kustomization.yaml")
     entries = patch_entries(loaded.documents[0].data)
     assert [(e.key, e.path, e.text is not None, e.target) for e in entries] == [

@@ -193,6 +193,21 @@ class RenderedObject:
     # (validate/helm_inflation.py).
     chart_entry: tuple[int, str] | None = None
 
+    def entry(self) -> dict[str, Any]:
+        """As a render cache entry stores it (JSON)."""
+        return {"data": self.data, "source_file": self.source_file, "generated_in": self.generated_in,
+                "generator": self.generator, "transformed_in": self.transformed_in,
+                **({"remote": list(self.remote)} if self.remote else {}),
+                **({"chart_entry": list(self.chart_entry)} if self.chart_entry else {})}
+
+    @classmethod
+    def from_entry(cls, render: str, index: int, item: dict[str, Any]) -> RenderedObject:
+        """The object a render cache entry stored with ``entry``."""
+        return cls(item["data"], render, index, item.get("source_file"), item.get("generated_in"),
+                   item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
+                   tuple(item["remote"]) if isinstance(item.get("remote"), list) else None,
+                   tuple(item["chart_entry"]) if isinstance(item.get("chart_entry"), list) else None)
+
 
 # --- settings -------------------------------------------------------------------------------
 

@@ -349,19 +349,12 @@ class _Outcome:
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
     def entry(self) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}), "objects": [
-            {"data": o.data, "source_file": o.source_file, "generated_in": o.generated_in, "generator": o.generator,
-             "transformed_in": o.transformed_in, **({"remote": list(o.remote)} if o.remote else {}),
-             **({"chart_entry": list(o.chart_entry)} if o.chart_entry else {})}
-            for o in self.objects]}
+        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}),
+                "objects": [o.entry() for o in self.objects]}
 
 
 def _from_entry(kustomization: Kustomization, entry: dict[str, Any]) -> RenderResult:
-    objects = [RenderedObject(item["data"], kustomization.dir, index, item.get("source_file"), item.get("generated_in"),
-                              item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
-                              tuple(item["remote"]) if isinstance(item.get("remote"), list) else None,
-                              tuple(item["chart_entry"]) if isinstance(item.get("chart_entry"), list) else None)
-               for index, item in enumerate(entry["objects"])]
+    objects = [RenderedObject.from_entry(kustomization.dir, index, item) for index, item in enumerate(entry["objects"])]
     at = tuple(entry["at"]) if isinstance(entry.get("at"), list) and len(entry["at"]) == 2 else None
     return _Outcome(entry["ok"], objects, entry.get("message", ""), True, 0.0, at).result(kustomization)
 

@@ -24,16 +24,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from validate.discover import Inventory, Kustomization, closure_dirs
+from validate.kustomization.patches import PatchEntry, inline_patch, patch_entries
 from validate.kustomization.tree import data_of, join
 from validate.load import LoadedFile
-from validate.locate import PatchEntry, inline_patch, patch_entries
 from validate.model import Document, Finding, metadata_name
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
 SMP_MULTI = re.compile(r"multiple matches for Id " + _ID)
-JSON_MISSING = re.compile(r"(?P<op>add|replace|remove|move|copy|test) operation does not apply: doc is missing"
-                          r" (?:path|from path): \"?(?P<path>[^\":]*)\"?: missing value")
+JSON_MISSING = re.compile(
+    r"(?P<op>add|replace|remove|move|copy|test) operation does not apply: doc is missing"
+    r" (?:path|from path): \"?(?P<path>[^\":]*)\"?: missing value"
+)
 JSON_REMOVE = re.compile(r"error in (?P<op>remove) for path: '(?P<path>[^']*)': Unable to remove nonexistent key")
 JSON_TEST = re.compile(r"testing value (?P<path>\S+) failed")
 DUPLICATE = re.compile(r"may not add resource with an already registered id: " + _ID)
@@ -160,20 +162,35 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
             data = document.data
             if not isinstance(data, dict) or data.get("kind") != wanted.kind or metadata_name(data) != wanted.name:
                 continue
-            line, column = document.position(("metadata", "name")) or document.position(("kind",)) or \
-                (document.line, document.column)
-            existing = [metadata_name(d.data) for d in tree.resource_documents(kustomization.dir)
-                        if d.data.get("kind") == wanted.kind and metadata_name(d.data)]
+            line, column = (
+                document.position(("metadata", "name")) or document.position(("kind",)) or (document.line, document.column)
+            )
+            existing = [
+                metadata_name(d.data)
+                for d in tree.resource_documents(kustomization.dir)
+                if d.data.get("kind") == wanted.kind and metadata_name(d.data)
+            ]
             others = sorted({str(d.data.get("kind")) for d in tree.resource_documents(kustomization.dir)})
-            spaces = sorted({_namespace(d.data) for d in tree.resource_documents(kustomization.dir)
-                             if d.data.get("kind") == wanted.kind and metadata_name(d.data) == wanted.name})
+            spaces = sorted(
+                {
+                    _namespace(d.data)
+                    for d in tree.resource_documents(kustomization.dir)
+                    if d.data.get("kind") == wanted.kind and metadata_name(d.data) == wanted.name
+                }
+            )
             if spaces and wanted.namespace not in spaces:  # the name is right: the namespace is not
                 said = " or ".join(f"namespace {n!r}" if n else "no namespace" for n in spaces)
-                yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
-                              f" {kustomization.dir}: {wanted} there has {said}, the patch "
-                              f"{'namespace ' + repr(wanted.namespace) if wanted.namespace else 'none'}; set the"
-                              " patch's metadata.namespace to the object's, or select it with a `target:` in the"
-                              " patches entry", patch_file, line, column)
+                yield Finding(
+                    "kustomize-patch-target",
+                    f"strategic-merge patch for {wanted} matches no object of"
+                    f" {kustomization.dir}: {wanted} there has {said}, the patch "
+                    f"{'namespace ' + repr(wanted.namespace) if wanted.namespace else 'none'}; set the"
+                    " patch's metadata.namespace to the object's, or select it with a `target:` in the"
+                    " patches entry",
+                    patch_file,
+                    line,
+                    column,
+                )
                 continue
             if existing:
                 there = f"the {wanted.kind} objects there are {', '.join(repr(n) for n in sorted(set(existing)))}"
@@ -181,9 +198,15 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
                 there = f"there is no {wanted.kind} at all (kinds there: {', '.join(others)})"
             else:
                 there = "the kustomization has no resources"
-            yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
-                          f" {kustomization.dir}: {there}; fix metadata.name (or kind) to name an existing"
-                          " object, or select it with a `target:` in the patches entry", patch_file, line, column)
+            yield Finding(
+                "kustomize-patch-target",
+                f"strategic-merge patch for {wanted} matches no object of"
+                f" {kustomization.dir}: {there}; fix metadata.name (or kind) to name an existing"
+                " object, or select it with a `target:` in the patches entry",
+                patch_file,
+                line,
+                column,
+            )
 
 
 def _namespace(data: dict[str, Any]) -> str:
@@ -199,8 +222,7 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
     pointer = match.group("path")
     op_name = match.groupdict().get("op") or "test"
     for patch in tree.patches():
-        kustomization, patch_file, selector, documents = patch.kustomization, patch.file, patch.selector, \
-            patch.documents
+        kustomization, patch_file, selector, documents = patch.kustomization, patch.file, patch.selector, patch.documents
         if len(documents) != 1 or not isinstance(documents[0].data, list):
             continue
         document = documents[0]
@@ -215,9 +237,14 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
                 detail = f"the value at {pointer} of {subject} is not the one the test expects"
             else:
                 detail = f"{subject} {missing}" if missing else f"{subject} has no {pointer}"
-            yield Finding("kustomize-json-patch-path", f"JSON patch `{op_name}` at {pointer} does not apply:"
-                          f" {detail}; fix the path, or use `add` (which creates the last segment)",
-                          patch_file, line, column)
+            yield Finding(
+                "kustomize-json-patch-path",
+                f"JSON patch `{op_name}` at {pointer} does not apply:"
+                f" {detail}; fix the path, or use `add` (which creates the last segment)",
+                patch_file,
+                line,
+                column,
+            )
 
 
 def _duplicate(message: str, tree: Tree) -> Iterator[Finding]:
@@ -237,10 +264,16 @@ def _duplicate(message: str, tree: Tree) -> Iterator[Finding]:
     for document in sources:
         others = [f"{o.file}:{o.line}" for o in sources if o is not document]
         line, column = document.position(("metadata", "name")) or (document.line, document.column)
-        yield Finding("kustomize-duplicate-object", f"{wanted} is added twice to {tree.render}: here and at"
-                      f" {', '.join(others)}; kustomize refuses a second object with the same kind, name and"
-                      " namespace: remove one, or patch the existing one instead", document.file, line, column,
-                      extra=tuple(("related", other) for other in others))
+        yield Finding(
+            "kustomize-duplicate-object",
+            f"{wanted} is added twice to {tree.render}: here and at"
+            f" {', '.join(others)}; kustomize refuses a second object with the same kind, name and"
+            " namespace: remove one, or patch the existing one instead",
+            document.file,
+            line,
+            column,
+            extra=tuple(("related", other) for other in others),
+        )
 
 
 def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
@@ -259,9 +292,14 @@ def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
             if source.get("kind", wanted.kind) != wanted.kind or source.get("name", wanted.name) != wanted.name:
                 continue
             line, column = document.position(("replacements", index, "source")) or (document.line, 1)
-            yield Finding("kustomize-replacement-source", f"replacement source {wanted} selects nothing in"
-                          f" {kustomization.dir}: fix its kind and name (fieldPath {match.group('field')})",
-                          kustomization.file, line, column)
+            yield Finding(
+                "kustomize-replacement-source",
+                f"replacement source {wanted} selects nothing in"
+                f" {kustomization.dir}: fix its kind and name (fieldPath {match.group('field')})",
+                kustomization.file,
+                line,
+                column,
+            )
 
 
 def _selected(tree: Tree, directory: str, selector: dict[str, Any] | None) -> Document | None:
@@ -314,11 +352,8 @@ def _missing_part(data: Any, pointer: str, op_name: str) -> str | None:
     return None
 
 
-
-
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
 PARSERS: list[Callable[[str, Tree], Iterator[Finding]]] = [_smp_target, _json_path, _duplicate, _replacement_source]
-
