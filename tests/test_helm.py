@@ -462,6 +462,26 @@ def test_a_chart_folder_an_application_points_at_renders_with_its_values(write_t
     assert (unknown.file, unknown.line) == ("charts/web/values-prod.yaml", 2) and "did you mean service?" in unknown.message
 
 
+def test_values_files_resolve_as_argo_cd_resolves_them(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # akuity/sedemo-platform: `/apps/x/env/dev/config.yaml` is relative to the repository root, `../versions/...`
+    # climbs out of the chart folder, and a comments-only values file sets nothing (ResolveValueFilePathOrUrl).
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    entries = "[/env/prod/replicas.yaml, ../versions/none.yaml, ../../../outside.yaml]"
+    files.update({"argocd/project.yaml": PROJECT,
+                  "argocd/app.yaml": LOCAL_APP.replace("[values-prod.yaml]", entries),
+                  "env/prod/replicas.yaml": "replicaCount: 4\n",
+                  "charts/versions/none.yaml": "# intentionally empty: a tenant without overrides\n",
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    [missing] = findings_of(check(repo, tmp_path), "helm-values-file")
+    assert "'../../../outside.yaml'" in missing.message  # out of the repository: Argo CD refuses it too
+    files["argocd/app.yaml"] = files["argocd/app.yaml"].replace(", ../../../outside.yaml", "")
+    result = check(write_tree(files), tmp_path)
+    assert findings_of(result, "helm-values-file") == []
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 4
+
+
 def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
     files["charts/web/templates/broken.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x\n"

@@ -26,6 +26,7 @@ import yaml
 
 from validate import children, render
 from validate.argocd import kustomize_edit
+from validate.argocd.sources import ref_only
 from validate.local_options import build_environment
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
 from validate.sources import GitRef, SourceCache, tree_digest
@@ -53,7 +54,7 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
     kubectl: Path | None = None
     for app in ctx.applications:
         for where, source in app.sources():
-            ref = git_ref(source)
+            ref = None if ref_only(where, source) else git_ref(source)
             found = cache.git(ref) if ref is not None else None
             if ref is None or found is None:
                 continue

@@ -83,11 +83,18 @@ class App:
         differs between them), else once for all of them."""
         if not self.generated:
             return message, tuple(path)
-        written = value_at(self.obj.data, self.where(*path))
         appset = mapping(self.obj.data.get("metadata")).get("name", "?")
-        varies = "{{" in json.dumps(written, default=str) if written is not None else True
+        varies = self.varies(*path)
         prefix = f"{self.label}: " if varies else f"every Application ApplicationSet {appset} generates: "
         return prefix + message, self.where(*path)
+
+    def varies(self, *path: str | int) -> bool:
+        """Whether ``path`` may differ between the Applications of one ApplicationSet: it is templated in the
+        ApplicationSet's template (or not written there, so generator-supplied). False for a written Application."""
+        if not self.generated:
+            return False
+        written = value_at(self.obj.data, self.where(*path))
+        return "{{" in json.dumps(written, default=str) if written is not None else True
 
     def sources(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
         """(path of the source in the Application, source) of every source."""

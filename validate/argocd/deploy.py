@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from validate.argocd.apps import App
 from validate.argocd.objects import mapping, templated
 from validate.argocd.repository import Tree, points_here, relative
+from validate.argocd.sources import ref_only
 from validate.model import Checked, FieldPath
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def synced_directories(app: App, home: frozenset[str], tree: Tree) -> Iterator[t
     """(path of the source, repository directory, recurse) of every source of this repository."""
     for where, source in app.sources():
         path = source.get("path", ".")
-        if not points_here(source, home) or not isinstance(path, str) or templated(path):
+        if ref_only(where, source) or not points_here(source, home) or not isinstance(path, str) or templated(path):
             continue
         directory = relative(path)
         if directory is not None and tree.is_dir(directory):

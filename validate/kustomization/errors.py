@@ -27,7 +27,7 @@ from validate.discover import Inventory, Kustomization, closure_dirs
 from validate.kustomization.patches import PatchEntry, inline_patch, patch_entries
 from validate.kustomization.tree import data_of, join
 from validate.load import LoadedFile
-from validate.model import Document, Finding, metadata_name
+from validate.model import Document, Finding, as_list, metadata_name
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
@@ -122,7 +122,7 @@ class Tree:
             kustomization = self.inventory.kustomizations[current]
             data = data_of(kustomization)
             for field in ("resources", "bases"):
-                for value in _list(data.get(field)):
+                for value in as_list(data.get(field)):
                     target = join(current, value) if isinstance(value, str) else None
                     if target is None or target in seen or target not in self.loaded:
                         continue
@@ -285,7 +285,7 @@ def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
         return
     for kustomization in tree.kustomizations():
         document = kustomization.document
-        for index, replacement in enumerate(_list(data_of(kustomization).get("replacements"))):
+        for index, replacement in enumerate(as_list(data_of(kustomization).get("replacements"))):
             source = replacement.get("source") if isinstance(replacement, dict) else None
             if not isinstance(source, dict) or document is None:
                 continue
@@ -350,10 +350,6 @@ def _missing_part(data: Any, pointer: str, op_name: str) -> str | None:
             return f"has {len(current)} item(s) under {walked or '/'}, so there is no index {segment}"
         return f"has a {type(current).__name__} at {walked}, not a map or list, so {segment!r} cannot be under it"
     return None
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 PARSERS: list[Callable[[str, Tree], Iterator[Finding]]] = [_smp_target, _json_path, _duplicate, _replacement_source]

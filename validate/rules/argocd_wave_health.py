@@ -96,6 +96,9 @@ READY_WHEN_CREATED = frozenset({
     ("scheduling.k8s.io", "PriorityClass"), ("storage.k8s.io", "StorageClass"),
     ("policy", "PodDisruptionBudget"), ("node.k8s.io", "RuntimeClass"),
     ("argoproj.io", "AppProject"), ("", "PersistentVolume"), ("operators.coreos.com", "OperatorGroup"),
+    # templates without status, read by name when something runs them (an AnalysisRun, a Kargo Promotion)
+    ("argoproj.io", "AnalysisTemplate"), ("argoproj.io", "ClusterAnalysisTemplate"),
+    ("kargo.akuity.io", "PromotionTask"), ("kargo.akuity.io", "ClusterPromotionTask"),
 })
 
 
