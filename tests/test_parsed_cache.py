@@ -43,8 +43,8 @@ def objects_of(result) -> list[tuple[str, str, object]]:  # type: ignore[no-unty
 
 def test_a_second_run_reads_the_chart_documents_back_instead_of_parsing_them(
         write_tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    # a document with a date (YAML 1.1 reads an unquoted one): no object (it names no kind), a finding
-    chart = {**CHART, "templates/dated.yaml": "note: dated\nsince: 2024-01-01\n"}
+    # a document with a NaN (YAML 1.1 reads .nan as a float JSON cannot hold): no object (it names no kind), a finding
+    chart = {**CHART, "templates/dated.yaml": "note: dated\nratio: .nan\n"}
     write_chart(tmp_path / "cache", chart)
     repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
     first = check(repo, tmp_path)
@@ -61,7 +61,7 @@ def test_a_second_run_reads_the_chart_documents_back_instead_of_parsing_them(
     second = check(repo, tmp_path)
     assert objects_of(second) == objects_of(first)
     assert [(f.rule, f.message, f.line) for f in second.findings] == [(f.rule, f.message, f.line) for f in first.findings]
-    # only the template whose documents JSON cannot hold (a date) is parsed again
+    # only the template whose documents JSON cannot hold (a NaN) is parsed again
     assert len(parsed) == 1 and "note: dated" in parsed[0]
 
 

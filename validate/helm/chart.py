@@ -161,7 +161,23 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         return {key if isinstance(key, str) else key_text(key): value for key, value in mapping.items()}
 
 
+def _binary_text(loader: Any, node: Any) -> str:
+    """``!!binary``: the decoded bytes as a string, as Go's YAML decodes it into an interface value."""
+    data: bytes = yaml.SafeLoader.construct_yaml_binary(loader, node)
+    return data.decode("utf-8", errors="replace")
+
+
+def _pairs(loader: Any, node: Any) -> Any:
+    """``!!set``, ``!!omap`` and ``!!pairs``: the mapping or sequence as written (Go's YAML has no such types)."""
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return loader.construct_sequence(node, deep=True)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _binary_text)
+for _tag in ("set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _pairs)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -169,7 +185,7 @@ _Loader.yaml_implicit_resolvers = {
 
 
 # What :func:`documents` is, for caches of its results: change it when the loader's rules change.
-PARSER = f"{_Loader.__mro__[1].__name__} with '=', timestamps and keys as strings"
+PARSER = f"{_Loader.__mro__[1].__name__} with '=', timestamps, keys and binary as strings, sets as mappings"
 
 
 def documents(text: str) -> list[dict[str, Any]]:
