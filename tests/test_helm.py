@@ -246,6 +246,41 @@ spec:
     assert (finding.file, finding.line) == ("values/web.yaml", 3)
 
 
+def test_a_file_at_a_chart_s_root_named_as_values_only_by_a_rendered_application_is_read(  # type: ignore[no-untyped-def]
+        chart_app, tmp_path: Path) -> None:
+    """``web/prod.yaml`` sits next to a Chart.yaml, so discovery leaves it unread (Helm never parses such a file);
+    the only Application that names it as a values file is patched in by a kustomization: still found."""
+    application = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: demo
+  sources:
+    - repoURL: https://charts.example.com
+      chart: web
+      targetRevision: 1.0.0
+    - repoURL: https://github.com/example/repo.git
+      targetRevision: main
+      ref: values
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: demo
+"""
+    patch = ("resources: [app.yaml, project.yaml]\npatches:\n  - target: {kind: Application, name: web}\n"
+             "    patch: |-\n      - op: add\n        path: /spec/sources/0/helm\n"
+             "        value: {valueFiles: [$values/web/prod.yaml]}\n")
+    repo = chart_app(application, files={
+        "argocd/kustomization.yaml": patch, "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "web/prod.yaml": "replicaCount: 4\n", ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    result = check(repo, tmp_path)
+    assert findings_of(result, "helm-values-file") == []
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 4
+
+
 def test_crds_of_a_rendered_chart_check_custom_resources_in_the_repository(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: demo\nspec:\n  size: 1\n  colour: red\n"
     repo = chart_app(files={"widget.yaml": widget})

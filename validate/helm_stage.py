@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from validate import helm, schema
+from validate import classify, helm, schema
 from validate.helm_engine import engine, identity
 from validate.local_options import render_with_options
 from validate.model import Checked, FieldPath, Finding, Location, Severity
@@ -83,7 +83,8 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
         locate_app=lambda app, path: locate(app.obj, app.where(*path)),
         points_here=ctx.points_here,
         crds_in_repository=[c.data for c in ctx.objects if c.data.get("kind") == "CustomResourceDefinition"],
-        root=config.root, local_chart=local_chart, render_cache=render_cache, engine_identity=identity)
+        root=config.root, local_chart=local_chart, render_cache=render_cache, engine_identity=identity,
+        unread_chart_files=frozenset(classify.chart_data_files(ctx.inventory.files)) - ctx.loaded.keys())
     result = helm.render_applications(inputs)
     for obj in result.objects:
         at = obj.locate(())

@@ -76,6 +76,7 @@ class Inputs:
     local_chart: Callable[[dict[str, Any]], str | None] = lambda _source: None  # a source's chart folder here
     render_cache: ChartRenderCache | None = None  # rendered charts of earlier runs
     engine_identity: Callable[[], str] = lambda: "unknown"  # the engine's name and version, for the cache key
+    unread_chart_files: frozenset[str] = frozenset()  # `.Files` data of chart folders, not read (classify.HELM_FILE)
 
 
 def render_applications(inputs: Inputs) -> HelmRun:
@@ -441,6 +442,9 @@ def _value_file(inputs: Inputs, entry: str, refs: dict[str, dict[str, Any]],
     if rel is None:
         return None
     loaded = inputs.loaded.get(rel)
+    if loaded is None and rel in inputs.unread_chart_files and inputs.root is not None:
+        # named as values only by an Application the sources do not hold as written (rendered, patched)
+        loaded = load.load_file(inputs.root / rel, rel)
     if loaded is None or not loaded.ok:
         return None
     return (loaded.documents[0].data, loaded.documents[0]) if loaded.documents else ({}, None)
