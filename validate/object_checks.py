@@ -1,4 +1,4 @@
-"""The per-object stages: schema, API validation and the per-object rules, on two cores for a large run.
+"""The per-object stages: schema, API validation and the rules, on two cores for a large run.
 
 Each candidate object first passes the *gate*, here, in order: an identity (apiVersion and kind),
 a Kubernetes API, the kinds the configuration skips, a schema on some Kubernetes version of the
@@ -6,8 +6,9 @@ matrix. The gate decides which candidates become checked objects (the rules see 
 and compiles each kind's validators once. What follows is independent from object to object and
 costs most of a run on a large stream: the schema issues, the API server's validation and the
 per-object rules. From :data:`FORK_MIN_OBJECTS` candidates on, the first half of that work runs
-here and the second half in a forked child (:mod:`validate.forked`); the findings and violations
-are put together in exactly the order one pass gives, so the report does not depend on the split.
+here, with the repository-wide rules, and the second half in a forked child (:mod:`validate.forked`);
+the findings and violations are put together in exactly the order one pass gives, so the report
+does not depend on the split.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Checks:
     schema: list[Finding]  # the gate's findings and the schema issues, candidate by candidate
     api: list[Finding]  # API validation, object by object
     violations: list[tuple[ModuleType, Violation]]  # per-object rules, rule by rule, then object by object
+    repository: list[tuple[ModuleType, Violation]]  # the repository-wide rules' (found while the child works)
 
 
 @dataclass
@@ -67,12 +69,20 @@ def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator)
     versions = ctx.versions
     if count < FORK_MIN_OBJECTS:
         parts = [_part(gated, 0, count, ctx, store, locator, versions)]
+        repository = list(rules.run_repository(ctx))
     else:
-        split = count // 2
+        # The child takes a little more than half: the parent also runs the repository-wide rules and
+        # unpacks what the child sends.
+        split = count * 9 // 20
         index = {id(obj): position for position, obj in enumerate(ctx.objects)}
-        parts = list(forked.in_two(lambda: _part(gated, 0, split, ctx, store, locator, versions),
-                                   lambda: _part(gated, split, count, ctx, store, locator, versions),
-                                   lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects)))
+
+        def here() -> tuple[_Part, list[tuple[ModuleType, Violation]]]:
+            return _part(gated, 0, split, ctx, store, locator, versions), list(rules.run_repository(ctx))
+
+        (head, repository), tail = forked.in_two(
+            here, lambda: _part(gated, split, count, ctx, store, locator, versions),
+            lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects))
+        parts = [head, tail]
     issues = [found for part in parts for found in part.issues]
     by_rule: dict[str, list[tuple[ModuleType, Violation]]] = {}
     for part in parts:
@@ -80,7 +90,7 @@ def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator)
             by_rule.setdefault(module.ID, []).append((module, violation))
     return Checks(gated.objects, [f for gate, issue in zip(gated.findings, issues) for f in (*gate, *issue)],
                   [f for part in parts for f in part.api],
-                  [pair for rule_id in rules.RULES if rule_id in by_rule for pair in by_rule[rule_id]])
+                  [pair for rule_id in rules.RULES if rule_id in by_rule for pair in by_rule[rule_id]], repository)
 
 
 def _part(gated: Gated, start: int, stop: int, ctx: Context, store: schema.SchemaStore, locator: Locator,
@@ -108,12 +118,10 @@ def _restored(plain: tuple[Any, ...], objects: list[Checked]) -> _Part:
 
 
 def _adder(candidate: Checked, locator: Locator, found: list[Finding]) -> Callable[..., None]:
-    ref = ObjectRef.of(candidate.data)
-
     def add(rule: str, message: str, path: FieldPath = (), severity: Severity = Severity.ERROR) -> None:
         location = locate_in(candidate, locator, path)
         found.append(Finding(rule, message + location.note, location.file, location.line, location.column,
-                             severity=severity, object=ref, render=candidate.render))
+                             severity=severity, object=ObjectRef.of(candidate.data), render=candidate.render))
     return add
 
 

@@ -192,7 +192,7 @@ def run(options: Options) -> Run:
     findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
                                                    config.build_options, scope.covers_file, failed))
     findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
-    findings.extend(_run_rules(ctx, locator, checks.violations))
+    findings.extend(_run_rules(ctx, locator, checks.violations, checks.repository))
     findings.extend(_unknown_suppressions(objects, locator))
     if scope.named:
         findings = [f for f in findings if scope.reports(f)]
@@ -363,11 +363,12 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
 
 
 def _run_rules(ctx: rules.Context, locator: Locator,
-               per_object: list[tuple[ModuleType, Violation]] | None = None) -> Iterator[Finding]:
+               per_object: list[tuple[ModuleType, Violation]] | None = None,
+               repository: list[tuple[ModuleType, Violation]] | None = None) -> Iterator[Finding]:
     """Rule violations as findings at source positions; suppressions honoured, and checked. The
-    per-object rules' violations when already found (validate.object_checks), else found here."""
+    rules' violations when already found (validate.object_checks), else found here."""
     reasons_checked: set[int] = set()
-    violations = rules.run(ctx) if per_object is None else chain(per_object, rules.run_repository(ctx))
+    violations = rules.run(ctx) if per_object is None else chain(per_object, repository or ())
     for module, violation in violations:
         default = Severity.parse(getattr(module, "DEFAULT", "error"))
         obj = violation.obj
