@@ -3,13 +3,16 @@ what one pass reports, in the same order, and fall back to one pass when the chi
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from validate import forked, object_checks, pipeline
-from validate.model import Finding
+from validate import forked
 
 # Objects that give every kind of per-object finding: schema issues, API validation, per-object rules,
 # a suppression without a reason, a missing schema, a stand-alone tool configuration and an object
@@ -68,44 +71,62 @@ def _repository(root: Path, count: int) -> Path:
     return root
 
 
-def _findings(root: Path) -> list[Finding]:
-    return pipeline.run(pipeline.Options(paths=[root], use_cache=False, kubernetes_versions=["1.30", "1.37"])).findings
+# Run in a process of its own: one with threads running (a test runner's worker) never forks.
+SCRIPT = r"""
+import json, os, sys
+from pathlib import Path
+from validate import forked, object_checks, pipeline
 
-
-@pytest.mark.skipif(not forked.can_fork(), reason="this process cannot fork (no second core, or threads running)")
-def test_two_cores_report_what_one_pass_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _repository(tmp_path, 12)
-    monkeypatch.setattr(object_checks, "FORK_MIN_OBJECTS", 10**9)
-    one_pass = _findings(root)
-    assert {f.rule for f in one_pass} >= {"schema-unknown-field", "schema-quantity", "apivalidation-invalid",
-                                          "pod-image-digest", "suppression-reason", "schema-unknown-kind"}
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(object_checks, "FORK_MIN_OBJECTS", 2)
-    monkeypatch.setattr(forked.os, "fork", counted_fork)
-    assert _findings(root) == one_pass
-    assert len(forks) == 1
-
-
-@pytest.mark.skipif(not forked.can_fork(), reason="this process cannot fork (no second core, or threads running)")
-def test_a_failing_child_leaves_the_work_to_the_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _repository(tmp_path, 6)
-    monkeypatch.setattr(object_checks, "FORK_MIN_OBJECTS", 10**9)
-    one_pass = _findings(root)
-
-    def broken(part: object, index: dict[int, int]) -> object:
+root, minimum, broken = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "broken"
+object_checks.FORK_MIN_OBJECTS = minimum
+forks = []
+real_fork = os.fork
+def counted_fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+forked.os.fork = counted_fork
+if broken:
+    def cannot_send(part, index):
         raise RuntimeError("the child cannot send its part")
+    object_checks._portable = cannot_send
+run = pipeline.run(pipeline.Options(paths=[root], use_cache=False, kubernetes_versions=["1.30", "1.37"]))
+print(json.dumps({"forks": len(forks), "findings": [dict(f.as_json(), severity=str(f.severity)) for f in run.findings]}))
+"""
 
-    monkeypatch.setattr(object_checks, "FORK_MIN_OBJECTS", 2)
-    monkeypatch.setattr(object_checks, "_portable", broken)
-    assert _findings(root) == one_pass
+
+def _run(root: Path, minimum: int, broken: bool = False) -> tuple[int, list[dict[str, Any]]]:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(root), str(minimum), "broken" if broken else "-"],
+                          capture_output=True, text=True, timeout=600, check=True)
+    result = json.loads(done.stdout)
+    return result["forks"], result["findings"]
+
+
+needs_two_cores = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2,
+                                     reason="one core, or no fork: the per-object stages run in one process")
+
+
+@needs_two_cores
+def test_two_cores_report_what_one_pass_reports(tmp_path: Path) -> None:
+    root = _repository(tmp_path, 12)
+    forks, one_pass = _run(root, 10**9)
+    assert forks == 0
+    assert {f["rule"] for f in one_pass} >= {"schema-unknown-field", "schema-quantity", "apivalidation-invalid",
+                                             "pod-image-digest", "suppression-reason", "schema-unknown-kind",
+                                             "schema-not-kubernetes", "schema-identity"}
+    forks, split = _run(root, 2)
+    assert forks == 1
+    assert split == one_pass
+
+
+@needs_two_cores
+def test_a_failing_child_leaves_the_work_to_the_parent(tmp_path: Path) -> None:
+    root = _repository(tmp_path, 6)
+    _, one_pass = _run(root, 10**9)
+    forks, split = _run(root, 2, broken=True)
+    assert forks == 1
+    assert split == one_pass
 
 
 def test_in_two_computes_both_parts() -> None:
@@ -114,9 +135,14 @@ def test_in_two_computes_both_parts() -> None:
 
 def test_in_two_without_a_second_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forked, "can_fork", lambda: False)
-    seen: list[int] = []
-    assert forked.in_two(lambda: seen.append(1) or "here", lambda: seen.append(2) or "there") == ("here", "there")
-    assert seen == [1, 2]
+    seen: list[str] = []
+
+    def part(name: str) -> str:
+        seen.append(name)
+        return name
+
+    assert forked.in_two(lambda: part("here"), lambda: part("there")) == ("here", "there")
+    assert seen == ["here", "there"]
 
 
 def test_in_two_a_failing_child_is_computed_here() -> None:
