@@ -30,6 +30,9 @@ FORK_MIN_OBJECTS = 512
 _EXCLUDED, _ADMITTED, _SCHEMA = 0, 1, 2  # gate outcomes: not checked; checked without schema; with schema
 
 
+Pairs = list[tuple[ModuleType, Violation]]
+
+
 @dataclass
 class Checks:
     """What the per-object stages found, in the order of one pass over the candidates."""
@@ -37,15 +40,14 @@ class Checks:
     objects: list[Checked]  # the candidates that passed the gate: what the rules see
     schema: list[Finding]  # the gate's findings and the schema issues, candidate by candidate
     api: list[Finding]  # API validation, object by object
-    violations: list[tuple[ModuleType, Violation]]  # per-object rules, rule by rule, then object by object
-    repository: list[tuple[ModuleType, Violation]]  # the repository-wide rules' (found while the child works)
+    rules: tuple[Pairs, Pairs] | None  # the rules' violations, when found with the rest (see run)
 
 
 @dataclass
 class _Part:
     issues: list[list[Finding]]  # per candidate of the part
     api: list[Finding]
-    violations: list[tuple[ModuleType, Violation]]
+    violations: Pairs | None  # per-object rules on the part's objects, when asked for
 
 
 class Gated:
@@ -63,58 +65,89 @@ class Gated:
         self.objects = [c for c, outcome in zip(candidates, self.outcomes) if outcome != _EXCLUDED]
 
 
-def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator) -> Checks:
-    """The schema issues, API validation and per-object rules of the gated candidates."""
+def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator, with_rules: bool) -> Checks:
+    """The schema issues and API validation of the gated candidates and, ``with_rules``, the rules'
+    violations too (per-object rules, then repository-wide ones). Rules must see the renders as the
+    render diagnosis leaves them: with renders in the run, ask for them later (:func:`rule_violations`)."""
     count = len(gated.candidates)
     versions = ctx.versions
     if count < FORK_MIN_OBJECTS:
-        parts = [_part(gated, 0, count, ctx, store, locator, versions)]
-        repository = list(rules.run_repository(ctx))
+        parts = [_part(gated, 0, count, ctx, store, locator, versions, with_rules)]
+        repository = list(rules.run_repository(ctx)) if with_rules else []
     else:
         # The child takes a little more than half: the parent also runs the repository-wide rules and
         # unpacks what the child sends.
         split = count * 9 // 20
         index = {id(obj): position for position, obj in enumerate(ctx.objects)}
 
-        def here() -> tuple[_Part, list[tuple[ModuleType, Violation]]]:
-            return _part(gated, 0, split, ctx, store, locator, versions), list(rules.run_repository(ctx))
+        def here() -> tuple[_Part, Pairs]:
+            return (_part(gated, 0, split, ctx, store, locator, versions, with_rules),
+                    list(rules.run_repository(ctx)) if with_rules else [])
 
         (head, repository), tail = forked.in_two(
-            here, lambda: _part(gated, split, count, ctx, store, locator, versions),
+            here, lambda: _part(gated, split, count, ctx, store, locator, versions, with_rules),
             lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects))
         parts = [head, tail]
     issues = [found for part in parts for found in part.issues]
-    by_rule: dict[str, list[tuple[ModuleType, Violation]]] = {}
-    for part in parts:
-        for module, violation in part.violations:
-            by_rule.setdefault(module.ID, []).append((module, violation))
     return Checks(gated.objects, [f for gate, issue in zip(gated.findings, issues) for f in (*gate, *issue)],
                   [f for part in parts for f in part.api],
-                  [pair for rule_id in rules.RULES if rule_id in by_rule for pair in by_rule[rule_id]], repository)
+                  (_by_rule([part.violations or [] for part in parts]), repository) if with_rules else None)
+
+
+def rule_violations(ctx: Context) -> tuple[Pairs, Pairs]:
+    """The per-object rules' violations (rule by rule, then object by object) and the repository-wide
+    rules', on two cores from :data:`FORK_MIN_OBJECTS` objects on."""
+    objects = ctx.objects
+    if len(objects) < FORK_MIN_OBJECTS:
+        return list(rules.run_objects(ctx, objects)), list(rules.run_repository(ctx))
+    split = len(objects) * 9 // 20
+    index = {id(obj): position for position, obj in enumerate(objects)}
+    (head, repository), tail = forked.in_two(
+        lambda: (list(rules.run_objects(ctx, objects[:split])), list(rules.run_repository(ctx))),
+        lambda: list(rules.run_objects(ctx, objects[split:])),
+        lambda pairs: _portable_pairs(pairs, index), lambda plain: _restored_pairs(plain, objects))
+    return _by_rule([head, tail]), repository
+
+
+def _by_rule(parts: list[Pairs]) -> Pairs:
+    """The parts' violations in one pass's order: rule by rule (the registry's order), part by part."""
+    by_rule: dict[str, Pairs] = {}
+    for part in parts:
+        for module, violation in part:
+            by_rule.setdefault(module.ID, []).append((module, violation))
+    return [pair for rule_id in rules.RULES if rule_id in by_rule for pair in by_rule[rule_id]]
 
 
 def _part(gated: Gated, start: int, stop: int, ctx: Context, store: schema.SchemaStore, locator: Locator,
-          versions: list[str]) -> _Part:
+          versions: list[str], with_rules: bool) -> _Part:
     candidates = gated.candidates[start:stop]
     outcomes = gated.outcomes[start:stop]
     issues = [_schema_issues(c, store, locator, versions) if outcome == _SCHEMA else []
               for c, outcome in zip(candidates, outcomes)]
     objects = [c for c, outcome in zip(candidates, outcomes) if outcome != _EXCLUDED]
     api = list(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
-    return _Part(issues, api, list(rules.run_objects(ctx, objects)))
+    return _Part(issues, api, list(rules.run_objects(ctx, objects)) if with_rules else None)
 
 
 def _portable(part: _Part, index: dict[int, int]) -> tuple[Any, ...]:
-    """A part as the child sends it: violations name their object by its place in the checked objects
-    (a KeyError for an object outside them makes the parent do the part itself)."""
-    return (part.issues, part.api, [(module.ID, v.message, v.path, index[id(v.obj)], v.file, v.line)
-                                    for module, v in part.violations])
+    """A part as the child sends it (see :func:`_portable_pairs`)."""
+    return part.issues, part.api, None if part.violations is None else _portable_pairs(part.violations, index)
 
 
 def _restored(plain: tuple[Any, ...], objects: list[Checked]) -> _Part:
     issues, api, violations = plain
-    return _Part(issues, api, [(rules.RULES[rule_id], Violation(message, path, objects[at], file, line))
-                               for rule_id, message, path, at, file, line in violations])
+    return _Part(issues, api, None if violations is None else _restored_pairs(violations, objects))
+
+
+def _portable_pairs(pairs: Pairs, index: dict[int, int]) -> list[tuple[Any, ...]]:
+    """Violations as the child sends them: each names its object by its place in the checked objects
+    (a KeyError for an object outside them makes the parent do the child's share itself)."""
+    return [(module.ID, v.message, v.path, index[id(v.obj)], v.file, v.line) for module, v in pairs]
+
+
+def _restored_pairs(plain: list[tuple[Any, ...]], objects: list[Checked]) -> Pairs:
+    return [(rules.RULES[rule_id], Violation(message, path, objects[at], file, line))
+            for rule_id, message, path, at, file, line in plain]
 
 
 def _adder(candidate: Checked, locator: Locator, found: list[Finding]) -> Callable[..., None]:

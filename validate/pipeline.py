@@ -182,7 +182,8 @@ def run(options: Options) -> Run:
     gated = object_checks.Gated(candidates, store, locator, versions, missing_schemas)
     objects = gated.objects
     ctx = Context(config, inventory, loaded, objects, renders, versions)
-    checks = object_checks.run(gated, ctx, store, locator)  # on two cores for a large run
+    # On two cores for a large run; the rules too when no render is checked (the diagnosis below changes none).
+    checks = object_checks.run(gated, ctx, store, locator, with_rules=not checked_renders)
     findings.extend(checks.schema)
     findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
     findings.extend(checks.api)
@@ -192,7 +193,7 @@ def run(options: Options) -> Run:
     findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
                                                    config.build_options, scope.covers_file, failed))
     findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
-    findings.extend(_run_rules(ctx, locator, checks.violations, checks.repository))
+    findings.extend(_run_rules(ctx, locator, *(checks.rules or object_checks.rule_violations(ctx))))
     findings.extend(_unknown_suppressions(objects, locator))
     if scope.named:
         findings = [f for f in findings if scope.reports(f)]
