@@ -14,6 +14,7 @@ import gc
 import os
 import pickle
 import signal
+import tempfile
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -48,37 +49,40 @@ def in_two(here: Callable[[], T], there: Callable[[], U], pack: Callable[[U], An
     (caches it fills are simply lost)."""
     if not can_fork():
         return here(), there()
+    try:
+        buffer = tempfile.TemporaryFile()
+    except OSError:  # no writable temporary folder: one process does both
+        return here(), there()
     # Objects alive now are never garbage; frozen, the collector of either process does not walk
     # them (a walk writes to every object's header and so copies every page the two share).
     gc.freeze()
-    try:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: compute, send, never return into the caller
-            code = 1
-            try:
-                os.close(read_end)
-                payload = pickle.dumps(pack(there()), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(payload)
-                code = 0
-            except BaseException:  # noqa: BLE001 - any failure means: the parent computes it
-                pass
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        source = os.fdopen(read_end, "rb")
+    # The child's result goes to an unnamed file, not a pipe: a pipe passes 64 KiB at a time, and on
+    # a busy machine every one of those hand-overs waits for the child to be scheduled again.
+    with buffer:
         try:
-            mine = here()
-            payload = source.read()
-        except BaseException:
-            os.kill(pid, signal.SIGKILL)  # our own failure (or an interrupt): the child's work is moot
-            raise
+            pid = os.fork()
+            if pid == 0:  # the child: compute, send, never return into the caller
+                code = 1
+                try:
+                    payload = pickle.dumps(pack(there()), protocol=pickle.HIGHEST_PROTOCOL)
+                    with open(buffer.fileno(), "wb", closefd=False) as out:
+                        out.write(payload)
+                    code = 0
+                except BaseException:  # noqa: BLE001 - any failure means: the parent computes it
+                    pass
+                finally:
+                    os._exit(code)
+            try:
+                mine = here()
+            except BaseException:
+                os.kill(pid, signal.SIGKILL)  # our own failure (or an interrupt): the child's work is moot
+                raise
+            finally:
+                _, status = os.waitpid(pid, 0)
         finally:
-            source.close()
-            _, status = os.waitpid(pid, 0)
-    finally:
-        gc.unfreeze()
+            gc.unfreeze()
+        buffer.seek(0)
+        payload = buffer.read() if status == 0 else b""
     if status != 0 or not payload:
         return mine, there()
     try:
