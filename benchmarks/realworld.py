@@ -4,13 +4,14 @@ Nothing here is shipped or committed from those projects: every input is a folde
 the command line (a copy of a public repository, kubeconform's ``fixtures/``, pluto's
 ``versions.yaml``), and the output is Markdown tables for docs/realworld.md.
 
-    python benchmarks/realworld.py repos /tmp/rw/*            # findings by rule per repository
+    python benchmarks/realworld.py repos [--sources DIR] /tmp/rw/*  # findings by rule per repository
     python benchmarks/realworld.py kubeconform FIXTURES_DIR   # agreement with kubeconform's verdicts
     python benchmarks/realworld.py pluto VERSIONS_YAML        # agreement with pluto's version table
 
 Each repository is checked in place with ``gitops-validate --format json`` run from inside it (a git
-work tree: ``git init`` a copy first). Fixtures are copied one by one into a fresh temporary
-repository, so that no fixture sees another.
+work tree with its real ``origin`` remote, as a clone has; a folder that is no work tree is named on the
+command line instead). A traceback or an "internal error" is marked CRASH. Fixtures are copied one by
+one into a fresh temporary repository, so that no fixture sees another.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -45,32 +47,50 @@ KUBECONFORM: dict[str, str | None] = {
 }
 
 
-def run_cli(folder: Path, *extra: str) -> tuple[int, dict[str, Any] | None, str]:
-    completed = subprocess.run([CLI, "--format", "json", "--no-progress", *extra], cwd=folder, capture_output=True,
-                               text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+def run_cli(folder: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any] | None, str]:
+    # From inside a git work tree (its remotes say which repository it is), else with the folder named.
+    inside = subprocess.run(["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True,
+                            text=True).stdout.strip() == "true"
+    completed = subprocess.run([CLI, "--format", "json", "--no-progress", *extra, *([] if inside else [str(folder)])],
+                               cwd=folder, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+                               env=env)
     try:
         return completed.returncode, json.loads(completed.stdout), completed.stderr
     except json.JSONDecodeError:
         return completed.returncode, None, completed.stderr
 
 
-def repos(folders: list[Path]) -> None:
-    print("| repository | exit | errors | warnings | infos | yamllint-* | errors by rule (yamllint-* left out) |")
-    print("|---|---|---|---|---|---|---|")
+def crashed(stderr: str) -> bool:
+    """A traceback, or the CLI's one-line "internal error" (exit 2): never acceptable, whatever the input."""
+    return "Traceback" in stderr or "internal error" in stderr
+
+
+def _counts(code: int, report: dict[str, Any] | None, stderr: str) -> tuple[str, list[dict[str, Any]]]:
+    crash = " CRASH" if crashed(stderr) else ""
+    if report is None:
+        return f"{code}{crash}, no JSON: {' '.join(stderr.split())[:120]}", []
+    rest = [f for f in report["findings"] if not f["rule"].startswith("yamllint-")]
+    counts = collections.Counter(f["severity"] for f in rest)
+    return f"{code}{crash}, {counts['error']} ({counts['warning']})", rest
+
+
+def repos(folders: list[Path], sources: Path | None) -> None:
+    """Per repository: exit code and errors (warnings), without and (``--sources``) with the chart source
+    cache, then errors and warnings by rule; yamllint-* is left out (style runs only where configured)."""
+    cache = " with the chart cache |" if sources else ""
+    print(f"| repository | exit, errors (warnings) |{cache} errors by rule | warnings by rule |")
+    print(f"|---|---|{'---|' if sources else ''}---|---|")
     for folder in folders:
         code, report, stderr = run_cli(folder)
-        if report is None:
-            print(f"| {folder.name} | {code} | no JSON: {' '.join(stderr.split())[:120]} | | | | |")
-            continue
-        findings = report["findings"]
-        style = [f for f in findings if f["rule"].startswith("yamllint-")]
-        rest = [f for f in findings if not f["rule"].startswith("yamllint-")]
-        counts = collections.Counter(f["severity"] for f in rest)
-        by_rule = collections.Counter(f["rule"] for f in rest if f["severity"] == "error")
-        rules = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda i: (-i[1], i[0])))
-        crash = " TRACEBACK" if "Traceback" in stderr else ""
-        print(f"| {folder.name} | {code}{crash} | {counts['error']} | {counts['warning']} | {counts['info']} |"
-              f" {len(style)} | {rules or '-'} |")
+        shown, rest = _counts(code, report, stderr)
+        if sources is not None:
+            shown += " | " + _counts(*run_cli(folder, env={**os.environ, "GITOPS_VALIDATE_SOURCES": str(sources)}))[0]
+        columns = []
+        for severity in ("error", "warning"):
+            by_rule = collections.Counter(f["rule"] for f in rest if f["severity"] == severity)
+            ordered = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
+            columns.append(", ".join(f"{rule} {n}" for rule, n in ordered) or "-")
+        print(f"| {folder.name} | {shown} | {columns[0]} | {columns[1]} |")
 
 
 def _fresh_repo(base: Path, name: str) -> Path:
@@ -106,7 +126,7 @@ def kubeconform(fixtures: Path) -> None:
                 agree += expected == verdict
             rules = collections.Counter(f["rule"] for f in errors)
             listed = ", ".join(f"{r} {n}" for r, n in sorted(rules.items())) or "-"
-            crash = " TRACEBACK" if "Traceback" in stderr else ""
+            crash = " CRASH" if crashed(stderr) else ""
             print(f"| {name} | {expected or '(no verdict)'} | {verdict} | {code}{crash} | {listed} |")
     print(f"\nagreement: {agree} of {total} fixtures with a kubeconform verdict")
 
@@ -157,12 +177,14 @@ def _minor(text: str) -> tuple[int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
-    sub.add_parser("repos").add_argument("folders", nargs="+", type=Path)
+    repos_parser = sub.add_parser("repos")
+    repos_parser.add_argument("folders", nargs="+", type=Path)
+    repos_parser.add_argument("--sources", type=Path, help="run each twice, the second with GITOPS_VALIDATE_SOURCES")
     sub.add_parser("kubeconform").add_argument("fixtures", type=Path)
     sub.add_parser("pluto").add_argument("versions", type=Path)
     args = parser.parse_args()
     if args.what == "repos":
-        repos(args.folders)
+        repos(args.folders, args.sources)
     elif args.what == "kubeconform":
         kubeconform(args.fixtures)
     else:

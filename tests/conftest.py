@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,30 @@ def write_tree(tmp_path: Path):
         return repo
 
     return write
+
+
+def chart_archive(archive: Path, top: str, files: dict[str, str] | dict[str, bytes]) -> Path:
+    """A gzipped tar as `helm package` writes one: every file under the folder ``top``."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for rel, content in files.items():
+            data = content.encode() if isinstance(content, str) else content
+            info = tarfile.TarInfo(f"{top}/{rel}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return archive
+
+
+def helm_repository_mirror(root: Path, repo_url: str, name: str, version: str, files: dict[str, str],
+                           digest: str | None = None) -> Path:
+    """A Helm repository mirror as ../shared/upstream/charts lays it out (``repositories.yaml`` naming the
+    folder ``example``, its ``index.yaml`` and the packaged chart), at ``root/mirror``. The index records
+    ``digest``, or the archive's true one."""
+    folder = root / "mirror" / "example"
+    folder.mkdir(parents=True)
+    archive = chart_archive(folder / f"{name}-{version}.tgz", name, files)
+    recorded = digest or hashlib.sha256(archive.read_bytes()).hexdigest()
+    (folder / "index.yaml").write_text(f"apiVersion: v1\nentries:\n  {name}:\n    - name: {name}\n"
+                                       f"      version: {version}\n      digest: {recorded}\n"
+                                       f"      urls: [{archive.name}]\n")
+    (root / "mirror" / "repositories.yaml").write_text(f"helm:\n  - repoURL: {repo_url}\n    path: example\n")
+    return root / "mirror"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, findings_of, validate_tree
+from tests.conftest import REPO, chart_archive, findings_of, helm_repository_mirror, validate_tree
 from validate.helm.chart import read_chart
 from validate.helm_engine import RenderRequest, SdkEngine, split_stream
 from validate.model import Severity
@@ -117,9 +117,22 @@ def write_chart(cache: Path, files: dict[str, str], version: str = "1.0.0", name
 
 
 @pytest.fixture
-def repo(write_tree, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
-    return write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})  # type: ignore[no-any-return]
+def chart_app(write_tree, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A repository of the AppProject and one Application (``app()`` unless given) of a chart (``CHART``
+    unless given) that the source cache ``tmp_path/cache`` holds, and ``files`` besides."""
+
+    def make(application: str | None = None, chart: dict[str, str] = CHART,
+             files: dict[str, str] | None = None) -> Path:
+        write_chart(tmp_path / "cache", chart)
+        return write_tree(  # type: ignore[no-any-return]
+            {"argocd/project.yaml": PROJECT, "argocd/app.yaml": application or app(), **(files or {})})
+
+    return make
+
+
+@pytest.fixture
+def repo(chart_app) -> Path:  # type: ignore[no-untyped-def]
+    return chart_app()  # type: ignore[no-any-return]
 
 
 def check(repo: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -129,6 +142,14 @@ def check(repo: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
 def line_of(repo: Path, rel: str, needle: str) -> int:
     lines = (repo / rel).read_text().splitlines()
     return next(number for number, line in enumerate(lines, 1) if needle in line)
+
+
+def commit_all(repo: Path) -> None:
+    """Make ``repo`` a git repository whose one commit holds every file: the base a diff compares with."""
+    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
 
 
 def test_the_chart_renders_and_the_summary_lists_it(repo: Path, tmp_path: Path) -> None:
@@ -142,28 +163,22 @@ def test_the_chart_renders_and_the_summary_lists_it(repo: Path, tmp_path: Path) 
     assert [f for f in result.findings if f.severity == Severity.ERROR and f.rule.startswith(("helm-", "source-"))] == []
 
 
-def test_a_misspelt_values_key_is_reported_at_its_line_with_a_suggestion(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
-    repo = write_tree({"argocd/project.yaml": PROJECT,
-                       "argocd/app.yaml": app("        image:\n          tagg: \"1.28\"\n")})
+def test_a_misspelt_values_key_is_reported_at_its_line_with_a_suggestion(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = chart_app(app("        image:\n          tagg: \"1.28\"\n"))
     [finding] = findings_of(check(repo, tmp_path), "helm-values-unknown")
     assert (finding.file, finding.line) == ("argocd/app.yaml", line_of(repo, "argocd/app.yaml", "tagg:"))
     assert "did you mean image.tag?" in finding.message
 
 
-def test_a_type_contradicting_the_default_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
-    repo = write_tree({"argocd/project.yaml": PROJECT,
-                       "argocd/app.yaml": app("        service:\n          port: [80]\n")})
+def test_a_type_contradicting_the_default_is_reported(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = chart_app(app("        service:\n          port: [80]\n"))
     [finding] = findings_of(check(repo, tmp_path), "helm-values-type")
     assert finding.line == line_of(repo, "argocd/app.yaml", "port: [80]")
     assert "a list" in finding.message and "a number" in finding.message
 
 
-def test_a_schema_error_in_a_rendered_object_lands_on_the_values_line(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
-    repo = write_tree({"argocd/project.yaml": PROJECT,
-                       "argocd/app.yaml": app("        extraLabels:\n          tier: [frontend-tier]\n")})
+def test_a_schema_error_in_a_rendered_object_lands_on_the_values_line(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = chart_app(app("        extraLabels:\n          tier: [frontend-tier]\n"))
     found = [f for f in check(repo, tmp_path).findings if f.rule.startswith("schema-") and f.object
              and f.object.kind == "Deployment"]
     assert found, "the list-valued label must fail the Deployment's schema"
@@ -171,33 +186,28 @@ def test_a_schema_error_in_a_rendered_object_lands_on_the_values_line(write_tree
 
 
 def test_a_problem_the_values_did_not_cause_lands_on_the_chart_line_naming_the_template(
-        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    chart = dict(CHART)
-    chart["templates/service.yaml"] = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n"
-    write_chart(tmp_path / "cache", chart)
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+        chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  portz: []\n"
+    repo = chart_app(chart={**CHART, "templates/service.yaml": service})
     [finding] = [f for f in findings_of(check(repo, tmp_path), "schema-unknown-field") if f.object.kind == "Service"]
     assert finding.line == line_of(repo, "argocd/app.yaml", "chart: web")
     assert "template templates/service.yaml of chart web 1.0.0" in finding.message
 
 
-def test_values_schema_json_is_enforced(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    chart = dict(CHART)
-    chart["values.schema.json"] = json.dumps({"type": "object", "properties": {"replicaCount": {"maximum": 1}}})
-    write_chart(tmp_path / "cache", chart)
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+def test_values_schema_json_is_enforced(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    schema = json.dumps({"type": "object", "properties": {"replicaCount": {"maximum": 1}}})
+    repo = chart_app(chart={**CHART, "values.schema.json": schema})
     result = check(repo, tmp_path)
     [finding] = findings_of(result, "helm-values-schema")
     assert finding.line == line_of(repo, "argocd/app.yaml", "replicaCount: 2")
     assert result.charts == []  # Helm refuses the values: nothing is rendered
 
 
-def test_parameters_release_name_and_namespace_follow_argo_cd(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
+def test_parameters_release_name_and_namespace_follow_argo_cd(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     extra = ("      releaseName: frontend\n      namespace: demo\n      parameters:\n"
              "        - name: image.tag\n          value: \"1.29\"\n          forceString: true\n"
              "        - name: replicaCount\n          value: \"3\"\n")
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(extra=extra)})
+    repo = chart_app(app(extra=extra))
     result = check(repo, tmp_path)
     deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
     assert deployment["metadata"]["name"] == "frontend"
@@ -205,8 +215,7 @@ def test_parameters_release_name_and_namespace_follow_argo_cd(write_tree, tmp_pa
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.29"
 
 
-def test_value_files_from_a_ref_source_of_this_repository(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
+def test_value_files_from_a_ref_source_of_this_repository(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     application = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -228,9 +237,8 @@ spec:
     server: https://kubernetes.default.svc
     namespace: demo
 """
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": application,
-                       "values/web.yaml": "replicaCount: 4\nimage:\n  tagg: x\n",
-                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = chart_app(application, files={"values/web.yaml": "replicaCount: 4\nimage:\n  tagg: x\n",
+                                         ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
     result = check(repo, tmp_path)
     deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
     assert deployment["spec"]["replicas"] == 4
@@ -238,19 +246,17 @@ spec:
     assert (finding.file, finding.line) == ("values/web.yaml", 3)
 
 
-def test_crds_of_a_rendered_chart_check_custom_resources_in_the_repository(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
+def test_crds_of_a_rendered_chart_check_custom_resources_in_the_repository(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: demo\nspec:\n  size: 1\n  colour: red\n"
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(), "widget.yaml": widget})
+    repo = chart_app(files={"widget.yaml": widget})
     result = check(repo, tmp_path)
     [finding] = findings_of(result, "schema-unknown-field")
     assert (finding.file, finding.line) == ("widget.yaml", 8)
     assert findings_of(result, "schema-unknown-kind") == []
 
 
-def test_skip_crds_leaves_the_crds_out(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(extra="      skipCrds: true\n")})
+def test_skip_crds_leaves_the_crds_out(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = chart_app(app(extra="      skipCrds: true\n"))
     kinds = {o.data["kind"] for o in check(repo, tmp_path).objects if o.owner is not None}
     assert kinds == {"Deployment"}
 
@@ -375,18 +381,11 @@ def test_helm_template_output_splits_by_source() -> None:
 
 
 def test_a_chart_archive_bomb_is_refused(tmp_path: Path) -> None:
-    import io
-    import tarfile
-
     from validate.helm.chart import MAX_CHART_BYTES, ChartError
 
-    archive = tmp_path / "bomb.tgz"
-    with tarfile.open(archive, "w:gz") as tar:
-        data = b"\0" * (8 << 20)
-        for index in range(MAX_CHART_BYTES // len(data) + 2):
-            info = tarfile.TarInfo(f"bomb/file{index}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    data = b"\0" * (8 << 20)
+    archive = chart_archive(tmp_path / "bomb.tgz", "bomb",
+                            {f"file{index}": data for index in range(MAX_CHART_BYTES // len(data) + 2)})
     with pytest.raises(ChartError):
         read_chart(archive)
 
@@ -463,6 +462,26 @@ def test_a_chart_folder_an_application_points_at_renders_with_its_values(write_t
     assert (unknown.file, unknown.line) == ("charts/web/values-prod.yaml", 2) and "did you mean service?" in unknown.message
 
 
+def test_values_files_resolve_as_argo_cd_resolves_them(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # akuity/sedemo-platform: `/apps/x/env/dev/config.yaml` is relative to the repository root, `../versions/...`
+    # climbs out of the chart folder, and a comments-only values file sets nothing (ResolveValueFilePathOrUrl).
+    files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
+    entries = "[/env/prod/replicas.yaml, ../versions/none.yaml, ../../../outside.yaml]"
+    files.update({"argocd/project.yaml": PROJECT,
+                  "argocd/app.yaml": LOCAL_APP.replace("[values-prod.yaml]", entries),
+                  "env/prod/replicas.yaml": "replicaCount: 4\n",
+                  "charts/versions/none.yaml": "# intentionally empty: a tenant without overrides\n",
+                  ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = write_tree(files)
+    [missing] = findings_of(check(repo, tmp_path), "helm-values-file")
+    assert "'../../../outside.yaml'" in missing.message  # out of the repository: Argo CD refuses it too
+    files["argocd/app.yaml"] = files["argocd/app.yaml"].replace(", ../../../outside.yaml", "")
+    result = check(write_tree(files), tmp_path)
+    assert findings_of(result, "helm-values-file") == []
+    deployment = next(o.data for o in result.objects if o.data.get("kind") == "Deployment")
+    assert deployment["spec"]["replicas"] == 4
+
+
 def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     files = {f"charts/web/{rel}": text for rel, text in CHART.items()}
     files["charts/web/templates/broken.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.x\n"
@@ -477,11 +496,10 @@ def test_helm_lint_problems_of_a_chart_folder_are_reported_at_the_template(write
     assert findings_of(result, "helm-render")  # Argo CD cannot render it either
 
 
-def test_an_object_two_applications_render_is_a_shared_resource(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    write_chart(tmp_path / "cache", CHART)
+def test_an_object_two_applications_render_is_a_shared_resource(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     second = app().replace("name: web\n  namespace: argocd", "name: web-again\n  namespace: argocd").replace(
         "    helm:\n", "    helm:\n      releaseName: web\n")
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app(), "argocd/app2.yaml": second})
+    repo = chart_app(files={"argocd/app2.yaml": second})
     [finding] = findings_of(check(repo, tmp_path), "argocd-shared-resource")
     assert finding.file == "argocd/app2.yaml" and finding.line == line_of(repo, "argocd/app2.yaml", "chart: web")
     assert "Deployment demo/web" in finding.message
@@ -490,35 +508,15 @@ def test_an_object_two_applications_render_is_a_shared_resource(write_tree, tmp_
 def test_diff_shows_what_a_values_change_does_to_the_rendered_objects(repo: Path, tmp_path: Path) -> None:
     from validate.diff import render_both
 
-    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    commit_all(repo)
     (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
     [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
     assert "-  replicas: 2\n+  replicas: 3" in changed.diff  # the Deployment the chart renders, not only the values
 
 
 def make_mirror(root: Path, digest: str | None) -> Path:
-    """A Helm repository mirror as ../shared/upstream/charts lays it out: repositories.yaml, index.yaml, .tgz."""
-    import hashlib
-    import io
-    import tarfile
-
-    folder = root / "mirror" / "example"
-    folder.mkdir(parents=True)
-    archive = folder / "web-1.0.0.tgz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for rel, text in CHART.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"web/{rel}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    actual = hashlib.sha256(archive.read_bytes()).hexdigest()
-    (folder / "index.yaml").write_text(f"apiVersion: v1\nentries:\n  web:\n    - name: web\n      version: 1.0.0\n"
-                                       f"      digest: {digest or actual}\n      urls: [web-1.0.0.tgz]\n")
-    (root / "mirror" / "repositories.yaml").write_text(f"helm:\n  - repoURL: {CHART_REPO}/\n    path: example\n")
-    return root / "mirror"
+    """The chart web 1.0.0 in a Helm repository mirror; its index records ``digest`` (None: the archive's)."""
+    return helm_repository_mirror(root, f"{CHART_REPO}/", "web", "1.0.0", CHART, digest)
 
 
 def test_a_helm_repository_mirror_is_read_through_its_index(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -563,18 +561,33 @@ spec:
 """
 
 
+TOOLS_REPO = "https://github.com/example/tools.git"
+
+
+def cached_tools(tmp_path: Path, files: dict[str, str]) -> Path:
+    """The tools repository at v1.0.0 in the source cache ``tmp_path/cache``, holding ``files``."""
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    for rel, text in files.items():
+        (revision / rel).parent.mkdir(parents=True, exist_ok=True)
+        (revision / rel).write_text(text)
+    return revision
+
+
+def tools_app(write_tree, application: str = REMOTE_APP, files: dict[str, str] | None = None) -> Path:  # type: ignore[no-untyped-def]
+    """A repository of the AppProject and one Application of the tools repository, and ``files`` besides."""
+    return write_tree({"argocd/project.yaml": PROJECT.replace(CHART_REPO, TOOLS_REPO),  # type: ignore[no-any-return]
+                       "argocd/app.yaml": application,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n", **(files or {})})
+
+
 def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustomize_options(
         write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    tree = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0" / "deploy"
-    tree.mkdir(parents=True)
-    (tree / "kustomization.yaml").write_text("resources: [settings.yaml, elsewhere.yaml]\n")
-    (tree / "settings.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
-    (tree / "elsewhere.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
-                                         "  namespace: kube-system\ndata:\n  a: b\n")
-    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
-                                                              "https://github.com/example/tools.git"),
-                       "argocd/app.yaml": REMOTE_APP,
-                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    cached_tools(tmp_path, {
+        "deploy/kustomization.yaml": "resources: [settings.yaml, elsewhere.yaml]\n",
+        "deploy/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+        "deploy/elsewhere.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
+                                 "  namespace: kube-system\ndata:\n  a: b\n"})
+    repo = tools_app(write_tree)
     result = check(repo, tmp_path)
     objects = {o.data["metadata"]["name"]: o.data for o in result.objects if o.owner is not None}
     assert objects, [(f.rule, f.message) for f in result.findings]
@@ -585,16 +598,10 @@ def test_a_remote_git_source_renders_from_the_cache_with_the_applications_kustom
 
 
 def test_a_cached_git_tree_at_another_commit_than_the_lock_is_reported(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
-    (revision / "deploy").mkdir(parents=True)
-    (revision / "deploy" / "kustomization.yaml").write_text("resources: []\n")
+    revision = cached_tools(tmp_path, {"deploy/kustomization.yaml": "resources: []\n"})
     (revision.parent / "v1.0.0.commit").write_text("a" * 40 + "\n")
-    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
-                                                              "https://github.com/example/tools.git"),
-                       "argocd/app.yaml": REMOTE_APP,
-                       LOCK_NAME: "git:\n  - repoURL: https://github.com/example/tools.git\n    revision: v1.0.0\n"
-                                  f"    commit: {'b' * 40}\n",
-                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = tools_app(write_tree, files={LOCK_NAME: f"git:\n  - repoURL: {TOOLS_REPO}\n    revision: v1.0.0\n"
+                                                   f"    commit: {'b' * 40}\n"})
     [finding] = findings_of(check(repo, tmp_path), "source-digest")
     assert finding.severity == Severity.ERROR and f"is commit {'a' * 40}" in finding.message
     assert finding.line == line_of(repo, "argocd/app.yaml", "targetRevision")
@@ -602,7 +609,7 @@ def test_a_cached_git_tree_at_another_commit_than_the_lock_is_reported(write_tre
     assert findings_of(check(repo, tmp_path), "source-digest") == []
 
 
-def test_one_chart_default_failing_on_many_objects_is_one_finding(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_chart_default_failing_on_many_objects_is_one_finding(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     many = dict(CHART)
     many["templates/jobs.yaml"] = """\
 {{- range $i := until 3 }}
@@ -620,8 +627,7 @@ spec:
           image: busybox
 {{- end }}
 """
-    write_chart(tmp_path / "cache", many)
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    repo = chart_app(chart=many)
     result = check(repo, tmp_path)
     tagged = findings_of(result, "pod-image-tag")
     assert len(tagged) == 1, [(f.message, f.line) for f in tagged]
@@ -694,11 +700,10 @@ data:
 }
 
 
-def test_fields_a_chart_sets_at_random_are_found_and_left_out_of_the_diff(write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fields_a_chart_sets_at_random_are_found_and_left_out_of_the_diff(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from validate.diff import RANDOM_PLACEHOLDER, render_both, rendered_applications
 
-    write_chart(tmp_path / "cache", RANDOM_CHART)
-    repo = write_tree({"argocd/project.yaml": PROJECT, "argocd/app.yaml": app()})
+    repo = chart_app(chart=RANDOM_CHART)
     result = check(repo, tmp_path)
     by_kind = {o.data["kind"]: o for o in result.objects if o.owner is not None}
     assert by_kind["Secret"].volatile == (("stringData", "password"),)
@@ -706,10 +711,7 @@ def test_fields_a_chart_sets_at_random_are_found_and_left_out_of_the_diff(write_
     assert result.context is not None
     [secret] = [text for key, text in rendered_applications(result.context)["argocd/web"].items() if "Secret" in key]
     assert f"password: '{RANDOM_PLACEHOLDER}'" in secret and "user: admin" in secret
-    git = ["git", "-C", str(repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    commit_all(repo)
     (repo / "argocd/app.yaml").write_text(app().replace("replicaCount: 2", "replicaCount: 3"))
     [changed] = [d for d in render_both(repo, "HEAD", sources_dirs=[tmp_path / "cache"]) if d.status == "changed"]
     assert changed.objects_changed == 1 and "/ConfigMap demo/web-config" in changed.diff
@@ -728,26 +730,20 @@ def test_volatile_fields_compare_two_renders_document_by_document() -> None:
 
 def test_the_applications_kustomize_images_replicas_and_components_apply_to_a_remote_source(
         write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
-    (revision / "deploy").mkdir(parents=True)
-    (revision / "components" / "extra").mkdir(parents=True)
-    (revision / "deploy" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
-    (revision / "deploy" / "web.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"
-        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
-        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.0\n")
-    (revision / "components" / "extra" / "kustomization.yaml").write_text(
-        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
-        "patches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: add\n"
-        "        path: /metadata/annotations\n        value: {extra: component}\n")
+    cached_tools(tmp_path, {
+        "deploy/kustomization.yaml": "resources: [web.yaml]\n",
+        "deploy/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n"
+                           "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+                           "    spec:\n      containers:\n        - name: web\n          image: nginx:1.0\n",
+        "components/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                               "patches:\n  - target: {kind: Deployment}\n    patch: |-\n"
+                                               "      - op: add\n        path: /metadata/annotations\n"
+                                               "        value: {extra: component}\n"})
     options = ("    kustomize:\n      images: [\"nginx=registry.example.com/nginx:1.27\"]\n"
                "      replicas: [{name: web, count: 3}]\n      components: [../components/extra]\n")
     application = REMOTE_APP.split("    kustomize:\n")[0] + options + \
         "  destination:" + REMOTE_APP.split("  destination:")[1]
-    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
-                                                              "https://github.com/example/tools.git"),
-                       "argocd/app.yaml": application,
-                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    repo = tools_app(write_tree, application)
     result = check(repo, tmp_path)
     [web] = [o.data for o in result.objects if o.owner is not None]
     assert web["spec"]["replicas"] == 3
@@ -755,11 +751,29 @@ def test_the_applications_kustomize_images_replicas_and_components_apply_to_a_re
     assert web["metadata"]["annotations"] == {"extra": "component"}
 
 
-def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
-    from validate.remote import kustomize_image
+def test_an_option_kustomize_edit_refuses_on_a_remote_source_is_reported_at_its_line(
+        write_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    revision = tmp_path / "cache" / "git" / "github.com/example/tools" / "v1.0.0"
+    (revision / "deploy").mkdir(parents=True)
+    (revision / "deploy" / "kustomization.yaml").write_text("resources: []\n")
+    options = "    kustomize:\n      images:\n        - nginx\n"
+    application = REMOTE_APP.split("    kustomize:\n")[0] + options + \
+        "  destination:" + REMOTE_APP.split("  destination:")[1]
+    repo = write_tree({"argocd/project.yaml": PROJECT.replace("https://charts.example.com",
+                                                              "https://github.com/example/tools.git"),
+                       "argocd/app.yaml": application,
+                       ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
+    [failure] = findings_of(check(repo, tmp_path), "render-failed")
+    assert (failure.file, failure.line) == ("argocd/app.yaml", line_of(repo, "argocd/app.yaml", "- nginx"))
+    assert "invalid format of image" in failure.message
 
-    assert kustomize_image("nginx:1.27") == {"name": "nginx", "newTag": "1.27"}
-    assert kustomize_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
-                                                              "newTag": "1.27"}
-    assert kustomize_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "digest": "sha256:ab"}
-    assert kustomize_image("") is None
+
+def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
+    from validate.argocd.kustomize_edit import parse_image
+
+    assert parse_image("nginx:1.27") == {"name": "nginx", "newName": "", "newTag": "1.27", "digest": ""}
+    assert parse_image("nginx=ghcr.io/x/nginx:1.27") == {"name": "nginx", "newName": "ghcr.io/x/nginx",
+                                                          "newTag": "1.27", "digest": ""}
+    assert parse_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "newName": "", "newTag": "",
+                                                           "digest": "sha256:ab"}
+    assert parse_image("") is None

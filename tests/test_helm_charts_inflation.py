@@ -3,18 +3,15 @@ through validate.helm_shim (kustomize's ``--helm-command``) from the source cach
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import findings_of, validate_tree
+from tests.conftest import findings_of, helm_repository_mirror, validate_tree
 from validate import helm_shim
 from validate.model import Severity
 from validate.render import MIRROR_PREFIX
@@ -74,21 +71,8 @@ ENABLED = "kustomize:\n  buildOptions: --enable-helm\n"
 
 
 def helm_repository(root: Path, chart: dict[str, str] = CHART) -> Path:
-    """A Helm repository folder (index.yaml + the packaged chart) described by a repositories.yaml."""
-    folder = root / "mirror" / "example"
-    folder.mkdir(parents=True)
-    archive = folder / "greeter-0.3.0.tgz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for rel, text in chart.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"greeter/{rel}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    (folder / "index.yaml").write_text("apiVersion: v1\nentries:\n  greeter:\n    - name: greeter\n      version: 0.3.0\n"
-                                       f"      digest: {digest}\n      urls: [greeter-0.3.0.tgz]\n")
-    (root / "mirror" / "repositories.yaml").write_text(f"helm:\n  - repoURL: {CHART_REPO}\n    path: example\n")
-    return root / "mirror"
+    """The chart greeter 0.3.0 in a Helm repository mirror (index.yaml + the packaged chart)."""
+    return helm_repository_mirror(root, CHART_REPO, "greeter", "0.3.0", chart)
 
 
 def kustomization(values: str = "replicaCount: 2", version: str = "0.3.0", extra: str = "") -> str:

@@ -156,3 +156,54 @@ def test_a_missing_generated_file_is_not_mistaken_for_a_file_with_the_same_exten
     write(tmp_path, {"app/kustomization.yaml": text.replace("all.yaml", "Chrt.yaml")})
     [finding] = [f for f in validate_tree(repo).findings if f.rule == "kustomize-missing-path"]
     assert "did you mean './Chart.yaml'?" in finding.message  # a misspelling is still corrected
+
+
+# small-hack/argocd-apps: OCI charts written as Argo CD accepts them, the registry as `repoURL` (no `oci://`)
+# and the registry's namespace in `chart` (`repoURL: registry-1.docker.io`, `chart: bitnamicharts/mongodb`).
+
+def oci_chart_app(chart: str) -> str:
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: db\n  namespace: argocd\n"
+            "spec:\n  project: default\n  source:\n    repoURL: registry-1.docker.io\n"
+            f"    chart: {chart}\n    targetRevision: 1.0.0\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n    namespace: db\n")
+
+
+def test_a_chart_named_with_a_registry_namespace_is_looked_up_not_a_crash(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"apps/db.yaml": oci_chart_app("bitnamicharts/mongodb"),
+                                     "apps/odd.yaml": oci_chart_app("../../etc/mongodb").replace("name: db", "name: o")})
+    cache = tmp_path / "cache"
+    write(cache / "helm" / "registry-1.docker.io" / "bitnamicharts" / "mongodb-1.0.0", {
+        "Chart.yaml": "apiVersion: v2\nname: mongodb\nversion: 1.0.0\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+                             "data:\n  chart: {{ .Chart.Name }}\n"})
+    result = validate_tree(repo, sources_dirs=[cache])
+    rendered = [o.data for o in result.objects if o.owner is not None]
+    assert [(d["kind"], d["metadata"]["name"]) for d in rendered] == [("ConfigMap", "db")]
+    # a chart path that climbs out of the cache is never looked up outside it: its source is missing
+    missing = [f.file for f in result.findings if f.rule == "source-missing"]
+    assert missing == ["apps/odd.yaml"]
+
+# christianh814/gitops-examples cmp/samplecm.yaml: a manifest its config management plugin runs envsubst over.
+
+PLUGIN_CONFIGMAP = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+                    "data:\n  revision: $ARGOCD_APP_REVISION\n")
+
+
+def test_a_stand_alone_manifest_named_after_argo_cd_s_build_environment_is_a_placeholder(tmp_path: Path) -> None:
+    repo = write(tmp_path, {"cmp/samplecm.yaml": PLUGIN_CONFIGMAP.format(name="$ARGOCD_APP_NAME",
+                                                                          namespace="$ARGOCD_APP_NAMESPACE")})
+    result = validate_tree(repo)
+    assert rules_by_severity(result, Severity.ERROR, Severity.WARNING) == set()
+
+
+def test_a_build_environment_name_that_plain_kustomize_renders_is_judged_as_written(tmp_path: Path) -> None:
+    repo = write(tmp_path, {
+        "app/kustomization.yaml": KUSTOMIZATION + "resources:\n  - configmap.yaml\n",
+        "app/configmap.yaml": PLUGIN_CONFIGMAP.format(name="$ARGOCD_APP_NAME", namespace="$ARGOCD_APP_NAMESPACE"),
+        "other/configmap.yaml": PLUGIN_CONFIGMAP.format(name="demo", namespace="$NAMESPACE")})
+    result = validate_tree(repo)
+    errors = {(f.rule, f.file, f.message.split(":")[0]) for f in result.findings if f.severity is Severity.ERROR}
+    assert errors == {("api-object-name", "app/configmap.yaml", "ConfigMap name '$ARGOCD_APP_NAME' is not a valid"
+                       " DNS-1123 subdomain"),
+                      ("apivalidation-invalid", "app/configmap.yaml", "metadata.namespace"),
+                      ("apivalidation-invalid", "other/configmap.yaml", "metadata.namespace")}

@@ -290,17 +290,46 @@ def test_github_commands_escape_data_and_properties(tmp_path: Path) -> None:
     finding = Finding("schema-type", NASTY, "dir,x/a:b%.yaml", 7, 3, Severity.ERROR)
     assert GithubReporter.command(finding) == (
         "::error file=dir%2Cx/a%3Ab%25.yaml,line=7,col=3,title=schema-type::"
-        'value "a|b" <x> & 100%25 done, key: v%0Asecond line%0Dthird')
+        'value "a|b" <x> & 100%25 done, key: v%0Asecond line%0Dthird'
+        f"%0Afix: {registry.remediation('schema-type')} (gitops-validate rules schema-type)")
+
+
+def test_github_annotations_carry_the_fix_escaped_as_message_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remediation the text format prints, on its own line of the annotation's message: escaped
+    as workflow command data (``%``, CR and LF), never as a property (``:`` and ``,`` stay)."""
+    monkeypatch.setattr(registry, "remediation", lambda rule: "Use 100%, not: 50%\r\nof it." if rule == "x" else "")
+    fixed = GithubReporter.command(Finding("x", "broken", "a.yaml", 1, 1, Severity.ERROR))
+    assert fixed == "::error file=a.yaml,line=1,col=1,title=x::broken%0Afix: Use 100%25, not: 50%25%0D%0Aof it." \
+                    " (gitops-validate rules x)"
+    assert GithubReporter.command(Finding("y", "broken", "a.yaml", 1, 1)) == \
+        "::error file=a.yaml,line=1,col=1,title=y::broken"  # no remediation, no fix line
+
+
+def test_every_finding_of_a_registered_rule_shows_its_fix_in_github_markdown_and_json(mixed: Result) -> None:
+    fixes = {f.rule: registry.remediation(f.rule) for f in mixed.findings}
+    assert all(fixes.values()), fixes  # every rule of the fixture is registered with a remediation
+    github = report("github", mixed).splitlines()
+    for finding, command in zip(mixed.findings, github):
+        assert command.endswith(f"%0Afix: {fixes[finding.rule]} (gitops-validate rules {finding.rule})")
+    rows = [line for line in report("markdown", mixed).splitlines() if line.startswith("| ") and "`" in line]
+    for finding in mixed.findings:
+        [row] = [r for r in rows if f"`{finding.rule}`" in r]
+        assert row.endswith(f" | {markdown_cell(fixes[finding.rule])} |")
+    listed = json.loads(report("json", mixed))["findings"]
+    assert [entry["fix"] for entry in listed] == [fixes[f.rule] for f in mixed.findings]
+    assert all(set(entry) >= {"rule", "severity", "message", "file", "line", "column", "object", "render"}
+               for entry in listed)  # the contract's keys stay
 
 
 def test_github_levels_and_missing_positions(mixed: Result) -> None:
     lines = report("github", mixed).splitlines()
     assert lines[0].startswith("::error file=apps/a.yaml,line=7,col=3,title=schema-type::")
     assert lines[1] == ("::error file=apps/a.yaml,line=12,title=pod-privileged::container 'c' is privileged"
-                        " [SeldonDeployment seldon-prod/iris]")
+                        " [SeldonDeployment seldon-prod/iris]"
+                        f"%0Afix: {registry.remediation('pod-privileged')} (gitops-validate rules pod-privileged)")
     assert lines[2].startswith("::warning file=apps/a.yaml,line=20,col=5,title=pod-image-digest::")
-    assert lines[3] == "::notice file=apps/b.yaml,title=yamllint-truthy::truthy value"
-    assert lines[5] == "::error title=repo-plaintext-secret::<repository>: a repository-wide problem"
+    assert lines[3].startswith("::notice file=apps/b.yaml,title=yamllint-truthy::truthy value%0Afix: ")
+    assert lines[5].startswith("::error title=repo-plaintext-secret::<repository>: a repository-wide problem%0Afix: ")
     # One command per finding (newlines escaped), then the text format's summary line.
     assert len(lines) == len(mixed.findings) + 1
     assert lines[-1] == report("text", mixed).splitlines()[-1]
@@ -331,9 +360,9 @@ def test_markdown_verdict_summary_and_findings(mixed: Result) -> None:
     for row in ("| errors | 4 |", "| warnings | 1 |", "| info | 1 |", "| rendered paths | 2 |",
                 "| objects checked | 2 |", "| Kubernetes versions | 1.25, 1.37 |"):
         assert row in lines
-    table = lines[lines.index("| severity | location | rule | message |") + 2:]
+    table = lines[lines.index("| severity | location | rule | message | fix |") + 2:]
     assert len(table) == len(mixed.findings)
-    assert all(unescaped_pipes(row) == 5 for row in table)  # no message breaks out of its cell
+    assert all(unescaped_pipes(row) == 6 for row in table)  # no message breaks out of its cell
     severities = [row.split(" | ")[0] for row in table]
     assert severities == ["| ❌ error"] * 4 + ["| ⚠️ warning", "| ℹ️ info"]
     first = table[0]

@@ -20,14 +20,37 @@ def _modules() -> dict[str, Path]:
     return {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-def import_graph() -> dict[str, set[str]]:
+def _import_time_nodes(tree: ast.Module) -> list[ast.AST]:
+    """The statements that run when the module is imported: top level and inside ``if``/``try`` blocks,
+    not in functions or classes' methods, not under ``if TYPE_CHECKING``."""
+    found: list[ast.AST] = []
+    work: list[ast.AST] = list(tree.body)
+    while work:
+        node = work.pop()
+        found.append(node)
+        if isinstance(node, ast.If):
+            if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                work.extend(node.body)
+            work.extend(node.orelse)
+        elif isinstance(node, ast.Try):
+            work.extend([*node.body, *node.orelse, *node.finalbody, *(s for h in node.handlers for s in h.body)])
+    return found
+
+
+def import_graph(at_import_time: bool = False) -> dict[str, set[str]]:
     """Module -> the package's modules it imports, wherever the import stands (top level, inside a
-    function or under ``TYPE_CHECKING``: a type-level cycle is a cycle too)."""
+    function or under ``TYPE_CHECKING``: a type-level cycle is a cycle too).
+
+    With ``at_import_time``, only the imports that run while the module is imported, and with them
+    the packages they initialise: importing ``a.b.c`` runs ``a/b/__init__.py`` first (unless the
+    importer lives in ``a.b``, which is then already being initialised). A cycle there fails at run
+    time, whatever order the modules are first imported in."""
     modules = _modules()
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in _import_time_nodes(tree) if at_import_time else ast.walk(tree):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -45,6 +68,11 @@ def import_graph() -> dict[str, set[str]]:
                     target = target.rpartition(".")[0]
                 if target and target != name:
                     graph[name].add(target)
+                parent = target.rpartition(".")[0]
+                while at_import_time and parent and parent != "validate":
+                    if not (name + ".").startswith(parent + "."):
+                        graph[name].add(parent)
+                    parent = parent.rpartition(".")[0]
     return graph
 
 
@@ -95,6 +123,19 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_package_has_no_import_cycle() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_importing_any_module_first_works() -> None:
+    # locate -> kustomization.patches ran validate/kustomization/__init__.py, which imported errors, which
+    # imported locate back: an ImportError at start-up that the graph of modules alone did not show.
+    assert cycles(import_graph(at_import_time=True)) == []
+
+
+def test_the_import_time_graph_sees_the_package_a_submodule_import_initialises() -> None:
+    graph = import_graph(at_import_time=True)
+    assert "validate.kustomization" in graph["validate.locate"]
+    assert "validate.kustomization" not in graph["validate.kustomization.errors"]
+    assert "validate.render" not in graph["validate.argocd.deploy"]  # under TYPE_CHECKING
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

@@ -32,7 +32,7 @@ import yaml
 from validate import children
 from validate.argocd import is_chart
 from validate.context import Context
-from validate.model import ToolError
+from validate.model import ToolError, value_at
 from validate.pipeline import Options, run
 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024
@@ -90,14 +90,7 @@ def _unrandom(data: dict[str, Any], volatile: tuple[tuple[Any, ...], ...]) -> di
 
     data = copy.deepcopy(data)
     for path in volatile:
-        node: Any = data
-        for part in path[:-1]:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                node = node[part]
-            else:
-                node = None
+        node = value_at(data, path[:-1])
         last = path[-1] if path else None
         if isinstance(node, dict) and last in node:
             node[last] = RANDOM_PLACEHOLDER

@@ -20,7 +20,7 @@ from validate import classify
 from validate.argocd import sources as argocd_sources
 from validate.argocd.sources import ArgoSource
 from validate.load import LoadedFile
-from validate.model import Document, Finding
+from validate.model import Document, Finding, as_list
 
 # Discovery's first step, in a module of its own; re-exported for the callers of discover.walk.
 from validate.walk import SKIPPED_DIRS as SKIPPED_DIRS
@@ -284,27 +284,27 @@ def _referenced_files(data: dict[str, Any]) -> Iterator[tuple[str, tuple[str | i
     """Files a kustomization reads besides its resources (patches, generator sources, configs,
     Helm charts and values), each with the path of the field that names it."""
     for name in ("patches", "patchesJson6902", "replacements"):
-        for index, entry in enumerate(_list(data.get(name))):
+        for index, entry in enumerate(as_list(data.get(name))):
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                 yield entry["path"], (name, index, "path")
     for name in ("patchesStrategicMerge", "patches"):  # a bare string under patches: kustomize refuses the
-        for index, entry in enumerate(_list(data.get(name))):  # entry, but the file is a patch all the same
+        for index, entry in enumerate(as_list(data.get(name))):  # entry, but the file is a patch all the same
             if isinstance(entry, str) and "\n" not in entry:
                 yield entry, (name, index)
     for name in ("configMapGenerator", "secretGenerator"):
-        for index, generator in enumerate(_list(data.get(name))):
+        for index, generator in enumerate(as_list(data.get(name))):
             if not isinstance(generator, dict):
                 continue
-            for number, source in enumerate(_list(generator.get("files"))):
+            for number, source in enumerate(as_list(generator.get("files"))):
                 if isinstance(source, str):
                     yield source.split("=", 1)[-1], (name, index, "files", number)
-            for number, source in enumerate(_list(generator.get("envs"))):
+            for number, source in enumerate(as_list(generator.get("envs"))):
                 if isinstance(source, str):
                     yield source, (name, index, "envs", number)
             if isinstance(generator.get("env"), str):
                 yield generator["env"], (name, index, "env")
     for name in ("crds", "configurations", "generators", "transformers", "validators"):
-        for index, entry in enumerate(_list(data.get(name))):
+        for index, entry in enumerate(as_list(data.get(name))):
             if isinstance(entry, str) and "\n" not in entry:
                 yield entry, (name, index)
     openapi = data.get("openapi")
@@ -315,18 +315,16 @@ def _referenced_files(data: dict[str, Any]) -> Iterator[tuple[str, tuple[str | i
         for name in ("chartHome", "configHome"):
             if isinstance(helm_globals.get(name), str):
                 yield helm_globals[name], ("helmGlobals", name)
-    for index, chart in enumerate(_list(data.get("helmCharts"))):
+    for index, chart in enumerate(as_list(data.get("helmCharts"))):
         if not isinstance(chart, dict):
             continue
         if isinstance(chart.get("valuesFile"), str):
             yield chart["valuesFile"], ("helmCharts", index, "valuesFile")
-        for number, values in enumerate(_list(chart.get("additionalValuesFiles"))):
+        for number, values in enumerate(as_list(chart.get("additionalValuesFiles"))):
             if isinstance(values, str):
                 yield values, ("helmCharts", index, "additionalValuesFiles", number)
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def closure_files(directory: str, kustomizations: dict[str, Kustomization]) -> set[str]:

@@ -161,6 +161,9 @@ def template(args: list[str]) -> str:
             if options.no_hooks and _is_hook(document):
                 continue
             documents.append((name, document))
+    from validate.helm_inflation import record
+
+    record(Path(chart), release, options.namespace, documents)  # which entry rendered what, for the locations
     return "".join(f"---\n# Source: {name}\n{text.strip(chr(10))}\n" for name, text in documents if text.strip())
 
 

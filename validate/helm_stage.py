@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from validate import helm, schema
 from validate.helm_engine import engine, identity
+from validate.local_options import render_with_options
 from validate.model import Checked, FieldPath, Finding, Location, Severity
 from validate.remote import render_git_sources
 from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git, default_cache_dir
@@ -34,6 +35,9 @@ class ChartStage:
     rendered: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # Paths of this repository rendered again with their Application's kustomize options: the pipeline
+    # checks those objects (in ``objects``) instead of the plain render's.
+    replaced: set[str] = field(default_factory=set)
 
 
 def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
@@ -66,6 +70,10 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     stage.objects += remote.objects
     stage.findings += remote.findings
     stage.rendered += remote.rendered
+    local = render_with_options(ctx, cache, lock, locate)
+    stage.objects += local.objects
+    stage.findings += local.findings
+    stage.replaced = local.replaced
     if not apps:
         return stage
     inputs = helm.Inputs(

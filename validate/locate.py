@@ -12,16 +12,18 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from validate import helm_inflation
 from validate.kustomization import attribution
-from validate.load import LoadedFile, load_text
-from validate.model import Document, FieldPath, Location, RenderedObject
+from validate.kustomization.patches import InlinePatch, inline_patch, patch_entries
+from validate.load import LoadedFile
+from validate.model import Document, FieldPath, Location, RenderedObject, metadata_name, value_at
 
 
 class Locator:
     def __init__(self, loaded: dict[str, LoadedFile]):
         self.loaded = loaded
         self._documents: dict[tuple[str, int], Document | None] = {}
-        self._inline: dict[tuple[str, FieldPath], LoadedFile] = {}  # inline patches, parsed once
+        self._inline: dict[tuple[str, FieldPath], InlinePatch] = {}  # inline patches, parsed once
 
     def source_document(self, obj: RenderedObject) -> Document | None:
         if obj.source_file is None or obj.remote is not None:
@@ -56,7 +58,7 @@ class Locator:
             note = "" if not path else " (the value is not in this file: a kustomize transformer set it)"
             return Location(document.file, line, column, note)
         if obj.generated_in is not None:
-            return self._generator(obj)
+            return self._generator(obj, path)
         if obj.source_file is not None:
             return Location(obj.source_file, None, None)
         return Location(f"{obj.render}/kustomization.yaml" if obj.render != "." else "kustomization.yaml",
@@ -65,10 +67,13 @@ class Locator:
     def locate_object(self, obj: RenderedObject) -> Location:
         return self.locate(obj, ())
 
-    def _generator(self, obj: RenderedObject) -> Location:
+    def _generator(self, obj: RenderedObject, path: FieldPath = ()) -> Location:
         assert obj.generated_in is not None
         loaded = self.loaded.get(obj.generated_in)
         document = loaded.documents[0] if loaded and loaded.documents else None
+        inflated = helm_inflation.locate(obj, document, path)  # helmCharts: the entry, or its valuesInline line
+        if inflated is not None:
+            return inflated
         if document is None or not isinstance(document.data, dict):
             return Location(obj.generated_in, None, None)
         field = {"ConfigMapGenerator": "configMapGenerator", "SecretGenerator": "secretGenerator"}.get(
@@ -95,23 +100,28 @@ class Locator:
             if not loaded or not loaded.documents or not isinstance(loaded.documents[0].data, dict):
                 continue
             directory = PurePosixPath(kustomization_file).parent
-            for patch_file, target in _patch_files(loaded.documents[0].data):
-                rel = _normalise((directory / patch_file).as_posix())
-                position = self._patch_position(self.loaded.get(rel), rel, obj.data, target, path, source)
+            entries = patch_entries(loaded.documents[0].data)
+            for entry in entries:
+                if entry.path is None:
+                    continue
+                rel = _normalise((directory / entry.path).as_posix())
+                position = self._patch_position(self.loaded.get(rel), rel, obj.data, entry.target, path, source)
                 if position is not None:
                     found = Location(position[0], position[1], position[2],
                                      f" (set by patch {position[0]}, applied in {kustomization_file})")
-            for key, text, target in _inline_patches(loaded.documents[0].data):
-                start = loaded.documents[0].position(key)
-                if start is None:
+            for entry in entries:
+                if entry.text is None:
                     continue
-                if (kustomization_file, key) not in self._inline:
-                    self._inline[kustomization_file, key] = load_text(text, kustomization_file)
-                position = self._patch_position(self._inline[kustomization_file, key], kustomization_file, obj.data,
-                                                target, path, source)
+                if (kustomization_file, entry.key) not in self._inline:
+                    self._inline[kustomization_file, entry.key] = inline_patch(
+                        kustomization_file, loaded.documents[0], loaded.text, entry)
+                inline = self._inline[kustomization_file, entry.key]
+                if inline.start is None:
+                    continue
+                position = self._patch_position(inline.parsed, kustomization_file, obj.data, entry.target, path,
+                                                source)
                 if position is not None:
-                    shift = _block_shift(loaded.text, start)  # the patch's own lines: a literal block scalar
-                    line, column = (position[1] + shift[0], position[2] + shift[1]) if shift else start
+                    line, column = (position[1], position[2]) if inline.placed else inline.start
                     found = Location(kustomization_file, line, column,
                                      f" (set by the inline patch of {kustomization_file})")
         return found
@@ -130,8 +140,8 @@ class Locator:
                 continue
             position = document.position(path)
             if position is not None and source is not None and source.position(path) is not None and (
-                    isinstance(_value_at(patch, path), (dict, list))
-                    or _value_at(patch, path) == _value_at(source.data, path)):
+                    isinstance(value_at(patch, path), (dict, list))
+                    or value_at(patch, path) == value_at(source.data, path)):
                 continue  # the patch merges into (or repeats the merge key of) what the resource file holds
             if position is not None:
                 return rel, position[0], position[1]
@@ -154,17 +164,6 @@ class Locator:
         return None
 
 
-def _value_at(data: Any, path: FieldPath) -> Any:
-    for part in path:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
 def _normalise(rel: str) -> str:
     parts: list[str] = []
     for part in rel.split("/"):
@@ -176,72 +175,18 @@ def _normalise(rel: str) -> str:
     return "/".join(parts)
 
 
-def _patch_files(kustomization: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
-    found: list[tuple[str, dict[str, Any] | None]] = []
-    for field in ("patches", "patchesJson6902"):
-        entries = kustomization.get(field)
-        for entry in entries if isinstance(entries, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                found.append((entry["path"], target))
-    entries = kustomization.get("patchesStrategicMerge")
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, str) and "\n" not in entry:
-            found.append((entry, None))
-    return found
-
-
-def _inline_patches(kustomization: dict[str, Any]) -> list[tuple[FieldPath, str, dict[str, Any] | None]]:
-    """(where the patch text stands, the text, its target) for patches written inline."""
-    found: list[tuple[FieldPath, str, dict[str, Any] | None]] = []
-    for field in ("patches", "patchesJson6902"):
-        entries = kustomization.get(field)
-        for index, entry in enumerate(entries if isinstance(entries, list) else []):
-            if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
-                target = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                found.append(((field, index, "patch"), entry["patch"], target))
-    entries = kustomization.get("patchesStrategicMerge")
-    for index, entry in enumerate(entries if isinstance(entries, list) else []):
-        if isinstance(entry, str) and "\n" in entry:
-            found.append((("patchesStrategicMerge", index), entry, None))
-    return found
-
-
-def _block_shift(text: str | None, start: tuple[int, int]) -> tuple[int, int] | None:
-    """(lines, columns) to add to a position inside a literal block scalar (``patch: |``) whose key or
-    item stands at ``start``, to get the position in the file; None for other scalar styles, whose
-    lines do not map one to one."""
-    lines = (text or "").split("\n")
-    if not 0 < start[0] < len(lines):
-        return None
-    rest = lines[start[0] - 1][start[1] - 1:]
-    if not rest.startswith("|"):
-        rest = rest.partition(":")[2].lstrip()
-    if not rest.startswith("|"):
-        return None
-    for following in lines[start[0]:]:
-        if following.strip():
-            return start[0], len(following) - len(following.lstrip(" "))
-    return None
-
-
-def _name(data: dict[str, Any]) -> str:
-    metadata = data.get("metadata")
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
-
-
 def _same_object(patch: dict[str, Any], data: dict[str, Any]) -> bool:
     if patch.get("kind") != data.get("kind"):
         return False
-    name = _name(patch)
-    return bool(name) and name in _name(data)
+    name = metadata_name(patch)
+    return bool(name) and name in metadata_name(data)
 
 
 def _targets(target: dict[str, Any], data: dict[str, Any]) -> bool:
     """A patch target selector, as far as it can be judged from the rendered object."""
     if "kind" in target and target["kind"] != data.get("kind"):
         return False
-    if "name" in target and str(target["name"]) not in _name(data):
+    if "name" in target and str(target["name"]) not in metadata_name(data):
         return False
     return True
 
@@ -250,8 +195,8 @@ def _match(documents: list[Document], data: dict[str, Any]) -> Document | None:
     same_kind = [d for d in documents if d.data.get("kind") == data.get("kind")]
     if len(same_kind) == 1:
         return same_kind[0]
-    rendered = _name(data)
-    named = [d for d in same_kind if _name(d.data) and _name(d.data) in rendered]
+    rendered = metadata_name(data)
+    named = [d for d in same_kind if metadata_name(d.data) and metadata_name(d.data) in rendered]
     if named:
-        return max(named, key=lambda d: len(_name(d.data)))
+        return max(named, key=lambda d: len(metadata_name(d.data)))
     return same_kind[0] if same_kind else (documents[0] if len(documents) == 1 else None)

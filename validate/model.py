@@ -66,6 +66,38 @@ class ObjectRef:
         return {"apiVersion": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a mapping, else an empty one: loaded data read without trusting its shape."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+MISSING: Any = object()  # value_at's default where "no node there" must differ from a null value
+
+
+def value_at(data: Any, path: FieldPath, default: Any = None) -> Any:
+    """The node at ``path`` in loaded YAML or JSON data (mappings by key, lists by index), or ``default``
+    when there is none."""
+    for part in path:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return default
+    return data
+
+
+def metadata_name(data: Any) -> str:
+    """An object's ``metadata.name`` as text ("" when it has no metadata mapping or no name)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
@@ -167,6 +199,24 @@ class RenderedObject:
     # Read from a remote base in the source cache: (the entry as written, its line in source_file,
     # which is then the kustomization that lists it).
     remote: tuple[str, int | None] | None = None
+    # Inflated by kustomize's helmCharts: (the index of its entry in generated_in, the chart template), when known
+    # (validate/helm_inflation.py).
+    chart_entry: tuple[int, str] | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """As a render cache entry stores it (JSON)."""
+        return {"data": self.data, "source_file": self.source_file, "generated_in": self.generated_in,
+                "generator": self.generator, "transformed_in": self.transformed_in,
+                **({"remote": list(self.remote)} if self.remote else {}),
+                **({"chart_entry": list(self.chart_entry)} if self.chart_entry else {})}
+
+    @classmethod
+    def from_entry(cls, render: str, index: int, item: dict[str, Any]) -> RenderedObject:
+        """The object a render cache entry stored with ``entry``."""
+        return cls(item["data"], render, index, item.get("source_file"), item.get("generated_in"),
+                   item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
+                   tuple(item["remote"]) if isinstance(item.get("remote"), list) else None,
+                   tuple(item["chart_entry"]) if isinstance(item.get("chart_entry"), list) else None)
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -168,7 +168,7 @@ def run(options: Options) -> Run:
     chart_stage = helm_stage.run(Context(config, inventory, loaded, candidates, renders, versions),
                                  lambda obj, path: locate_in(obj, locator, path), options.sources_dirs,
                                  ChartRenderCache(cache_dir) if options.use_cache else None)
-    candidates += chart_stage.objects
+    candidates = [c for c in candidates if c.render not in chart_stage.replaced] + chart_stage.objects
     findings.extend(chart_stage.findings)
     crds = [c.data for c in candidates if c.data.get("kind") == "CustomResourceDefinition"]
     crds += _crd_files(options.crd_files)

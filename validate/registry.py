@@ -219,6 +219,7 @@ def known() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
+@cache
 def remediation(rule_id: str) -> str:
     """What to do about a finding of ``rule_id``, in one sentence ("" for an unknown id): a rule's
     "Use instead" prose, a stage's registered fix, or yamllint's pointer for its rules."""

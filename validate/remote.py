@@ -3,10 +3,9 @@
 An Application whose source is another git repository (Argo CD itself at a pinned tag, say) is
 rendered from the cached tree of that repository at that revision, as the repo-server would:
 ``kustomize build <path>`` with the kustomize Argo CD 3.5 bundles, after applying the
-Application's ``spec.source.kustomize`` options that change the kustomization (``patches``,
-``namePrefix``, ``nameSuffix``, ``namespace``, ``commonLabels``, ``commonAnnotations``,
-``images``, ``replicas``, ``components``) to a private copy. The network is closed to kustomize,
-so a remote base inside the remote source is a finding, never a download. Findings on the
+Application's ``spec.source.kustomize`` options to a private copy as Argo CD's ``kustomize edit``
+calls do (:mod:`validate.argocd.kustomize_edit`); an option they refuse is a finding at its line.
+The network is closed to kustomize, so a remote base inside the remote source is a finding, never a download. Findings on the
 objects land on the Application's ``path`` line.
 """
 
@@ -22,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from validate import children, render
+from validate.argocd import kustomize_edit
+from validate.argocd.sources import ref_only
+from validate.local_options import build_environment
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
 from validate.sources import GitRef, SourceCache
 
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from validate.context import Context
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_OPTIONS = ("namePrefix", "nameSuffix", "namespace")
 
 
 @dataclass
@@ -45,7 +46,7 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
     kubectl: Path | None = None
     for app in ctx.applications:
         for where, source in app.sources():
-            ref = git_ref(source)
+            ref = None if ref_only(where, source) else git_ref(source)
             found = cache.git(ref) if ref is not None else None
             if ref is None or found is None:
                 continue
@@ -63,7 +64,13 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             if not any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
                 continue  # plain manifests or a chart of another repository: not rendered yet
             kubectl = kubectl or render.find_kubectl()
-            data, error = _build(found.path, rel, source.get("kustomize"), kubectl, timeout)
+            options = source.get("kustomize")
+            data, error = _build(found.path, rel, options if kustomize_edit.active(options) else None, kubectl,
+                                 timeout, build_environment(app, source))
+            if isinstance(error, kustomize_edit.EditError):  # Argo CD's `kustomize edit` refuses an option
+                problem(f"Argo CD cannot apply the Application's kustomize options to {ref} path {rel or '.'}:"
+                        f" {error.message}", locate(app.obj, app.where(*where, "kustomize", *error.option)))
+                continue
             if error is not None:
                 problem(f"kustomize build of {ref} path {rel or '.'} fails: {error}")
                 continue
@@ -79,15 +86,25 @@ def _fixed(at: Location) -> Callable[[FieldPath], Location]:
     return lambda _path: at
 
 
-def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
+def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float, env: dict[str, str]
+           ) -> tuple[list[dict[str, Any]], str | kustomize_edit.EditError | None]:
     with tempfile.TemporaryDirectory(prefix="gitops-validate-remote-") as folder:
         copy = Path(folder) / "tree"
         shutil.copytree(tree, copy, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         target = copy / rel if rel else copy
         if isinstance(options, dict):
-            problem = _apply_options(target, options, copy)
-            if problem is not None:
-                return [], problem
+            path = next(target / name for name in KUSTOMIZATION_NAMES if (target / name).is_file())
+            try:
+                kustomization = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+                return [], f"its kustomization cannot be read: {error}"
+            if not isinstance(kustomization, dict):
+                return [], "its kustomization is not a mapping"
+            try:
+                edited = kustomize_edit.apply(kustomization, options, target, copy, env)
+            except kustomize_edit.EditError as error:
+                return [], error
+            path.write_text(yaml.safe_dump(edited, sort_keys=False), encoding="utf-8")
         home = Path(folder) / "home"
         home.mkdir()
         limits = ChildLimits()
@@ -110,72 +127,3 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float) ->
         except yaml.YAMLError as error:
             return [], f"kustomize printed invalid YAML: {error}"
         return documents, None
-
-
-def kustomize_image(entry: str) -> dict[str, str] | None:
-    """An Application's ``kustomize.images`` entry (``[old=]name[:tag][@digest]``, as ``kustomize edit
-    set image`` takes it) as a kustomization ``images`` entry."""
-    old, _, new = entry.rpartition("=")
-    name, _, digest = new.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    tag = name[colon + 1:] if colon > slash else ""
-    new_name = name[:colon] if colon > slash else name
-    if not new_name or " " in entry:
-        return None
-    image = {"name": old or new_name}
-    if old and new_name != old:
-        image["newName"] = new_name
-    if tag:
-        image["newTag"] = tag
-    if digest:
-        image["digest"] = digest
-    return image
-
-
-def _apply_options(directory: Path, options: dict[str, Any], tree: Path) -> str | None:
-    """What Argo CD's ``kustomize edit`` calls do, written into the private copy's kustomization."""
-    path = next(directory / name for name in KUSTOMIZATION_NAMES if (directory / name).is_file())
-    try:
-        kustomization = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        return f"its kustomization cannot be read: {error}"
-    if not isinstance(kustomization, dict):
-        return "its kustomization is not a mapping"
-    for key in _OPTIONS:
-        if isinstance(options.get(key), str) and options[key]:
-            kustomization[key] = options[key]
-    if isinstance(options.get("patches"), list):
-        kustomization["patches"] = list(kustomization.get("patches") or []) + options["patches"]
-    for option, key in (("commonLabels", "commonLabels"), ("commonAnnotations", "commonAnnotations")):
-        if isinstance(options.get(option), dict):
-            kustomization[key] = {**(kustomization.get(key) or {}), **options[option]}
-    if isinstance(options.get("images"), list):
-        images = {str(i.get("name")): i for i in kustomization.get("images") or [] if isinstance(i, dict)}
-        for entry in options["images"]:
-            image = kustomize_image(entry) if isinstance(entry, str) else None
-            if image is None:
-                return f"kustomize.images entry {entry!r} is not [name=]image[:tag][@digest]"
-            images[image["name"]] = image
-        kustomization["images"] = list(images.values())
-    if isinstance(options.get("replicas"), list):
-        replicas = {str(r.get("name")): r for r in kustomization.get("replicas") or [] if isinstance(r, dict)}
-        for entry in options["replicas"]:
-            count = entry.get("count") if isinstance(entry, dict) else None
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or \
-                    not str(count).isdigit():
-                return f"kustomize.replicas entry {entry!r} needs a name and a whole-number count"
-            replicas[entry["name"]] = {"name": entry["name"], "count": int(str(count))}
-        kustomization["replicas"] = list(replicas.values())
-    if isinstance(options.get("components"), list):
-        components = list(kustomization.get("components") or [])
-        for component in options["components"]:
-            inside = isinstance(component, str) and not component.startswith("/") and \
-                (directory / component).resolve().is_relative_to(tree.resolve())
-            if not inside or not (directory / component).is_dir() and not options.get("ignoreMissingComponents"):
-                return f"kustomize.components entry {component!r} is not a folder of the source"
-            if (directory / component).is_dir() and component not in components:
-                components.append(component)
-        kustomization["components"] = components
-    path.write_text(yaml.safe_dump(kustomization, sort_keys=False), encoding="utf-8")
-    return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import yaml
 from validate.discover import WORK_DIR_PREFIX, Inventory
 from validate.load import LoadedFile
 from validate.model import Finding, RenderedObject, Severity
-from validate.sources import PULL_COMMAND, GitRef, SourceCache, tree_digest
+from validate.sources import PULL_COMMAND, GitRef, Lock, Mismatch, SourceCache, check_git, tree_digest
 
 LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
 INCLUDE_FIELDS = ("resources", "bases", "components")
@@ -104,6 +105,67 @@ class _Listed:
     line: int | None
     link: str | None = None  # the mirror folder linked to its cached tree; None: not cached
     commit: str | None = None
+    mismatch: Mismatch | None = None  # the cached tree against the lock's commit
+    # Remote bases its tree lists in turn (and theirs): linked trees, why it cannot be rendered (a nested base
+    # the cache lacks), notes (a nested base not pinned) and nested trees that differ from the lock.
+    reach: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    mismatches: list[tuple[str, Mismatch]] = field(default_factory=list)
+
+
+# How deep remote bases may list remote bases (kustomize itself has no bound; a chain this long is a mistake).
+MAX_NESTING = 5
+# How many kustomizations of one cached tree are read looking for nested remote bases.
+MAX_TREE_KUSTOMIZATIONS = 500
+MAX_KUSTOMIZATION_BYTES = 1 << 20
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|gh:|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=",
+                     re.I)
+
+
+def listed_in(tree: Path, path: str) -> list[tuple[str, str]]:
+    """(kustomization file relative to ``tree``, entry) of every remote entry of the kustomizations a build of
+    ``tree/path`` reads: that folder's, and those of the folders it includes inside the tree."""
+    root = tree.resolve()
+    pending: list[str] = [path]
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    while pending and len(seen) < MAX_TREE_KUSTOMIZATIONS:
+        rel = pending.pop(0)
+        if rel in seen:
+            continue
+        seen.add(rel)
+        folder = root / rel
+        file = next((folder / n for n in KUSTOMIZATION_NAMES if (folder / n).is_file()), None)
+        data = _read(file) if file is not None else None
+        if file is None or data is None:
+            continue
+        for name in INCLUDE_FIELDS:
+            entries = data.get(name)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str):
+                    continue
+                if _REMOTE.search(entry):
+                    out.append((file.relative_to(root).as_posix(), entry))
+                    continue
+                target = os.path.normpath(os.path.join(rel, entry)).replace(os.sep, "/")
+                if target.startswith("../") or target == ".." or os.path.isabs(entry):
+                    continue
+                inside = (root / target).resolve()
+                if inside.is_dir() and inside.is_relative_to(root):
+                    pending.append("" if target == "." else target)
+    return out
+
+
+def _read(file: Path) -> dict[str, Any] | None:
+    try:
+        if file.stat().st_size > MAX_KUSTOMIZATION_BYTES:
+            return None
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return None  # kustomize says what is wrong with it when it reads it
+    return data if isinstance(data, dict) else None
 
 
 @dataclass
@@ -112,11 +174,19 @@ class RemoteBases:
 
     listed: dict[tuple[str, str], _Listed] = field(default_factory=dict)  # (kustomization file, entry)
     links: dict[str, Path] = field(default_factory=dict)  # mirror folder name -> cached tree
+    labels: dict[str, str] = field(default_factory=dict)  # mirror folder name -> "[repository at ref]"
+    commits: dict[str, str | None] = field(default_factory=dict)  # mirror folder name -> its commit
+    # Linked trees whose kustomizations list cached remote bases: copied into the mirror (not linked) with
+    # those entries pointing at the linked folders: tree folder -> kustomization file in it -> entry -> target.
+    rewrites: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    _by_tree: dict[Path, str] = field(default_factory=dict)
 
     @classmethod
-    def resolve(cls, inventory: Inventory, cache: SourceCache | None) -> RemoteBases:
+    def resolve(cls, inventory: Inventory, cache: SourceCache | None, lock: Lock | None = None) -> RemoteBases:
+        """Each remote base listed by the inventory's kustomizations, linked when the cache holds its
+        tree, and that tree checked against the commit ``lock`` records (as an Application's git source).
+        Remote bases such a tree lists are resolved the same way, down to ``MAX_NESTING`` levels."""
         bases = cls()
-        by_tree: dict[Path, str] = {}
         for kustomization in inventory.kustomizations.values():
             data = kustomization.document.data if kustomization.document is not None else None
             includes = {e for name in INCLUDE_FIELDS for e in (data.get(name) or [] if isinstance(data, dict) else [])
@@ -128,16 +198,54 @@ class RemoteBases:
                 listed = _Listed(base, kustomization.file, line)
                 found = cache.git(base.git_ref) if cache is not None else None
                 if found is not None and (found.path / base.path).is_dir():
-                    tree = found.path.resolve()
-                    listed.link = by_tree.setdefault(tree, f"{LINK_PREFIX}{len(by_tree)}")
+                    listed.link = bases._link(base, found.path, found.commit)
                     listed.commit = found.commit
-                    bases.links[listed.link] = tree
+                    listed.mismatch = check_git(base.git_ref, found, lock)
+                    assert cache is not None
+                    bases._nested(listed, listed.link, base, cache, lock, 1, {(base.git_ref, base.path)})
                 bases.listed[(kustomization.file, entry)] = listed
         return bases
 
+    def _link(self, base: RemoteBase, tree: Path, commit: str | None) -> str:
+        link = self._by_tree.setdefault(tree.resolve(), f"{LINK_PREFIX}{len(self._by_tree)}")
+        self.links[link] = tree.resolve()
+        self.labels.setdefault(link, f"[{base.repo_url} at {base.revision or 'HEAD'}]")
+        self.commits.setdefault(link, commit)
+        return link
+
+    def _nested(self, listed: _Listed, link: str, base: RemoteBase, cache: SourceCache, lock: Lock | None,
+                depth: int, chain: set[tuple[GitRef, str]]) -> None:
+        """Resolve the remote bases the tree of ``base`` lists, into ``listed`` (the outermost listing)."""
+        for file, entry in listed_in(self.links[link], base.path):
+            where = f"{file} of {self.labels[link]}"
+            nested = parse(entry)
+            if nested is None:
+                listed.problems.append(f"{entry!r} (in {where}), a remote reference that is not fetched offline")
+                continue
+            found = cache.git(nested.git_ref)
+            if (nested.git_ref, nested.path) in chain:
+                listed.problems.append(f"{entry!r} (in {where}), which includes itself again: a cycle")
+            elif depth >= MAX_NESTING:
+                listed.problems.append(f"{entry!r} (in {where}), nested more than {MAX_NESTING} remote bases deep,"
+                                       " further than this check follows")
+            elif found is None or not (found.path / nested.path).is_dir():
+                listed.problems.append(f"{entry!r} (in {where}), which is not in the source cache ({nested.git_ref}):"
+                                       f" run `{PULL_COMMAND}` to fetch it")
+            else:
+                target = self._link(nested, found.path, found.commit)
+                self.rewrites.setdefault(link, {}).setdefault(file, {})[entry] = f"{target}/{nested.path}".rstrip("/")
+                if target not in listed.reach:
+                    listed.reach.append(target)
+                mismatch = check_git(nested.git_ref, found, lock)
+                if mismatch is not None:
+                    listed.mismatches.append((f"{entry!r} (in {where})", mismatch))
+                if not nested.pinned:
+                    listed.notes.append(f"{entry!r} (in {where}), which is not pinned to a tag or commit")
+                self._nested(listed, target, nested, cache, lock, depth + 1, chain | {(nested.git_ref, nested.path)})
+
     def rendered(self, file: str, entry: str) -> bool:
         listed = self.listed.get((file, entry))
-        return listed is not None and listed.link is not None
+        return listed is not None and listed.link is not None and not listed.problems
 
     def findings(self, file: str, entry: str, line: int | None, directory: str) -> list[Finding]:
         """What to say about one remote reference of ``directory``'s inputs (blocking or not)."""
@@ -153,26 +261,39 @@ class RemoteBases:
             return [_finding(f"remote base {entry!r} ({base.git_ref}) is not in the source cache, so {directory} is"
                              f" not rendered or checked here (Argo CD fetches it at sync time): run `{PULL_COMMAND}`"
                              f" to fetch it.{pin}", file, line, directory)]
+        if listed.problems:  # a remote base its tree lists cannot be built offline: said at the outermost line
+            return [_finding(f"remote base {entry!r} ({base.git_ref}) lists, in turn, {problem}; so {directory} is"
+                             " not rendered or checked here (Argo CD fetches it at sync time)", file, line, directory)
+                    for problem in listed.problems]
+        nested = [_finding(f"remote base {entry!r} lists, in turn, {note}: Argo CD renders its branch head at every"
+                           f" sync, which cannot be checked offline; {directory} was checked against the snapshot"
+                           f" `{PULL_COMMAND}` stored", file, line, directory) for note in listed.notes]
         if base.pinned:
-            return []
+            return nested
         at = f" (commit {listed.commit})" if listed.commit else ""
-        return [_finding(f"remote base {entry!r} is not pinned to a tag or commit (`?ref=`): Argo CD renders the"
+        return nested + [_finding(f"remote base {entry!r} is not pinned to a tag or commit (`?ref=`): Argo CD renders the"
                          f" branch head at every sync, which cannot be checked offline; {directory} was checked"
                          f" against the snapshot `{PULL_COMMAND}` stored{at}, and pinning the ref makes that check"
                          " hold", file, line, directory)]
 
-    def blocked(self, inventory: Inventory) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
+    def blocked(self, inventory: Inventory, later: set[str] | frozenset[str] = frozenset()
+                ) -> tuple[dict[str, list[Finding]], dict[str, list[Finding]]]:
         """Rendered paths that include a remote reference the cache lacks (or any remote file kustomize
         would download): refused offline, each reference a finding at its line. Then warnings on paths
         rendered from a cached remote base (an unpinned ref, checked against a snapshot).
 
         Warnings, not errors: a remote base is no defect (Argo CD's repo-server fetches it at every
         render), only something this offline run could not check. A team that wants every path
-        checked sets ``render-remote: error``."""
+        checked sets ``render-remote: error``.
+
+        A cached tree of another commit than the lock records is a ``source-digest`` finding once per
+        listing, on the first render that reads it (one not in ``later``, the renders only read back
+        for repository-wide rules, where there is one)."""
         blocked: dict[str, list[Finding]] = {}
         notes: dict[str, list[Finding]] = {}
         by_file = {k.file: k for k in inventory.kustomizations.values()}
-        for directory in inventory.rendered:
+        said: set[tuple[str, str]] = set()
+        for directory in sorted(inventory.rendered, key=lambda d: d in later):
             findings = []
             refused = False
             for rel in sorted(inventory.inputs.get(directory, ())):
@@ -180,6 +301,17 @@ class RemoteBases:
                 for reference, line in kustomization.remote if kustomization is not None else ():
                     findings += self.findings(rel, reference, line, directory)
                     refused = refused or not self.rendered(rel, reference)
+                    listed = self.listed.get((rel, reference))
+                    if listed is None or (rel, reference) in said:
+                        continue
+                    said.add((rel, reference))  # the tree rendered is said, never checked silently
+                    differ = [(f"remote base {reference!r}", listed.mismatch)] if listed.mismatch else []
+                    for what, mismatch in differ + [(f"remote base {reference!r} lists {w}", m)
+                                                    for w, m in listed.mismatches]:
+                        findings.append(Finding(
+                            "source-digest", f"{what}: {mismatch.message}; {directory} is rendered from the cached"
+                            " tree", rel, line, render=directory,
+                            severity=Severity.ERROR if mismatch.error else Severity.WARNING))
             if refused:
                 blocked[directory] = findings
             elif findings:
@@ -198,21 +330,28 @@ class RemoteBases:
 
     def rewrite(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` (a kustomization) with each cached remote base replaced by its linked folder."""
-        directory = os.path.dirname(file) or "."
-        out = dict(data)
-        for name in INCLUDE_FIELDS:
-            entries = data.get(name)
-            if not isinstance(entries, list):
+        targets = {entry: f"{v.link}/{v.base.path}".rstrip("/") for (f, entry), v in self.listed.items()
+                   if f == file and v.link is not None}
+        return _pointed(data, os.path.dirname(file) or ".", targets)
+
+    def materialize(self, link: str, folder: Path) -> None:
+        """Copy the cached tree of ``link`` to ``folder`` (the mirror's ``link``): its files hard-linked (or
+        copied), the kustomizations that list cached remote bases rewritten to their linked folders. The
+        cache is never written: a rewritten file is a new file, not the hard link."""
+        def link_or_copy(source: str, target: str) -> None:
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+        shutil.copytree(self.links[link], folder, symlinks=True, copy_function=link_or_copy,
+                        ignore=shutil.ignore_patterns(".git"))
+        for file, targets in self.rewrites.get(link, {}).items():
+            data = _read(self.links[link] / file)
+            if data is None:
                 continue
-            replaced = []
-            for entry in entries:
-                listed = self.listed.get((file, entry)) if isinstance(entry, str) else None
-                if listed is not None and listed.link is not None:
-                    target = f"{listed.link}/{listed.base.path}".rstrip("/")
-                    entry = os.path.relpath(target, directory).replace(os.sep, "/")
-                replaced.append(entry)
-            out[name] = replaced
-        return out
+            text = yaml.safe_dump(_pointed(data, os.path.dirname(f"{link}/{file}"), targets), sort_keys=False)
+            (folder / file).unlink()
+            (folder / file).write_text(text, encoding="utf-8")
 
     def cached(self, file: str) -> bool:
         """Whether the kustomization ``file`` lists a remote base that the mirror links in."""
@@ -221,8 +360,9 @@ class RemoteBases:
     def salted(self, key: str, files: set[str]) -> str:
         """A render cache key that also names the cached trees the render (reading ``files``) reads:
         their commit, else their digest (a read-only folder may record no commit)."""
-        trees = sorted(f"{v.base.entry}\0{v.commit or tree_digest(self.links[v.link])}" for (f, _e), v in
-                       self.listed.items() if f in files and v.link is not None)
+        trees = sorted(f"{v.base.entry}\0{link}\0{self.commits.get(link) or tree_digest(self.links[link])}"
+                       for (f, _e), v in self.listed.items() if f in files and v.link is not None
+                       for link in [v.link, *v.reach])
         return hashlib.sha256("\0".join([key, *trees]).encode()).hexdigest() if trees else key
 
     def attribute(self, files: set[str], objects: list[RenderedObject]) -> list[RenderedObject]:
@@ -256,22 +396,33 @@ class RemoteBases:
         candidates = [v for (f, _e), v in self.listed.items() if f in files and v.link is not None]
         named = None
         for listed in candidates:
-            if listed.link is None:
-                continue
-            label = f"[{listed.base.repo_url} at {listed.base.revision or 'HEAD'}]/"
-            tree = str(self.links[listed.link])
-            if listed.link in message or tree in message:
-                named = named or listed
-                message = re.sub(rf"(?:\.\./)*{re.escape(listed.link)}/?", label, message)
-                message = re.sub(rf"{re.escape(tree)}/?", label, message)
+            for link in [listed.link, *listed.reach] if listed.link is not None else []:
+                if link in message or str(self.links[link]) in message:
+                    named = named or listed
+        for link, tree in sorted(self.links.items(), key=lambda item: -len(item[0])):
+            label = f"{self.labels[link]}/"
+            message = re.sub(rf"(?:\.\./)*{re.escape(link)}/?", label, message)
+            message = re.sub(rf"{re.escape(str(tree))}/?", label, message)
         return message, named.file if named else None, named.line if named else None
+
+
+def _pointed(data: dict[str, Any], directory: str, targets: dict[str, str]) -> dict[str, Any]:
+    """Kustomization ``data`` (in the mirror folder ``directory``) with the entries of ``targets`` pointing at
+    their mirror folders instead."""
+    out = dict(data)
+    for name in INCLUDE_FIELDS:
+        entries = data.get(name)
+        if isinstance(entries, list):
+            out[name] = [os.path.relpath(targets[e], directory).replace(os.sep, "/")
+                         if isinstance(e, str) and e in targets else e for e in entries]
+    return out
 
 
 def _listing(candidates: list[_Listed], origin: str) -> _Listed | None:
     parts = origin.split("/")
     inside = [c for c in candidates if c.link in parts]
-    if not inside:
-        return None
+    if not inside:  # from a remote base a remote base lists: the outermost listing that reaches it
+        return next((c for c in candidates if any(link in parts for link in c.reach)), None)
     within = parts[parts.index(inside[0].link or "") + 1:]
     return max(inside, key=lambda c: len(c.base.path) if "/".join(within).startswith(c.base.path) else -1)
 

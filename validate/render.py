@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from validate import children, helm_shim, safety
+from validate import children, helm_inflation, helm_shim, safety
 from validate.batching import batches, emitting_files
 from validate.cache import RenderCache, atomic_write
 from validate.children import ChildLimits
@@ -45,7 +45,7 @@ from validate.model import Finding, Limits, RenderedObject, Severity, ToolError
 from validate.provenance import RenderedLoader, provenance
 from validate.remote_bases import RemoteBases
 from validate.render_hints import hint, line_of
-from validate.sources import SourceCache
+from validate.sources import Lock, SourceCache
 
 KUSTOMIZE_VERSION = "v5.8.1"
 _BUILD_METADATA = ["originAnnotations", "transformerAnnotations"]
@@ -193,7 +193,10 @@ class Mirror:
                         raise
                     continue  # unreadable: kustomize will say the file is missing
         for link, tree in self.remote.links.items():
-            os.symlink(tree, self.tree / link, target_is_directory=True)
+            if link in self.remote.rewrites:  # it lists cached remote bases: a copy pointing at them
+                self.remote.materialize(link, self.tree / link)
+            else:
+                os.symlink(tree, self.tree / link, target_is_directory=True)
 
     def close(self) -> None:
         shutil.rmtree(self.base, ignore_errors=True)
@@ -273,8 +276,8 @@ def render_all(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Pat
     """
     cache_only = set(cache_only)
     limits = limits or ChildLimits()
-    remote = RemoteBases.resolve(inventory, sources)
-    blocked, notes = remote.blocked(inventory)
+    remote = RemoteBases.resolve(inventory, sources, Lock.read(inventory.root) if sources is not None else None)
+    blocked, notes = remote.blocked(inventory, cache_only)
     unsafe = safety.unsafe_inputs(inventory, loaded, load_limits or Limits())
     for directory, findings in safety.blocked_renders(inventory, unsafe).items():
         blocked[directory] = blocked.get(directory, []) + findings
@@ -346,17 +349,12 @@ class _Outcome:
         return RenderResult(kustomization.dir, self.objects, [], self.seconds)
 
     def entry(self) -> dict[str, Any]:
-        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}), "objects": [
-            {"data": o.data, "source_file": o.source_file, "generated_in": o.generated_in, "generator": o.generator,
-             "transformed_in": o.transformed_in, **({"remote": list(o.remote)} if o.remote else {})}
-            for o in self.objects]}
+        return {"ok": self.ok, "message": self.message, **({"at": list(self.at)} if self.at else {}),
+                "objects": [o.entry() for o in self.objects]}
 
 
 def _from_entry(kustomization: Kustomization, entry: dict[str, Any]) -> RenderResult:
-    objects = [RenderedObject(item["data"], kustomization.dir, index, item.get("source_file"), item.get("generated_in"),
-                              item.get("generator"), [tuple(t) for t in item.get("transformed_in", [])],
-                              tuple(item["remote"]) if isinstance(item.get("remote"), list) else None)
-               for index, item in enumerate(entry["objects"])]
+    objects = [RenderedObject.from_entry(kustomization.dir, index, item) for index, item in enumerate(entry["objects"])]
     at = tuple(entry["at"]) if isinstance(entry.get("at"), list) and len(entry["at"]) == 2 else None
     return _Outcome(entry["ok"], objects, entry.get("message", ""), True, 0.0, at).result(kustomization)
 
@@ -385,6 +383,9 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
             futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d].dir, kubectl, build_options,
                                       timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
+        documents = {k.file: k.document for k in inventory.kustomizations.values()}
+        for outcome in (o for o in outcomes.values() if o.ok):  # helmCharts objects: the entry that made each
+            outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
     return outcomes
 
 
@@ -402,7 +403,7 @@ def _run_kustomize(mirror: Mirror, target: Path, kubectl: Path, build_options: l
     """One kustomize process, under the child limits."""
     command = [str(kubectl), "kustomize", str(target), *build_options]
     completed = children.run(command, limits=limits, timeout=timeout, output_cap=MAX_OUTPUT_BYTES,
-                             env=_child_env(mirror.home), cwd=mirror.tree)
+                             env={**_child_env(mirror.home), helm_inflation.RECORD_ENV: "1"}, cwd=mirror.tree)
     if completed.exhausted:
         reason = children.describe(completed, limits, timeout)
         advice = {"time": " (raise kustomize.timeoutSeconds in the config if the build is really that slow)",

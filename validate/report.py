@@ -67,20 +67,42 @@ class TextReporter(Reporter[Result]):
 
     @staticmethod
     def line(finding: Finding) -> str:
-        about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
-        via = f" (rendered from {finding.render})" if finding.render else ""
-        line = f"{location(finding)}: {finding.severity} {finding.rule} {finding.message}{about}{via}"
-        fix = registry.remediation(finding.rule)
-        return f"{line}\n    fix: {fix} (gitops-validate rules {finding.rule})" if fix else line
+        line = f"{location(finding)}: {finding.severity} {finding.rule} {described(finding)}"
+        fix = fix_line(finding)
+        return f"{line}\n    {fix}" if fix else line
+
+
+def described(finding: Finding) -> str:
+    """The finding's message as every format prints it: with the object it is about and the rendered
+    path it came from, when it has them."""
+    about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
+    via = f" (rendered from {finding.render})" if finding.render else ""
+    return finding.message + about + via
+
+
+def fix_line(finding: Finding) -> str:
+    """What to do about ``finding`` as the human-readable formats print it ("" when the rule has no
+    remediation): ``fix: <one sentence> (gitops-validate rules <rule>)``, the command that explains more."""
+    fix = registry.remediation(finding.rule)
+    return f"fix: {fix} (gitops-validate rules {finding.rule})" if fix else ""
 
 
 class JsonReporter(Reporter[Result]):
     name = "json"
 
     def report(self, result: Result) -> None:
-        document = {"findings": [f.as_json() for f in result.findings], "summary": summary(result)}
+        document = {"findings": [self.finding(f) for f in result.findings], "summary": summary(result)}
         # One write: json.dump's many small writes cost a stream run more than the encoding.
         self.out.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+    @staticmethod
+    def finding(finding: Finding) -> dict[str, Any]:
+        """The finding's contract keys, and ``fix``: the rule's remediation, when it has one."""
+        out = finding.as_json()
+        fix = registry.remediation(finding.rule)
+        if fix:
+            out["fix"] = fix
+        return out
 
 
 def location(finding: Finding) -> str:
@@ -278,13 +300,8 @@ class SarifReporter(Reporter[Result]):
 
     @staticmethod
     def result(finding: Finding, rule_index: int, fallback_file: str | None) -> dict[str, Any]:
-        text = finding.message
-        if finding.object and finding.object.kind:
-            text += f" [{finding.object}]"
-        if finding.render:
-            text += f" (rendered from {finding.render})"
         out: dict[str, Any] = {"ruleId": finding.rule, "ruleIndex": rule_index,
-                               "level": SARIF_LEVELS[finding.severity], "message": {"text": text}}
+                               "level": SARIF_LEVELS[finding.severity], "message": {"text": described(finding)}}
         locations: list[dict[str, Any]] = []
         file = finding.file or fallback_file
         if file:
@@ -360,11 +377,11 @@ class GithubReporter(Reporter[Result]):
                 if finding.column is not None:
                     properties.append(("col", str(finding.column)))
         properties.append(("title", finding.rule))
-        about = f" [{finding.object}]" if finding.object and finding.object.kind else ""
-        via = f" (rendered from {finding.render})" if finding.render else ""
         where = "" if finding.file else "<repository>: "
         rendered = ",".join(f"{key}={_github_property(value)}" for key, value in properties)
-        message = _github_data(where + finding.message + about + via)
+        fix = fix_line(finding)
+        # The fix on a line of its own under the message: GitHub shows an annotation's newlines (%0A).
+        message = _github_data(where + described(finding) + (f"\n{fix}" if fix else ""))
         return f"::{GITHUB_COMMANDS[finding.severity]} {rendered}::{message}"
 
 
@@ -413,7 +430,7 @@ class MarkdownReporter(Reporter[Result]):
         # Errors first, so a capped table still shows them; the sort is stable, so file order stays.
         findings = sorted(result.findings, key=lambda f: -int(f.severity))
         if findings:
-            lines += ["", "| severity | location | rule | message |", "|---|---|---|---|"]
+            lines += ["", "| severity | location | rule | message | fix |", "|---|---|---|---|---|"]
             size = sum(len(line) + 1 for line in lines)
             shown = 0
             for finding in findings:
@@ -433,16 +450,12 @@ class MarkdownReporter(Reporter[Result]):
         where = finding.file or "<repository>"
         if finding.line is not None:
             where += f":{finding.line}"
-        message = finding.message
-        if finding.object and finding.object.kind:
-            message += f" [{finding.object}]"
-        if finding.render:
-            message += f" (rendered from {finding.render})"
+        message = described(finding)
         if len(message) > self.MAX_MESSAGE:
             message = message[:self.MAX_MESSAGE] + "…"
         icon = {Severity.ERROR: "❌ error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
         return (f"| {icon[finding.severity]} | {markdown_cell(where)} | `{finding.rule}` |"
-                f" {markdown_cell(message)} |")
+                f" {markdown_cell(message)} | {markdown_cell(registry.remediation(finding.rule))} |")
 
 
 def _plural(count: int, word: str) -> str:

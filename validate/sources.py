@@ -55,7 +55,16 @@ class ChartRef:
 
     @property
     def archive_name(self) -> str:
-        return f"{self.chart}-{self.version}.tgz"
+        """The archive's path in the cache, relative to the folder of its repository URL."""
+        return f"{self.unpacked_name}.tgz"
+
+    @property
+    def unpacked_name(self) -> str:
+        """The chart's name and version as a relative path: an OCI chart named with its registry's namespace
+        (``repoURL: registry-1.docker.io``, ``chart: bitnamicharts/mongodb``, as Argo CD accepts it) keeps that
+        namespace as a folder; ``..``, empty segments and characters a file name cannot hold are dropped."""
+        version = re.sub(r"[/\\\x00]", "_", self.version)
+        return f"{folder_key(self.chart) or '_'}-{version}"
 
 
 @dataclass(frozen=True, order=True)
@@ -217,7 +226,7 @@ class SourceCache:
             own = folder / "helm" / folder_key(ref.repo_url) / ref.archive_name
             if own.is_file():
                 return Found(own, folder)
-            unpacked = own.with_name(f"{ref.chart}-{ref.version}")
+            unpacked = folder / "helm" / folder_key(ref.repo_url) / ref.unpacked_name
             if (unpacked / "Chart.yaml").is_file():
                 return Found(unpacked, folder)
             for entry in self._mirror(folder).get("helm") or []:

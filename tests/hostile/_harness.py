@@ -126,6 +126,20 @@ def make_world(base: Path) -> World:
     return World(base, repo, outside, tools, secret, base / "outside" / "MARKER", canary())
 
 
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: apps\n"
+
+
+def exponential_tree(world: World) -> None:
+    """Kustomizations where each level includes the next twice, under different name prefixes: 2^24
+    objects at l0, so kustomize runs until a limit stops it."""
+    world.write("l24/cm.yaml", CM)
+    world.write("l24/kustomization.yaml", "resources: [cm.yaml]\n")
+    for level in range(23, -1, -1):
+        world.write(f"l{level}/a/kustomization.yaml", f"namePrefix: a-\nresources: [../../l{level + 1}]\n")
+        world.write(f"l{level}/b/kustomization.yaml", f"namePrefix: b-\nresources: [../../l{level + 1}]\n")
+        world.write(f"l{level}/kustomization.yaml", "resources: [a, b]\n")
+
+
 # --- snapshots ----------------------------------------------------------------------------------
 
 # The validator's own cache (``$XDG_CACHE_HOME/gitops-validate``) is the one place it may write.
@@ -171,8 +185,9 @@ def _subreaper(on: bool) -> bool:
         return False
 
 
-def _children_of(pid: int) -> list[int]:
-    found = []
+def _children_by_parent() -> dict[int, list[int]]:
+    """Every live process's children, by parent pid: one pass over /proc."""
+    children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -181,9 +196,12 @@ def _children_of(pid: int) -> list[int]:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
-            found.append(int(entry))
-    return found
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def _children_of(pid: int) -> list[int]:
+    return _children_by_parent().get(pid, [])
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -223,16 +241,7 @@ def _descendants_by_children(pid: int) -> list[int]:
 
 
 def _descendants_by_parent(pid: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(entry))
+    parents = _children_by_parent()
     found, pending = [], [pid]
     while pending:
         for child in parents.get(pending.pop(), []):

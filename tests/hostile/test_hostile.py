@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile._harness import ANY, Case, Expect, World, check, make_world
+from tests.hostile._harness import ANY, CM, Case, Expect, World, check, exponential_tree, make_world
 
-CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: apps\n"
 KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
 
 
@@ -107,15 +106,9 @@ def ten_thousand_standalone_objects(world: World) -> None:
 
 
 def exponential_render(world: World) -> None:
-    """Each level includes the next twice under different name prefixes: 2^24 objects, so
-    kustomize runs until the time-out stops it."""
+    """2^24 objects: kustomize runs until the time-out stops it."""
     short_render_timeout(world)
-    world.write("l24/cm.yaml", CM)
-    world.write("l24/kustomization.yaml", "resources: [cm.yaml]\n")
-    for level in range(23, -1, -1):
-        world.write(f"l{level}/a/kustomization.yaml", f"namePrefix: a-\nresources: [../../l{level + 1}]\n")
-        world.write(f"l{level}/b/kustomization.yaml", f"namePrefix: b-\nresources: [../../l{level + 1}]\n")
-        world.write(f"l{level}/kustomization.yaml", "resources: [a, b]\n")
+    exponential_tree(world)
 
 
 def deep_directories_and_glob(world: World) -> None:

@@ -22,6 +22,7 @@ import pytest
 
 from tests.hostile._harness import (
     ANY,
+    CM,
     Case,
     Expect,
     TreeSampler,
@@ -31,13 +32,13 @@ from tests.hostile._harness import (
     cli_env,
     command_line,
     descendants,
+    exponential_tree,
     make_world,
     run_cli,
     snapshot,
 )
 from validate.cache import unseal
 
-CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: apps\n"
 KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
 VERSION_OK = """#!/bin/sh
 if [ "$1" = version ]; then echo '{"kustomizeVersion": "v5.8.1"}'; exit 0; fi
@@ -113,14 +114,9 @@ def kustomize_over_memory_limit(world: World) -> None:
 
 
 def exponential(world: World, config: str) -> None:
-    """Each level includes the next twice: 2^24 objects; kustomize never finishes."""
+    """2^24 objects (kustomize never finishes), with ``config``."""
     world.write(".gitops-validate.yaml", config)
-    world.write("l24/cm.yaml", CM)
-    world.write("l24/kustomization.yaml", "resources: [cm.yaml]\n")
-    for level in range(23, -1, -1):
-        world.write(f"l{level}/a/kustomization.yaml", f"namePrefix: a-\nresources: [../../l{level + 1}]\n")
-        world.write(f"l{level}/b/kustomization.yaml", f"namePrefix: b-\nresources: [../../l{level + 1}]\n")
-        world.write(f"l{level}/kustomization.yaml", "resources: [a, b]\n")
+    exponential_tree(world)
 
 
 def kustomize_over_cpu_limit(world: World) -> None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from validate.apivalidation import apps, autoscaling, batch, core, meta, networking, pods, rbac, seldon
 from validate.apivalidation.field import Errors, Path, Problem, as_dict, dotted
+from validate.argocd.buildenv import references_build_env
 from validate.model import Finding, ObjectRef, Severity
 
 if TYPE_CHECKING:
@@ -131,8 +132,11 @@ def findings(objects: Iterable[Checked], versions: list[str],
         if not isinstance(data, dict):
             continue
         ref = ObjectRef.of(data)
+        placeholders = _plugin_placeholders(candidate)
         for rule, function in ((None, check), (SELDON_POD, seldon_pod_specs)):
             for problem, on in across(versions, function, data):
+                if problem.path[:2] in placeholders:
+                    continue
                 rule_id = WARNING if problem.warning else (rule or INVALID)
                 suffix = "" if len(on) == len(versions) else f" (on Kubernetes {', '.join(on)})"
                 if rule_id == SELDON_POD:
@@ -141,3 +145,15 @@ def findings(objects: Iterable[Checked], versions: list[str],
                 message = f"{dotted(problem.path)}: {problem.message}" if problem.path else problem.message
                 yield Finding(rule_id, message + suffix + location.note, location.file, location.line,
                               location.column, SEVERITIES[rule_id], ref, candidate.render)
+
+
+def _plugin_placeholders(candidate: Checked) -> set[Path]:
+    """The ``metadata`` fields of a stand-alone manifest that name a variable of Argo CD's build
+    environment (``namespace: $ARGOCD_APP_NAMESPACE``): a config management plugin substitutes them,
+    so what the API server gets is not written here. Rendered objects are judged as written: plain
+    kustomize and Helm substitute nothing."""
+    metadata = candidate.data.get("metadata")
+    if candidate.render is not None or not isinstance(metadata, dict):
+        return set()
+    return {("metadata", field) for field in ("name", "generateName", "namespace")
+            if references_build_env(metadata.get(field))}

@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from validate.model import as_dict as as_dict
+from validate.model import as_list as as_list
+
 Path = tuple[str | int, ...]
 
 
@@ -89,12 +92,8 @@ class Errors:
             self.not_supported(path, value, supported)
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def is_int(value: Any) -> TypeGuard[int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from validate.argocd.objects import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, is_kind, mapping, templated, text
 from validate.argocd.sources import application_sources
-from validate.model import Checked, FieldPath
+from validate.model import Checked, FieldPath, value_at
 
 
 @dataclass
@@ -83,14 +83,18 @@ class App:
         differs between them), else once for all of them."""
         if not self.generated:
             return message, tuple(path)
-        written: Any = self.obj.data
-        for part in self.where(*path):
-            written = written.get(part) if isinstance(written, dict) else \
-                written[part] if isinstance(written, list) and isinstance(part, int) and part < len(written) else None
         appset = mapping(self.obj.data.get("metadata")).get("name", "?")
-        varies = "{{" in json.dumps(written, default=str) if written is not None else True
+        varies = self.varies(*path)
         prefix = f"{self.label}: " if varies else f"every Application ApplicationSet {appset} generates: "
         return prefix + message, self.where(*path)
+
+    def varies(self, *path: str | int) -> bool:
+        """Whether ``path`` may differ between the Applications of one ApplicationSet: it is templated in the
+        ApplicationSet's template (or not written there, so generator-supplied). False for a written Application."""
+        if not self.generated:
+            return False
+        written = value_at(self.obj.data, self.where(*path))
+        return "{{" in json.dumps(written, default=str) if written is not None else True
 
     def sources(self) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
         """(path of the source in the Application, source) of every source."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from validate.argocd.apps import App
 from validate.argocd.objects import mapping, templated
 from validate.argocd.repository import Tree, points_here, relative
+from validate.argocd.sources import ref_only
 from validate.model import Checked, FieldPath
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ def synced_directories(app: App, home: frozenset[str], tree: Tree) -> Iterator[t
     """(path of the source, repository directory, recurse) of every source of this repository."""
     for where, source in app.sources():
         path = source.get("path", ".")
-        if not points_here(source, home) or not isinstance(path, str) or templated(path):
+        if ref_only(where, source) or not points_here(source, home) or not isinstance(path, str) or templated(path):
             continue
         directory = relative(path)
         if directory is not None and tree.is_dir(directory):
@@ -65,6 +66,14 @@ def directory_of(obj: Checked) -> str | None:
     return PurePosixPath(obj.file).parent.as_posix()
 
 
+# The namespace each Argo CD distribution installs its control plane in, and reads its Applications
+# and ApplicationSets from: upstream's manifests/install.yaml (``argocd``) and the OpenShift GitOps
+# operator's default instance (``openshift-gitops``). An Application written once for each is one
+# Application for two kinds of cluster (christianh814/gitops-examples keeps ``appset-bgd-0.2.yaml`` and
+# ``appset-bgd-0.2-ocp.yaml`` side by side), never two Applications of one cluster.
+INSTALL_NAMESPACES = frozenset({"argocd", "openshift-gitops"})
+
+
 @dataclass(frozen=True)
 class Root:
     """Where a tree of Applications enters the cluster: an Application or ApplicationSet that no
@@ -78,7 +87,10 @@ class Root:
     def together(self, other: Root) -> bool:
         """Whether two roots are deployed together: the same root, or roots in one folder or in
         nested folders (applied as one tree), unless they are the same object written twice (two
-        versions of one ApplicationSet, say: only one of them can exist)."""
+        versions of one ApplicationSet, say: only one of them can exist), or the same object
+        written once for each of two Argo CD distributions (same kind and name, one in
+        ``argocd``, the other in ``openshift-gitops``: one Argo CD reads each, and a cluster runs
+        one of them)."""
         if self.written == other.written:
             return True
         kind, namespace, name = self.identity
@@ -86,6 +98,9 @@ class Root:
         if (kind, name) == (other_kind, other_name) and (namespace == other_namespace or "" in (namespace,
                                                                                                 other_namespace)):
             return False  # (no namespace: the one kubectl's context names, often the other's)
+        if (kind, name) == (other_kind, other_name) and namespace != other_namespace and \
+                {namespace, other_namespace} <= INSTALL_NAMESPACES:
+            return False
         a, b = self.directory, other.directory
         return a == b or "." in (a, b) or a.startswith(b + "/") or b.startswith(a + "/")
 

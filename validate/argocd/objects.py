@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from validate.model import as_dict
+
 GROUP = "argoproj.io"
 APP_KINDS = {(GROUP, "Application"), (GROUP, "ApplicationSet")}
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
@@ -23,8 +25,9 @@ def is_kind(data: Any, kind: str) -> bool:
     return group_kind(data) == (GROUP, kind)
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+
+
+mapping = as_dict  # the name the Argo CD modules and rules use
 
 
 def text(value: Any) -> str | None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from validate.model import as_list
+
 if TYPE_CHECKING:
     from validate.load import LoadedFile
 
@@ -54,15 +56,23 @@ def argo_sources(directories: list[str], loaded: dict[str, LoadedFile]) -> Itera
 def application_sources(spec: dict[str, Any]) -> Iterator[tuple[int | None, dict[str, Any]]]:
     if isinstance(spec.get("source"), dict):
         yield None, spec["source"]
-    for index, source in enumerate(_list(spec.get("sources"))):
+    for index, source in enumerate(as_list(spec.get("sources"))):
         if isinstance(source, dict):
             yield index, source
+
+
+def ref_only(where: tuple[str | int, ...], source: dict[str, Any]) -> bool:
+    """A source of a multi-source Application (``where`` is ``("spec", "sources", i)``) that only lends its files
+    to ``$ref/...`` values files: Argo CD's repo-server generates no manifests for a source with ``ref`` and neither
+    ``path`` nor ``chart`` nor an ``oci://`` URL (reposerver ``GenerateManifest``: "ref only source")."""
+    return len(where) > 1 and where[1] == "sources" and bool(source.get("ref")) and not source.get("path") and \
+        not source.get("chart") and not str(source.get("repoURL", "")).startswith("oci://")
 
 
 def git_directory_generators(generators: Any, prefix: tuple[str | int, ...] = ("spec", "generators")
                              ) -> Iterator[tuple[tuple[str | int, ...], list[str], list[str]]]:
     """(position path, include patterns, exclude patterns) of every git directory generator, nested too."""
-    for index, generator in enumerate(_list(generators)):
+    for index, generator in enumerate(as_list(generators)):
         if not isinstance(generator, dict):
             continue
         git = generator.get("git")
@@ -162,8 +172,6 @@ def match_directories(directories: list[str], includes: list[str], excludes: lis
             if any(r.match(d) for r in include_res) and not any(r.match(d) for r in exclude_res)]
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 

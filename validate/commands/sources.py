@@ -12,7 +12,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from validate.sources import LOCK_NAME, ChartRef, GitRef, Lock, SourceCache, dig
 class Reference:
     ref: ChartRef | GitRef
     where: str  # "argocd/platform/x.yaml (Application x)"
+    paths: list[str] = field(default_factory=list)  # a kustomize remote base: the folders of it that are built
 
 
 def references(root: Path, sources_dirs: list[Path]) -> list[Reference]:
@@ -58,17 +59,10 @@ def references(root: Path, sources_dirs: list[Path]) -> list[Reference]:
                 found.setdefault(chart, Reference(chart, kustomization.file))
         for name in remote_bases.INCLUDE_FIELDS:
             for entry in data.get(name) or [] if isinstance(data.get(name), list) else []:
-                remote = remote_base(entry)
-                if remote is not None:
-                    found.setdefault(remote, Reference(remote, kustomization.file))
+                base = remote_bases.parse(entry)
+                if base is not None:
+                    found.setdefault(base.git_ref, Reference(base.git_ref, kustomization.file)).paths.append(base.path)
     return sorted(found.values(), key=lambda r: (type(r.ref).__name__, str(r.ref)))
-
-
-def remote_base(entry: Any) -> GitRef | None:
-    """A kustomize remote base (``https://host/org/repo//path?ref=v1``) as a git source: the one
-    the render reads from the cache (see :mod:`validate.remote_bases`)."""
-    base = remote_bases.parse(entry)
-    return base.git_ref if base is not None else None
 
 
 # --- pull ------------------------------------------------------------------------------------------
@@ -175,6 +169,38 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
     old = Lock.read(root) or Lock()
     lock = Lock()
     wanted = references(root, sources_dirs)
+    changed: list[str] = []
+    level, seen, depth = wanted, {r.ref for r in wanted}, 0
+    while level:
+        _pull_level(level, cache, old, lock, changed, timeout, out)
+        # remote bases the fetched trees list in turn, as the render follows them (remote_bases.MAX_NESTING deep)
+        depth += 1
+        nested: dict[GitRef, Reference] = {}
+        for reference in level if depth < remote_bases.MAX_NESTING else []:
+            tree = cache.git(reference.ref) if isinstance(reference.ref, GitRef) else None
+            for path in reference.paths if tree is not None else []:
+                assert tree is not None
+                for file, entry in remote_bases.listed_in(tree.path, path):
+                    base = remote_bases.parse(entry)
+                    if base is not None and base.git_ref not in seen:
+                        nested.setdefault(base.git_ref, Reference(base.git_ref, f"{file} of {reference.ref}")
+                                          ).paths.append(base.path)
+        seen |= set(nested)
+        wanted = wanted + list(nested.values())
+        level = list(nested.values())
+    if changed and not update:
+        raise ToolError(f"sources pull: {len(changed)} source(s) differ from {LOCK_NAME}, which is left unchanged:"
+                        f" {'; '.join(changed)}; review, then `sources pull --update` accepts them")
+    for line in changed:
+        out.write(f"updated {line}\n")
+    written = lock.write(root)
+    out.write(f"{len(wanted)} source(s) locked in {written.name}\n")
+    return 0
+
+
+def _pull_level(wanted: list[Reference], cache: SourceCache, old: Lock, lock: Lock, changed: list[str], timeout: float,
+                out: Any) -> None:
+    """Fetch what ``wanted`` names and the cache lacks (saying so first), and record each source in ``lock``."""
     missing = [r for r in wanted if (cache.chart(r.ref) if isinstance(r.ref, ChartRef) else cache.git(r.ref)) is None]
     # A file:// repository is read from this machine: no network, nothing to announce.
     missing = [r for r in missing if not r.ref.repo_url.lower().startswith("file://")]
@@ -188,7 +214,6 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
             if reason is not None:
                 raise ToolError(f"sources pull needs the network and cannot reach {endpoint[0]}:{endpoint[1]}"
                                 f" ({reason}); {len(missing)} source(s) are missing from {cache.describe()}")
-    changed = []
     for reference in wanted:
         ref = reference.ref
         if isinstance(ref, ChartRef):
@@ -218,14 +243,6 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
             if locked is not None and commit is not None and locked != commit:
                 changed.append(f"{ref}: the lock records commit {locked}, the source is {commit}")
             out.write(f"{ref}: commit {commit or 'unknown'} ({path})\n")
-    if changed and not update:
-        raise ToolError(f"sources pull: {len(changed)} source(s) differ from {LOCK_NAME}, which is left unchanged:"
-                        f" {'; '.join(changed)}; review, then `sources pull --update` accepts them")
-    for line in changed:
-        out.write(f"updated {line}\n")
-    written = lock.write(root)
-    out.write(f"{len(wanted)} source(s) locked in {written.name}\n")
-    return 0
 
 
 def list_sources(root: Path, sources_dirs: list[Path], out: Any) -> int:

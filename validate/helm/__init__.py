@@ -400,22 +400,37 @@ def _value_file(inputs: Inputs, entry: str, refs: dict[str, dict[str, Any]],
                 chart_dir: str | None) -> tuple[Any, Document | None] | None:
     rel = _repository_file(inputs, entry, refs)
     if rel is None and chart_dir is not None and not entry.startswith("$") and inputs.root is not None:
-        parts = [p for p in f"{chart_dir}/{entry}".split("/") if p not in ("", ".")]
-        if ".." in parts:
+        rel = _chart_relative(chart_dir, entry)
+        if rel is None:
             return None
-        rel = "/".join(parts)
         if not (inputs.root / rel).is_file():
             return None
         chart_file = load.load_file(inputs.root / rel, rel)  # chart folders are not loaded as manifests
-        if not chart_file.ok or not chart_file.documents:
+        if not chart_file.ok:
             return None
-        return chart_file.documents[0].data, chart_file.documents[0]
+        # an empty (or comments-only) values file sets nothing, for Helm as here
+        return (chart_file.documents[0].data, chart_file.documents[0]) if chart_file.documents else ({}, None)
     if rel is None:
         return None
     loaded = inputs.loaded.get(rel)
-    if loaded is None or not loaded.ok or not loaded.documents:
+    if loaded is None or not loaded.ok:
         return None
-    return loaded.documents[0].data, loaded.documents[0]
+    return (loaded.documents[0].data, loaded.documents[0]) if loaded.documents else ({}, None)
+
+
+def _chart_relative(chart_dir: str, entry: str) -> str | None:
+    """The repository file a values file of a chart of this repository names, as Argo CD resolves it
+    (``ResolveValueFilePathOrUrl``): relative to the chart's folder, or to the repository root when it starts
+    with ``/``; ``..`` may climb out of the chart but not out of the repository (None then)."""
+    parts: list[str] = []
+    for part in f"{'' if entry.startswith('/') else chart_dir}/{entry}".split("/"):
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return "/".join(parts) or None
 
 
 def _file_parameter(inputs: Inputs, path: str, refs: dict[str, dict[str, Any]]) -> str | None:

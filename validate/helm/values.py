@@ -14,7 +14,7 @@ import jsonschema_rs
 import yaml
 
 from validate.helm.chart import ChartFiles, merge
-from validate.model import FieldPath, Location, Severity
+from validate.model import MISSING, FieldPath, Location, Severity, value_at
 from validate.sources import ChartRef
 
 # --- values and where they came from -----------------------------------------------------------
@@ -169,14 +169,9 @@ def object_locator(data: dict[str, Any], values: Values, chart_at: Location, ref
     user = list(leaves(values.merged))
 
     def locate(path: FieldPath) -> Location:
-        node: Any = data
-        for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                return fallback
+        node = value_at(data, path, MISSING)
+        if node is MISSING:
+            return fallback
         if data.get("kind") == "Secret" and len(path) == 2 and path[0] == "data" and isinstance(node, str):
             node = _base64_text(node)  # the chart encoded a value the user wrote in plaintext (b64enc)
         match = _origin_of(node, path[-1] if path else None, user, values)

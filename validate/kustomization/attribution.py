@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from validate.load import LoadedFile
-from validate.model import Document, FieldPath
+from validate.model import MISSING, Document, FieldPath, metadata_name, value_at
 
 LABELS = ("labels", "commonLabels")
 
@@ -28,10 +28,10 @@ def locate(transformed_in: list[tuple[str, str]], rendered: dict[str, Any], sour
     if not path:
         return None
     path = tuple(path)
-    value = _get(rendered, path)
-    if value is _MISSING:
+    value = value_at(rendered, path, MISSING)
+    if value is MISSING:
         return None
-    if source is not None and _get(source.data, path) == value:
+    if source is not None and value_at(source.data, path, MISSING) == value:
         return None
     found = None
     for file, transformer in transformed_in:  # innermost first: the last match is the one that stands
@@ -70,7 +70,7 @@ def _candidates(data: dict[str, Any], transformer: str, path: FieldPath, value: 
             yield ("nameSuffix",), "nameSuffix"
     elif transformer == "ReplicaCountTransformer" and last == "replicas":
         entries = data.get("replicas")
-        name = _name(rendered)
+        name = metadata_name(rendered)
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(entry, dict) and entry.get("count") == value and isinstance(entry.get("name"), str) \
                     and entry["name"] in name:
@@ -109,19 +109,6 @@ def _label_entries(data: dict[str, Any], key: str, value: Any) -> Iterator[tuple
             yield ("labels", index, "pairs", key), "labels"
 
 
-_MISSING = object()
-
-
-def _get(data: Any, path: FieldPath) -> Any:
-    current = data
-    for part in path:
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            current = current[part]
-        else:
-            return _MISSING
-    return current
 
 
 def _kustomization(loaded: dict[str, LoadedFile], file: str) -> Document | None:
@@ -131,6 +118,3 @@ def _kustomization(loaded: dict[str, LoadedFile], file: str) -> Document | None:
     return found.documents[0]
 
 
-def _name(data: Any) -> str:
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""

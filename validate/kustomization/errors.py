@@ -24,15 +24,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from validate.discover import Inventory, Kustomization, closure_dirs
+from validate.kustomization.patches import PatchEntry, inline_patch, patch_entries
 from validate.kustomization.tree import data_of, join
-from validate.load import LoadedFile, load_text
-from validate.model import Document, Finding
+from validate.load import LoadedFile
+from validate.model import Document, Finding, as_list, metadata_name
 
 _ID = r"(?P<id>[^\s;'\"]+?/[^\s;'\"]+?\.(?:\[noNs\]|[a-z0-9-]+))"
 SMP_TARGET = re.compile(r"no matches for Id " + _ID + r"; failed to find unique target for patch")
 SMP_MULTI = re.compile(r"multiple matches for Id " + _ID)
-JSON_MISSING = re.compile(r"(?P<op>add|replace|remove|move|copy|test) operation does not apply: doc is missing"
-                          r" (?:path|from path): \"?(?P<path>[^\":]*)\"?: missing value")
+JSON_MISSING = re.compile(
+    r"(?P<op>add|replace|remove|move|copy|test) operation does not apply: doc is missing"
+    r" (?:path|from path): \"?(?P<path>[^\":]*)\"?: missing value"
+)
 JSON_REMOVE = re.compile(r"error in (?P<op>remove) for path: '(?P<path>[^']*)': Unable to remove nonexistent key")
 JSON_TEST = re.compile(r"testing value (?P<path>\S+) failed")
 DUPLICATE = re.compile(r"may not add resource with an already registered id: " + _ID)
@@ -95,48 +98,21 @@ class Tree:
     def patches(self) -> Iterator[Patch]:
         """Every patch of the tree: files, and inline patches placed on the kustomization's lines."""
         for kustomization in self.kustomizations():
-            data = data_of(kustomization)
-            for field in ("patches", "patchesJson6902"):
-                for index, entry in enumerate(_list(data.get(field))):
-                    if not isinstance(entry, dict):
-                        continue
-                    selector = entry.get("target") if isinstance(entry.get("target"), dict) else None
-                    if isinstance(entry.get("path"), str):
-                        target = join(kustomization.dir, entry["path"])
-                        if target is not None:
-                            yield Patch(kustomization, target, selector, self.documents(target))
-                    elif isinstance(entry.get("patch"), str):
-                        yield self._inline(kustomization, (field, index, "patch"), entry["patch"], selector)
-            for index, entry in enumerate(_list(data.get("patchesStrategicMerge"))):
-                if isinstance(entry, str) and "\n" not in entry:
-                    target = join(kustomization.dir, entry)
+            for entry in patch_entries(data_of(kustomization)):
+                if entry.path is not None:
+                    target = join(kustomization.dir, entry.path)
                     if target is not None:
-                        yield Patch(kustomization, target, None, self.documents(target))
-                elif isinstance(entry, str):
-                    yield self._inline(kustomization, ("patchesStrategicMerge", index), entry, None)
+                        yield Patch(kustomization, target, entry.target, self.documents(target))
+                else:
+                    yield self._inline(kustomization, entry)
 
-    def _inline(self, kustomization: Kustomization, path: tuple[str | int, ...], text: str,
-                selector: dict[str, Any] | None) -> Patch:
-        """An inline patch, its positions moved to where a block scalar's lines stand in the file."""
-        document = kustomization.document
-        start = document.position(path) if document is not None else None
-        parsed = load_text(text, kustomization.file)
-        if start is None or not parsed.ok:
-            return Patch(kustomization, kustomization.file, selector, [], start)
-        lines = (self.loaded[kustomization.file].text or "").splitlines() if kustomization.file in self.loaded \
-            else []
-        header = lines[start[0] - 1] if 0 < start[0] <= len(lines) else ""
-        block = header.rstrip().split("#")[0].rstrip().endswith(("|", "|-", "|+", ">", ">-", ">+"))
-        if not block:  # a quoted or plain scalar: no line of its own, the entry's line stands for all
-            return Patch(kustomization, kustomization.file, selector, [], start)
-        moved = []
-        for parsed_document in parsed.documents:
-            indent = len(lines[start[0]]) - len(lines[start[0]].lstrip()) if start[0] < len(lines) else 0
-            positions = {key: (line + start[0], column + indent) for key, (line, column)
-                         in parsed_document.positions.items()}
-            moved.append(Document(kustomization.file, parsed_document.index, parsed_document.data,
-                                  parsed_document.line + start[0], parsed_document.column + indent, positions))
-        return Patch(kustomization, kustomization.file, selector, moved, start)
+    def _inline(self, kustomization: Kustomization, entry: PatchEntry) -> Patch:
+        """An inline patch, its positions those of a literal block scalar's lines in the file (none when its
+        lines are not the file's: a quoted, plain or folded scalar)."""
+        loaded = self.loaded.get(kustomization.file)
+        inline = inline_patch(kustomization.file, kustomization.document, loaded.text if loaded else None, entry)
+        documents = inline.parsed.documents if inline.placed and inline.parsed.ok else []
+        return Patch(kustomization, kustomization.file, entry.target, documents, inline.start)
 
     def resource_documents(self, directory: str | None = None) -> Iterator[Document]:
         """The objects of the resource files the render (or ``directory``'s part of it) reads."""
@@ -146,7 +122,7 @@ class Tree:
             kustomization = self.inventory.kustomizations[current]
             data = data_of(kustomization)
             for field in ("resources", "bases"):
-                for value in _list(data.get(field)):
+                for value in as_list(data.get(field)):
                     target = join(current, value) if isinstance(value, str) else None
                     if target is None or target in seen or target not in self.loaded:
                         continue
@@ -184,22 +160,37 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
             continue
         for document in patch.documents:
             data = document.data
-            if not isinstance(data, dict) or data.get("kind") != wanted.kind or _name(data) != wanted.name:
+            if not isinstance(data, dict) or data.get("kind") != wanted.kind or metadata_name(data) != wanted.name:
                 continue
-            line, column = document.position(("metadata", "name")) or document.position(("kind",)) or \
-                (document.line, document.column)
-            existing = [_name(d.data) for d in tree.resource_documents(kustomization.dir)
-                        if d.data.get("kind") == wanted.kind and _name(d.data)]
+            line, column = (
+                document.position(("metadata", "name")) or document.position(("kind",)) or (document.line, document.column)
+            )
+            existing = [
+                metadata_name(d.data)
+                for d in tree.resource_documents(kustomization.dir)
+                if d.data.get("kind") == wanted.kind and metadata_name(d.data)
+            ]
             others = sorted({str(d.data.get("kind")) for d in tree.resource_documents(kustomization.dir)})
-            spaces = sorted({_namespace(d.data) for d in tree.resource_documents(kustomization.dir)
-                             if d.data.get("kind") == wanted.kind and _name(d.data) == wanted.name})
+            spaces = sorted(
+                {
+                    _namespace(d.data)
+                    for d in tree.resource_documents(kustomization.dir)
+                    if d.data.get("kind") == wanted.kind and metadata_name(d.data) == wanted.name
+                }
+            )
             if spaces and wanted.namespace not in spaces:  # the name is right: the namespace is not
                 said = " or ".join(f"namespace {n!r}" if n else "no namespace" for n in spaces)
-                yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
-                              f" {kustomization.dir}: {wanted} there has {said}, the patch "
-                              f"{'namespace ' + repr(wanted.namespace) if wanted.namespace else 'none'}; set the"
-                              " patch's metadata.namespace to the object's, or select it with a `target:` in the"
-                              " patches entry", patch_file, line, column)
+                yield Finding(
+                    "kustomize-patch-target",
+                    f"strategic-merge patch for {wanted} matches no object of"
+                    f" {kustomization.dir}: {wanted} there has {said}, the patch "
+                    f"{'namespace ' + repr(wanted.namespace) if wanted.namespace else 'none'}; set the"
+                    " patch's metadata.namespace to the object's, or select it with a `target:` in the"
+                    " patches entry",
+                    patch_file,
+                    line,
+                    column,
+                )
                 continue
             if existing:
                 there = f"the {wanted.kind} objects there are {', '.join(repr(n) for n in sorted(set(existing)))}"
@@ -207,9 +198,15 @@ def _smp_target(message: str, tree: Tree) -> Iterator[Finding]:
                 there = f"there is no {wanted.kind} at all (kinds there: {', '.join(others)})"
             else:
                 there = "the kustomization has no resources"
-            yield Finding("kustomize-patch-target", f"strategic-merge patch for {wanted} matches no object of"
-                          f" {kustomization.dir}: {there}; fix metadata.name (or kind) to name an existing"
-                          " object, or select it with a `target:` in the patches entry", patch_file, line, column)
+            yield Finding(
+                "kustomize-patch-target",
+                f"strategic-merge patch for {wanted} matches no object of"
+                f" {kustomization.dir}: {there}; fix metadata.name (or kind) to name an existing"
+                " object, or select it with a `target:` in the patches entry",
+                patch_file,
+                line,
+                column,
+            )
 
 
 def _namespace(data: dict[str, Any]) -> str:
@@ -225,8 +222,7 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
     pointer = match.group("path")
     op_name = match.groupdict().get("op") or "test"
     for patch in tree.patches():
-        kustomization, patch_file, selector, documents = patch.kustomization, patch.file, patch.selector, \
-            patch.documents
+        kustomization, patch_file, selector, documents = patch.kustomization, patch.file, patch.selector, patch.documents
         if len(documents) != 1 or not isinstance(documents[0].data, list):
             continue
         document = documents[0]
@@ -236,14 +232,19 @@ def _json_path(message: str, tree: Tree) -> Iterator[Finding]:
             line, column = document.position((index, "path")) or document.position((index,)) or (document.line, 1)
             target = _selected(tree, kustomization.dir, selector)
             missing = _missing_part(target.data if target else None, pointer, op_name)
-            subject = f"{target.data.get('kind')} {_name(target.data)!r}" if target else "the target object"
+            subject = f"{target.data.get('kind')} {metadata_name(target.data)!r}" if target else "the target object"
             if op_name == "test":
                 detail = f"the value at {pointer} of {subject} is not the one the test expects"
             else:
                 detail = f"{subject} {missing}" if missing else f"{subject} has no {pointer}"
-            yield Finding("kustomize-json-patch-path", f"JSON patch `{op_name}` at {pointer} does not apply:"
-                          f" {detail}; fix the path, or use `add` (which creates the last segment)",
-                          patch_file, line, column)
+            yield Finding(
+                "kustomize-json-patch-path",
+                f"JSON patch `{op_name}` at {pointer} does not apply:"
+                f" {detail}; fix the path, or use `add` (which creates the last segment)",
+                patch_file,
+                line,
+                column,
+            )
 
 
 def _duplicate(message: str, tree: Tree) -> Iterator[Finding]:
@@ -256,17 +257,23 @@ def _duplicate(message: str, tree: Tree) -> Iterator[Finding]:
     sources = []
     for document in tree.resource_documents():
         data = document.data
-        if data.get("kind") == wanted.kind and _name(data) == wanted.name:
+        if data.get("kind") == wanted.kind and metadata_name(data) == wanted.name:
             sources.append(document)
     if len(sources) < 2:
         return
     for document in sources:
         others = [f"{o.file}:{o.line}" for o in sources if o is not document]
         line, column = document.position(("metadata", "name")) or (document.line, document.column)
-        yield Finding("kustomize-duplicate-object", f"{wanted} is added twice to {tree.render}: here and at"
-                      f" {', '.join(others)}; kustomize refuses a second object with the same kind, name and"
-                      " namespace: remove one, or patch the existing one instead", document.file, line, column,
-                      extra=tuple(("related", other) for other in others))
+        yield Finding(
+            "kustomize-duplicate-object",
+            f"{wanted} is added twice to {tree.render}: here and at"
+            f" {', '.join(others)}; kustomize refuses a second object with the same kind, name and"
+            " namespace: remove one, or patch the existing one instead",
+            document.file,
+            line,
+            column,
+            extra=tuple(("related", other) for other in others),
+        )
 
 
 def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
@@ -278,16 +285,21 @@ def _replacement_source(message: str, tree: Tree) -> Iterator[Finding]:
         return
     for kustomization in tree.kustomizations():
         document = kustomization.document
-        for index, replacement in enumerate(_list(data_of(kustomization).get("replacements"))):
+        for index, replacement in enumerate(as_list(data_of(kustomization).get("replacements"))):
             source = replacement.get("source") if isinstance(replacement, dict) else None
             if not isinstance(source, dict) or document is None:
                 continue
             if source.get("kind", wanted.kind) != wanted.kind or source.get("name", wanted.name) != wanted.name:
                 continue
             line, column = document.position(("replacements", index, "source")) or (document.line, 1)
-            yield Finding("kustomize-replacement-source", f"replacement source {wanted} selects nothing in"
-                          f" {kustomization.dir}: fix its kind and name (fieldPath {match.group('field')})",
-                          kustomization.file, line, column)
+            yield Finding(
+                "kustomize-replacement-source",
+                f"replacement source {wanted} selects nothing in"
+                f" {kustomization.dir}: fix its kind and name (fieldPath {match.group('field')})",
+                kustomization.file,
+                line,
+                column,
+            )
 
 
 def _selected(tree: Tree, directory: str, selector: dict[str, Any] | None) -> Document | None:
@@ -297,7 +309,7 @@ def _selected(tree: Tree, directory: str, selector: dict[str, Any] | None) -> Do
             return document
         if "kind" in selector and selector["kind"] != data.get("kind"):
             continue
-        if "name" in selector and not _regex_match(str(selector["name"]), _name(data)):
+        if "name" in selector and not _regex_match(str(selector["name"]), metadata_name(data)):
             continue
         return document
     return None
@@ -340,14 +352,4 @@ def _missing_part(data: Any, pointer: str, op_name: str) -> str | None:
     return None
 
 
-def _name(data: Any) -> str:
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 PARSERS: list[Callable[[str, Tree], Iterator[Finding]]] = [_smp_target, _json_path, _duplicate, _replacement_source]
-

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from validate.discover import Kustomization, closure_dirs, closure_files
 from validate.kustomization.tree import Repository, data_of, join
 from validate.load import load_text
-from validate.model import Finding, Severity
+from validate.model import Finding, Severity, metadata_name, value_at
 
 if TYPE_CHECKING:
     from validate.context import Context
@@ -284,7 +284,7 @@ def describe(selector: dict[str, Any]) -> str:
 def _nearby(selector: dict[str, Any], scope: Scope) -> str:
     kind = selector.get("kind")
     objects = list(scope.objects)
-    same = sorted({_name(o.data) for o in objects if kind in (None, "") or o.data.get("kind") == kind})
+    same = sorted({metadata_name(o.data) for o in objects if kind in (None, "") or o.data.get("kind") == kind})
     if same:
         return f" (the {kind or 'object'}s there: {', '.join(same[:8])})"
     kinds = sorted({str(o.data.get("kind")) for o in objects})
@@ -452,13 +452,7 @@ def _argo_overrides(ctx: Context, repository: Repository, covered: set[str]) -> 
 
 
 def _source_at(app: Any, where: tuple[str | int, ...]) -> dict[str, Any]:
-    current: Any = app.data
-    for part in where:
-        current = current.get(part) if isinstance(current, dict) else \
-            current[part] if isinstance(current, list) and isinstance(part, int) and part < len(current) else None
-    return current if isinstance(current, dict) else {}
+    source = value_at(app.data, where)
+    return source if isinstance(source, dict) else {}
 
 
-def _name(data: Any) -> str:
-    metadata = data.get("metadata") if isinstance(data, dict) else None
-    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""

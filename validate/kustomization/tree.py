@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from validate.discover import KUSTOMIZATION_NAMES, Inventory, Kustomization, closure_dirs
-from validate.model import Document, FieldPath
+from validate.model import Document, FieldPath, as_list
 
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git::|gh:|git@|github\.com/|gitlab\.com/|bitbucket\.org/)|[?&]ref=",
                     re.I)
@@ -72,8 +72,6 @@ def join(directory: str, reference: str) -> str | None:
     return combined
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def entries(kustomization: Kustomization) -> Iterator[Entry]:
@@ -90,30 +88,30 @@ def entries(kustomization: Kustomization) -> Iterator[Entry]:
         return isinstance(value, str) and not HTTP_URL.match(value)
 
     for field in ("resources", "bases", "components"):
-        for index, value in enumerate(_list(data.get(field))):
+        for index, value in enumerate(as_list(data.get(field))):
             if isinstance(value, str) and not REMOTE.search(value):
                 yield entry(field, (field, index), value)
     for field in ("patches", "patchesJson6902", "replacements"):
-        for index, value in enumerate(_list(data.get(field))):
+        for index, value in enumerate(as_list(data.get(field))):
             if isinstance(value, dict) and local(value.get("path")):
                 yield entry(field, (field, index, "path"), value["path"])
-    for index, value in enumerate(_list(data.get("patchesStrategicMerge"))):
+    for index, value in enumerate(as_list(data.get("patchesStrategicMerge"))):
         if local(value) and "\n" not in value and ": " not in value:
             yield entry("patchesStrategicMerge", ("patchesStrategicMerge", index), value)
     for field in ("configMapGenerator", "secretGenerator"):
-        for index, generator in enumerate(_list(data.get(field))):
+        for index, generator in enumerate(as_list(data.get(field))):
             if not isinstance(generator, dict):
                 continue
-            for number, source in enumerate(_list(generator.get("files"))):
+            for number, source in enumerate(as_list(generator.get("files"))):
                 if isinstance(source, str) and local(source.split("=", 1)[-1]):
                     yield entry(field, (field, index, "files", number), source.split("=", 1)[-1])
-            for number, source in enumerate(_list(generator.get("envs"))):
+            for number, source in enumerate(as_list(generator.get("envs"))):
                 if local(source):
                     yield entry(field, (field, index, "envs", number), source)
             if local(generator.get("env")):
                 yield entry(field, (field, index, "env"), generator["env"])
     for field in ("crds", "configurations"):
-        for index, value in enumerate(_list(data.get(field))):
+        for index, value in enumerate(as_list(data.get(field))):
             if local(value) and "\n" not in value:
                 yield entry(field, (field, index), value)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from validate import argocd as _argocd
 from validate.context import Context
-from validate.newenv.plan import Plan, PlannedApplication, documents, mapping, name_of
+from validate.model import as_dict, value_at
+from validate.newenv.plan import Plan, PlannedApplication, documents, name_of
 
 
 def directories_of(plan: Plan) -> list[str]:
@@ -32,12 +33,12 @@ def coverage(repo: Context, plan: Plan) -> None:
     covering: list[str] = []
     for rel, document in documents(repo, "ApplicationSet"):
         data = document.data
-        spec = mapping(data.get("spec"))
+        spec = as_dict(data.get("spec"))
         appset = name_of(data)
-        template = mapping(spec.get("template"))
+        template = as_dict(spec.get("template"))
         go = spec.get("goTemplate") is True
         for where, includes, excludes in _argocd.git_directory_generators(spec.get("generators")):
-            generator = _at(data, where[:-2]) if len(where) >= 2 else {}
+            generator = value_at(data, where[:-2]) if len(where) >= 2 else {}
             prefix = generator.get("pathParamPrefix") if isinstance(generator, dict) else None
             for pattern in includes:
                 segments = pattern.strip("/").split("/")
@@ -73,17 +74,6 @@ def coverage(repo: Context, plan: Plan) -> None:
                           " will not sync the new environment until one does")
 
 
-def _at(data: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
 def _template_values(template: dict[str, Any], directory: str, go: bool, prefix: Any, nested: bool,
                      argocd: Any) -> tuple[str | None, str | None]:
     """The generated Application's name and destination namespace for ``directory``; None when the
@@ -100,8 +90,8 @@ def _template_values(template: dict[str, Any], directory: str, go: bool, prefix:
             return None
         return None if problems or "{{" in result else result
 
-    metadata = mapping(template.get("metadata"))
-    destination = mapping(mapping(template.get("spec")).get("destination"))
+    metadata = as_dict(template.get("metadata"))
+    destination = as_dict(as_dict(template.get("spec")).get("destination"))
     return evaluate(metadata.get("name")), evaluate(destination.get("namespace"))
 
 

@@ -88,8 +88,6 @@ def documents(repo: Context, kind: str) -> list[tuple[str, Document]]:
             if is_kind(obj.data, kind) and obj.file is not None and obj.document is not None]
 
 
-def mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def name_of(data: dict[str, Any]) -> str:

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from validate.model import as_dict as as_dict
+from validate.model import as_list as as_list
+
 Path = tuple[str | int, ...]
 
 SELDON_GROUP = "machinelearning.seldon.io"
@@ -31,12 +34,8 @@ WORKLOAD_KINDS = _TEMPLATED | {("", "Pod"), ("", "PodTemplate"), ("batch", "Cron
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def group_kind(data: Any) -> tuple[str, Any]:

@@ -7,7 +7,11 @@ What it does:
     Namespaces and StatefulSets (whose Pods use it as host name) and at most 63 characters for
     Jobs (it becomes a label value) and 52 for CronJobs, a path segment for RBAC objects, and a
     DNS-1123 subdomain (lowercase letters, digits, ``-`` and ``.``, at most 253 characters) for
-    every other kind. A CustomResourceDefinition must be named ``<plural>.<group>``.
+    every other kind. A CustomResourceDefinition must be named ``<plural>.<group>``. A stand-alone
+    manifest (one no kustomization or chart renders) named after Argo CD's build environment
+    (``$ARGOCD_APP_NAME``, ``${ARGOCD_ENV_NAME}``) is written for a config management plugin that
+    substitutes the variables, and is not judged; plain kustomize and Helm substitute nothing, so
+    their output is judged as written.
 
 Why it matters:
     The API server rejects an invalid name when Argo CD applies it, after the merge; a
@@ -39,6 +43,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from validate.argocd.buildenv import references_build_env
 from validate.model import Violation
 
 if TYPE_CHECKING:
@@ -70,6 +75,8 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
     name = metadata.get("name")
     if not isinstance(name, str) or not name or "{{" in name:
         return
+    if obj.render is None and references_build_env(name):
+        return  # a config management plugin's placeholder (validate.argocd.buildenv)
     group = api_version.rpartition("/")[0]
     if group in NOT_API:
         return

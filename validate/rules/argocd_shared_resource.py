@@ -6,8 +6,9 @@ What it does:
     namespaced objects without a namespace) and reports an Application that deploys an object
     (same API group, kind, namespace and name) another Application deployed with it already
     deploys to the same cluster. Applications of independent examples (trees applied from sibling
-    folders, two versions of one ApplicationSet) are never in one cluster together and are not
-    compared.
+    folders, two versions of one ApplicationSet, one ApplicationSet written once for upstream
+    Argo CD in ``argocd`` and once for OpenShift GitOps in ``openshift-gitops``) are never in one
+    cluster together and are not compared.
 
 Why it matters:
     Two Applications that own one object overwrite each other's version at every sync, each

@@ -5,6 +5,8 @@ What it does:
     generates, that points at this repository: its ``path`` must be a relative directory inside
     the repository (no absolute path, no ``..`` escape), and that directory must render: a
     kustomization whose build succeeds, a Helm chart, or a folder holding YAML or JSON manifests.
+    Sources of an ApplicationSet whose template picks each Application's ``targetRevision`` (other
+    branches, such as Kargo's rendered ones) are not checked against this checkout.
 
 Why it matters:
     Argo CD reports a missing or broken path only when it tries to sync, after the change is
@@ -41,10 +43,10 @@ Use instead:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from validate.argocd import APP_KINDS, relative, templated
-from validate.model import Violation
+from validate.argocd import APP_KINDS, App, relative, templated
+from validate.model import FieldPath, Violation
 from validate.rules._argocd import app_violation
 
 if TYPE_CHECKING:
@@ -63,6 +65,8 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
         for where, source in app.sources():
             path = source.get("path")
             if not ctx.points_here(source) or templated(path) or (source.get("ref") and path is None):
+                continue
+            if _other_revisions(app, where, source):
                 continue
             if path is None:
                 path = "."  # Argo CD renders the repository root
@@ -103,3 +107,11 @@ def check(obj: Checked, ctx: Context) -> Iterator[Violation]:
                 yield app_violation(app, f"path {path!r} holds no kustomization, Helm chart or YAML/JSON manifest"
                                     f"{'' if recurse else ' (directory.recurse is off)'}: Argo CD would sync"
                                     " nothing", *where, "path")
+
+
+def _other_revisions(app: App, where: FieldPath, source: dict[str, Any]) -> bool:
+    """An ApplicationSet whose template picks each Application's revision (Kargo's rendered branches,
+    ``targetRevision: stage/{{stage}}``): those branches hold other files than this checkout, so their paths are
+    not checked here. A revision that resolves to HEAD is this repository's default branch, and is."""
+    revision = source.get("targetRevision")
+    return app.varies(*where, "targetRevision") and isinstance(revision, str) and revision not in ("", "HEAD")
