@@ -777,3 +777,17 @@ def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
     assert parse_image("registry:5000/app@sha256:ab") == {"name": "registry:5000/app", "newName": "", "newTag": "",
                                                            "digest": "sha256:ab"}
     assert parse_image("") is None
+
+
+def test_a_rendered_date_and_a_number_key_are_strings_as_argo_cd_reads_them(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Argo CD reads Helm's output with sigs.k8s.io/yaml: an unquoted date is a string, a key 1 is "1".
+    # A date value reached the schema check as a Python date and stopped the run (internal error, exit 2).
+    configmap = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: built\n  annotations:\n    built: 2024-01-01\n"
+                 "  labels:\n    1: one\ndata:\n  day: 2024-01-01\n")
+    repo = chart_app(chart={**CHART, "templates/configmap.yaml": configmap})
+    result = check(repo, tmp_path)
+    [data] = [o.data for o in result.objects if o.data.get("kind") == "ConfigMap"]
+    assert data["data"] == {"day": "2024-01-01"}
+    assert data["metadata"]["annotations"] == {"built": "2024-01-01"}
+    assert data["metadata"]["labels"] == {"1": "one"}
+    assert [f for f in result.findings if f.severity == Severity.ERROR] == []

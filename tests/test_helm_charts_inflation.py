@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import findings_of, helm_repository_mirror, validate_tree
-from validate import helm_shim
+from validate import helm_engine, helm_shim
 from validate.model import Severity
 from validate.render import MIRROR_PREFIX
 from validate.sources import PULL_COMMAND
@@ -245,3 +245,40 @@ def test_an_entry_without_release_name_renders_with_a_fixed_name(write_tree, tmp
                        "app/kustomization.yaml": kustomization().replace("    releaseName: hello\n", "")})
     objects = rendered(validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror]))
     assert (("Deployment", f"{helm_shim.GENERATED_RELEASE_NAME}-greeter")) in objects
+
+
+def test_a_chart_loads_the_helm_sdk_once_of_the_three_shim_runs(write_tree, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """kustomize runs its helm command three times per chart (version, pull, template), each a new
+    process; loading the Helm SDK's library is most of what such a process costs, and only template
+    needs the engine. Counted through kustomize itself: a launcher that logs, per shim run, its
+    command and whether the SDK got loaded."""
+    log = tmp_path / "shim-runs.log"
+    package_parent = Path(helm_shim.__file__).resolve().parent.parent
+
+    def counting_launcher(folders, root=None):  # type: ignore[no-untyped-def]
+        path = tmp_path / "counting-helm"
+        path.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(package_parent)!r})\n"
+                        "from validate.helm_shim import main\n"
+                        f"code = main(sources={[os.fspath(f) for f in folders]!r})\n"
+                        f"with open({str(log)!r}, 'a') as out:\n"
+                        "    out.write(sys.argv[1] + (' loaded' if 'helm_python' in sys.modules else ' -') + '\\n')\n"
+                        "sys.exit(code)\n")
+        path.chmod(0o700)
+        return path
+
+    monkeypatch.setattr(helm_shim, "launcher", counting_launcher)
+    mirror = helm_repository(tmp_path)
+    repo = write_tree({".gitops-validate.yaml": ENABLED, "app/kustomization.yaml": kustomization()})
+    result = validate_tree(repo, sources_dirs=[tmp_path / "cache", mirror])
+    assert findings_of(result, "render-failed") == [] and ("Deployment", "hello-greeter") in rendered(result)
+    runs = log.read_text().splitlines()
+    sdk = "loaded" if helm_engine.identity().startswith("helm-python-sdk") else "-"  # a helm 4 binary needs no SDK
+    assert sorted(runs) == ["pull -", f"template {sdk}", "version -"]
+
+
+def test_the_shim_reports_the_helm_version_the_sdk_reports_without_loading_it() -> None:
+    declared = subprocess.run([sys.executable, "-c", "import sys; from validate import helm_engine;"
+                               " print(helm_engine._sdk_declared_version()); print('helm_python' in sys.modules)"],
+                              capture_output=True, text=True, timeout=600)
+    assert declared.stdout.split() == [helm_engine.SdkEngine().version, "False"], declared.stderr

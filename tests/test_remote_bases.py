@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import findings_of, validate_tree
 from tests.test_render import DEPLOYMENT  # a Deployment with one schema error (a named containerPort)
-from validate.commands.sources import pull, references
+from validate.commands.sources import list_sources, pull, references
 from validate.model import Severity, ToolError
 from validate.remote_bases import parse
 from validate.sources import GitRef
@@ -249,6 +249,10 @@ def test_a_remote_base_that_lists_a_cached_remote_base_renders_from_the_cache(re
     assert "2 source(s) locked" in out.getvalue()
     lock = (repo / "gitops-sources.lock").read_text()
     assert f"file://{remote}" in lock and f"file://{outer}" in lock
+    listed = io.StringIO()
+    assert list_sources(repo, [cache], listed) == 0  # `sources list` names the nested one, and where it is listed
+    assert f"cached   locked    git file://{remote} at v1  <- shared/kustomization.yaml of git file://{outer} at v1" \
+        in listed.getvalue()
     before = sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*"))
 
     result = validate_tree(repo, sources_dirs=[cache])

@@ -265,6 +265,7 @@ class ChartRenderCache(_Entries):
 
     def __init__(self, folder: Path):
         super().__init__(folder / f"charts-v{_FORMAT}", MAX_CHART_ENTRIES)
+        self.parsed = ParsedDocuments(folder)
 
     @staticmethod
     def key(*parts: Any) -> str:
@@ -281,3 +282,43 @@ class ChartRenderCache(_Entries):
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         self._write(key, entry)
+
+
+class ParsedDocuments(_Entries):
+    """The documents of YAML streams parsed by an earlier run, by content: a set of named texts (a
+    chart's rendered templates, its CRD files) is one entry, keyed by the texts' digests and the
+    parser (``salt``). Stored as JSON, and only the texts whose documents JSON holds exactly (no
+    dates, binary or non-string keys): reading JSON back is several times faster than parsing
+    YAML, and what a chart renders is most of the YAML a run with charts reads."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder / f"parsed-v{_FORMAT}", MAX_CHART_ENTRIES)
+
+    @staticmethod
+    def key(texts: dict[str, str], salt: str) -> str:
+        digest = hashlib.sha256(f"{salt}\0".encode())
+        for name in sorted(texts):
+            digest.update(f"{name}\0{hashlib.sha256(texts[name].encode()).hexdigest()}\0".encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> dict[str, list[Any]] | None:
+        """The stored documents by name (the names whose documents JSON cannot hold are absent), or None."""
+        entry = self._read(key)
+        documents = entry.get("documents") if isinstance(entry, dict) else None
+        valid = isinstance(documents, dict) and all(
+            isinstance(name, str) and isinstance(found, list) for name, found in documents.items())
+        if not valid:
+            self._counted(None)
+            return None
+        self._counted(entry)
+        return documents
+
+    def put(self, key: str, parsed: dict[str, list[Any]]) -> None:
+        exact: dict[str, list[Any]] = {}
+        for name, found in parsed.items():
+            try:
+                if json.loads(json.dumps(found, allow_nan=False)) == found:
+                    exact[name] = found
+            except (TypeError, ValueError):
+                continue  # a date, binary data, a non-string key: parsed again next time
+        self._write(key, {"documents": exact})

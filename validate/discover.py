@@ -64,6 +64,12 @@ class Inventory:
     findings: list[Finding]
     files: list[str] = field(default_factory=list)  # every walked file, YAML or not
     directories: list[str] = field(default_factory=list)  # every folder holding a file (as git sees it)
+    # render_inputs per rendered directory, and the files each kustomization names, computed once:
+    # the render cache's keys and the safety check ask for every rendered path (the inventory is
+    # not changed once built).
+    _render_inputs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _named: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _file_set: frozenset[str] | None = field(default=None, repr=False, compare=False)
 
     def kustomization_files(self) -> set[str]:
         return {kustomization.file for kustomization in self.kustomizations.values()}
@@ -134,24 +140,40 @@ def render_inputs(inventory: Inventory, directory: str) -> set[str]:
     or folder of the repository adds that file, or every file under that folder. Whatever field a
     future kustomize reads a file from, the file is named in some kustomization, so it is here.
     """
-    files = set(inventory.inputs.get(directory, ()))
-    known = set(inventory.files)
+    memo = inventory._render_inputs.get(directory)
+    if memo is None:
+        files = set(inventory.inputs.get(directory, ()))
+        for current in closure_dirs(directory, inventory.kustomizations):
+            files |= _named_files(inventory, current)
+        memo = inventory._render_inputs[directory] = frozenset(files)
+    return set(memo)
+
+
+def _named_files(inventory: Inventory, current: str) -> frozenset[str]:
+    """The repository files (or every file under the folders) that the kustomization in ``current`` names."""
+    memo = inventory._named.get(current)
+    if memo is not None:
+        return memo
+    if inventory._file_set is None:
+        inventory._file_set = frozenset(inventory.files)
+    known = inventory._file_set
     ordered = inventory.files  # sorted: the files under a folder are one contiguous range
-    for current in closure_dirs(directory, inventory.kustomizations):
-        kustomization = inventory.kustomizations[current]
-        data = kustomization.document.data if kustomization.document else None
-        for value in _strings(data):
-            if not value or "\n" in value or len(value) > 1024 or "://" in value:
-                continue
-            target = _join(current, value.split("=", 1)[-1])
-            if target is None or target == ".":
-                continue
-            if target in known:
-                files.add(target)
-            else:
-                prefix = target + "/"
-                files.update(ordered[bisect.bisect_left(ordered, prefix):bisect.bisect_left(ordered, prefix + "\U0010ffff")])
-    return files
+    files: set[str] = set()
+    kustomization = inventory.kustomizations[current]
+    data = kustomization.document.data if kustomization.document else None
+    for value in _strings(data):
+        if not value or "\n" in value or len(value) > 1024 or "://" in value:
+            continue
+        target = _join(current, value.split("=", 1)[-1])
+        if target is None or target == ".":
+            continue
+        if target in known:
+            files.add(target)
+        else:
+            prefix = target + "/"
+            files.update(ordered[bisect.bisect_left(ordered, prefix):bisect.bisect_left(ordered, prefix + "\U0010ffff")])
+    memo = inventory._named[current] = frozenset(files)
+    return memo
 
 
 def where_named(inventory: Inventory, directory: str, target: str) -> tuple[str, int | None]:

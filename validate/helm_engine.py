@@ -246,6 +246,9 @@ def identity() -> str:
         version = _binary_version(binary)
         if version is not None:
             return f"helm {version} {binary}"
+    declared = _sdk_constant("__init__.py", "__version__")
+    if declared is not None:
+        return f"helm-python-sdk {declared}"
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as package_version
 
@@ -253,6 +256,46 @@ def identity() -> str:
         return f"helm-python-sdk {package_version('helm-python-sdk')}"
     except PackageNotFoundError:
         return "helm-python-sdk unknown"
+
+
+def reported_version() -> str:
+    """The Helm version of the engine :func:`engine` would choose (``v4.2.3``), without loading the SDK's
+    library: kustomize asks the helm shim for it once per chart (``helm version --short``), and loading
+    the library is most of what a shim process costs. The SDK's version is the one its binding declares
+    it was built with (``EXPECTED_HELM_SDK_VERSION`` in ``helm_python/_native.py``), read from the source
+    file; when that cannot be read, the library is loaded and asked."""
+    chosen = identity()
+    if chosen.startswith("helm "):
+        return chosen.split(" ", 2)[1]
+    return _sdk_declared_version() or engine().version
+
+
+def _sdk_declared_version() -> str | None:
+    declared = _sdk_constant("_native.py", "EXPECTED_HELM_SDK_VERSION")
+    return declared if declared is not None and declared.lstrip("v").startswith(HELM_MAJOR + ".") else None
+
+
+def _sdk_constant(module: str, name: str) -> str | None:
+    """A string constant assigned at the top of one of helm-python-sdk's modules, read from its source:
+    importing the package loads the library (and ``importlib.metadata`` alone costs a shim process a
+    third of its start-up)."""
+    import ast
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("helm_python")  # a top-level package: found, not imported
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        tree = ast.parse(Path(folders[0], module).read_text(encoding="utf-8")) if folders else None
+    except (ImportError, OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    for node in tree.body if tree is not None else []:
+        target = node.target if isinstance(node, ast.AnnAssign) else \
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        value = node.value if isinstance(node, (ast.AnnAssign, ast.Assign)) else None
+        if isinstance(target, ast.Name) and target.id == name and isinstance(value, ast.Constant) and \
+                isinstance(value.value, str):
+            return value.value
+    return None
 
 
 @cache

@@ -17,13 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from validate.model import Document, FieldPath, Location, RenderedObject
+
+if TYPE_CHECKING:
+    from validate.discover import Inventory
 
 # Set in kustomize's environment by the render stage (kustomize passes its environment to helm): only
 # then does the offline helm write records, never beside a chart folder of a run by hand.
@@ -125,6 +129,14 @@ def attribute(tree: Path, documents: dict[str, Document | None], objects: list[R
         else:
             out.append(obj)
     return out
+
+
+def attribute_outcomes(tree: Path, inventory: Inventory, outcomes: Iterable[Any]) -> None:
+    """Give the inflated objects of successful renders (``render._Outcome``) their entries, from ``tree``."""
+    documents = {k.file: k.document for k in inventory.kustomizations.values()}
+    for outcome in outcomes:
+        if outcome.ok and any(o.generator == GENERATOR for o in outcome.objects):
+            outcome.objects = attribute(tree, documents, outcome.objects)
 
 
 def locate(obj: RenderedObject, document: Document | None, path: FieldPath) -> Location | None:

@@ -29,18 +29,20 @@ import json
 import os
 import shutil
 import sys
-import tarfile
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from validate.helm.chart import MAX_CHART_BYTES, ChartError, merge, read_chart
 from validate.model import ToolError
-from validate.sources import LOCK_NAME, PULL_COMMAND, ChartRef, Lock, SourceCache, check_chart
+
+if TYPE_CHECKING:
+    from validate.sources import Lock, SourceCache
+
+# Kustomize starts one shim process per command and chart (version, pull, template): each imports
+# only what its command needs, and only ``template`` loads the Helm engine (the SDK's library is most
+# of a shim process's cost), so that a chart costs one load of it, not three.
 
 # Kustomize runs ``--generate-name`` when a helmCharts entry has no releaseName; Helm would make up
 # a name from the clock, which would change every render. A fixed name keeps renders reproducible.
@@ -75,6 +77,8 @@ def version(engine_version: str) -> str:
 
 
 def pull(args: list[str], cache: SourceCache, lock: Lock | None) -> str:
+    from validate.sources import PULL_COMMAND, ChartRef, check_chart
+
     parser = _parser("pull")
     parser.add_argument("chart")
     parser.add_argument("--untar", action="store_true")
@@ -109,6 +113,10 @@ def pull(args: list[str], cache: SourceCache, lock: Lock | None) -> str:
 
 
 def template(args: list[str]) -> str:
+    import yaml
+
+    from validate.helm.chart import ChartError, merge, read_chart
+
     parser = _parser("template")
     parser.add_argument("positional", nargs="*")
     parser.add_argument("--generate-name", action="store_true")
@@ -195,10 +203,12 @@ def run(args: list[str], folders: list[str], lock_file: str | None) -> str:
         raise ShimError("no command; this helm answers `version`, `pull` and `template` for kustomize")
     command, rest = args[0], args[1:]
     if command == "version":
-        from validate.helm_engine import engine
+        from validate.helm_engine import reported_version
 
-        return version(engine().version) + "\n"
+        return version(reported_version()) + "\n"
     if command == "pull":
+        from validate.sources import PULL_COMMAND, Lock, SourceCache
+
         if not folders:
             raise ShimError(f"no source cache folder given: run `{PULL_COMMAND}`")
         lock = Lock.read(Path(lock_file).parent) if lock_file and Path(lock_file).is_file() else None
@@ -217,6 +227,8 @@ def launcher(folders: Iterable[Path], root: Path | None = None) -> Path:
     """An executable that runs :func:`main` with these source folders (and the lock of ``root``),
     for kustomize's ``--helm-command`` (which takes a path, no arguments). One per process and
     set of folders, removed when the process exits."""
+    from validate.sources import LOCK_NAME
+
     sources = [os.fspath(f) for f in folders]
     lock_file = os.fspath(root / LOCK_NAME) if root is not None else None
     key = (*sources, "\0", lock_file or "")
@@ -278,6 +290,10 @@ def _parse(parser: _Parser, args: list[str]) -> argparse.Namespace:
 
 def _untar(archive: Path, target: Path) -> None:
     """Unpack a chart archive's files (regular files only, inside ``target``, size-capped)."""
+    import tarfile
+
+    from validate.helm.chart import MAX_CHART_BYTES
+
     total = 0
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
@@ -317,6 +333,8 @@ def _split(text: str) -> list[str]:
 
 
 def _is_hook(document: str) -> bool:
+    import yaml
+
     try:
         data = yaml.safe_load(document)
     except yaml.YAMLError:

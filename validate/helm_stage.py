@@ -66,7 +66,8 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
     cache = source_cache(config, sources_dirs)
     lock = Lock.read(config.root)
     stage.findings += _git_sources(every_app, ctx, cache, lock, locate)
-    remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout)
+    remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout,
+                                render_cache.parsed if render_cache is not None else None)
     stage.objects += remote.objects
     stage.findings += remote.findings
     stage.rendered += remote.rendered

@@ -25,7 +25,6 @@ import yaml
 from validate import helm_inflation, helm_shim, render, safety
 from validate.argocd import kustomize_edit
 from validate.argocd.sources import relative
-from validate.locate import Locator
 from validate.model import Checked, FieldPath, Finding, Location
 from validate.remote_bases import RemoteBases
 from validate.sources import Lock, SourceCache
@@ -69,6 +68,8 @@ def render_with_options(ctx: Context, cache: SourceCache, lock: Lock | None,
             directory = relative(path)
             if directory is not None and directory in ctx.inventory.kustomizations:
                 syncers.setdefault(directory, []).append((app, where, source))
+    from validate.locate import Locator  # here: locate imports the kustomization package, which imports locate
+
     results = {r.directory: r for r in ctx.renders}
     checked = {c.render for c in ctx.objects if c.rendered is not None}  # the renders this run reports on
     locator = Locator(ctx.loaded)
@@ -124,9 +125,7 @@ def _render(ctx: Context, cache: SourceCache, lock: Lock | None, directory: str,
                                                     ctx.versions[-1])
         outcome = render._render_one(mirror, directory, render.find_kubectl(), build_options, config.render_timeout,
                                      config.child_limits)
-        if outcome.ok:
-            documents = {k.file: k.document for k in inventory.kustomizations.values()}
-            outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
+        helm_inflation.attribute_outcomes(mirror.tree, inventory, [outcome])
         outcome = remote.place(inventory.inputs.get(directory, set()), outcome)
     if not outcome.ok:
         return [], (f"kustomize build of {directory} with the Application's kustomize options fails:"

@@ -105,15 +105,15 @@ def run(options: Options) -> Run:
         config = dataclasses.replace(config, overrides=dict(options.severities))
     versions = schema.resolve_versions(options.kubernetes_versions or config.kubernetes_versions)
     scope = _Scope(root, targets)
-    if options.changed_since is not None:
-        changed = changed_files(root, options.changed_since, child_limits(config, options))
-        if changed is not None:  # None: no commit yet, so everything is new
-            scope = _Scope.of_changes(root, changed)
+    with ThreadPoolExecutor(max_workers=1) as early:  # git says what changed while the repository is read
+        asked = early.submit(changed_files, root, options.changed_since, child_limits(config, options)) \
+            if options.changed_since is not None else None
+        files, findings, loaded, inventory = read_sources(root, config, child_limits(config, options),
+                                                          options.use_cache, options.cache_dir)
+    if asked is not None and (changed := asked.result()) is not None:  # None: no commit yet, everything is new
+        scope = _Scope.of_changes(root, changed)
     if options.changed is not None:
         scope = _Scope.of_changes(root, options.changed)
-
-    files, findings, loaded, inventory = read_sources(root, config, child_limits(config, options), options.use_cache,
-                                                      options.cache_dir)
     cache_dir = options.cache_dir or default_cache_dir()
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
@@ -254,14 +254,15 @@ def changed_files(root: Path, ref: str, limits: ChildLimits | None = None) -> li
 
     if ref.startswith("-"):
         raise ToolError(f"--changed-since {ref}: not a git revision")
-    if ref == "HEAD" and not git("rev-parse", "--verify", "--quiet", "HEAD", check=False).ok:
-        git("rev-parse", "--git-dir")  # a repository, but no commit yet
-        return None
-    git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    changed = git("diff", "--name-only", "-z", ref, "--").stdout.decode("utf-8", "surrogateescape").split("\0")
-    changed += git("ls-files", "--others", "--exclude-standard", "-z").stdout.decode("utf-8",
-                                                                                    "surrogateescape").split("\0")
-    return sorted({name for name in changed if name})
+    if not git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).ok:
+        if ref == "HEAD":  # HEAD names no commit: a repository (or not: git says so) without commits yet
+            git("rev-parse", "--git-dir")
+            return None
+        git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")  # raises, saying why
+    with ThreadPoolExecutor(max_workers=1) as other:  # the two listings at once: the hook waits for both
+        untracked = other.submit(git, "ls-files", "--others", "--exclude-standard", "-z")
+        listed = [git("diff", "--name-only", "-z", ref, "--"), untracked.result()]
+    return sorted({name for done in listed for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
 # Marks a finding of a repository-wide rule (no object): not part of a report on named paths.

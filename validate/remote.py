@@ -11,10 +11,14 @@ objects land on the Application's ``path`` line.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +29,10 @@ from validate.argocd import kustomize_edit
 from validate.argocd.sources import ref_only
 from validate.local_options import build_environment
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
-from validate.sources import GitRef, SourceCache
+from validate.sources import GitRef, SourceCache, tree_digest
 
 if TYPE_CHECKING:
+    from validate.cache import ParsedDocuments
     from validate.context import Context
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -41,7 +46,10 @@ class RemoteStage:
 
 
 def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict[str, Any]], GitRef | None],
-                       locate: Callable[[Checked, FieldPath], Location], timeout: float) -> RemoteStage:
+                       locate: Callable[[Checked, FieldPath], Location], timeout: float,
+                       parsed: ParsedDocuments | None = None) -> RemoteStage:
+    """Every remote git source with a kustomization, rendered; with ``parsed``, a render an earlier run
+    made of the same tree, path and options is read back instead (successful renders only)."""
     stage = RemoteStage()
     kubectl: Path | None = None
     for app in ctx.applications:
@@ -63,10 +71,22 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
             directory = found.path / rel if rel else found.path
             if not any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
                 continue  # plain manifests or a chart of another repository: not rendered yet
-            kubectl = kubectl or render.find_kubectl()
             options = source.get("kustomize")
-            data, error = _build(found.path, rel, options if kustomize_edit.active(options) else None, kubectl,
-                                 timeout, build_environment(app, source))
+            options = options if kustomize_edit.active(options) else None
+            environment = build_environment(app, source)
+            key = parsed.key({"tree": tree_digest(found.path), "links": json.dumps(_links(found.path)), "path": rel,
+                              "kustomize": json.dumps(options, sort_keys=True, default=str),
+                              "environment": json.dumps(environment, sort_keys=True)},
+                             f"remote kustomize build {render.KUSTOMIZE_VERSION} {_code_identity()}") \
+                if parsed is not None else ""
+            stored = parsed.get(key) if parsed is not None else None
+            if stored is not None and "objects" in stored:
+                data, error = [d for d in stored["objects"] if isinstance(d, dict)], None
+            else:
+                kubectl = kubectl or render.find_kubectl()
+                data, error = _build(found.path, rel, options, kubectl, timeout, environment)
+                if parsed is not None and error is None:
+                    parsed.put(key, {"objects": data})
             if isinstance(error, kustomize_edit.EditError):  # Argo CD's `kustomize edit` refuses an option
                 problem(f"Argo CD cannot apply the Application's kustomize options to {ref} path {rel or '.'}:"
                         f" {error.message}", locate(app.obj, app.where(*where, "kustomize", *error.option)))
@@ -80,6 +100,32 @@ def render_git_sources(ctx: Context, cache: SourceCache, git_ref: Callable[[dict
                 stage.objects.append(Checked(obj, path_at.file, path_at.line, label, locate=_fixed(fixed), owner=app,
                                              repository_values={}))
     return stage
+
+
+@cache
+def _code_identity() -> str:
+    """What a cached remote build depends on besides its inputs: this module and the ``kustomize edit``
+    emulation that applies the Application's options (a change to either builds afresh)."""
+    digest = hashlib.sha256()
+    for module in (__file__, kustomize_edit.__file__):
+        try:
+            digest.update(Path(module).read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()[:16]
+
+
+def _links(tree: Path) -> list[tuple[str, str]]:
+    """The symbolic links of a tree and their targets (a tree's digest covers regular files only, and
+    kustomize follows the links of the copy it builds)."""
+    found = []
+    for path in sorted(tree.rglob("*")):
+        if path.is_symlink() and ".git" not in path.relative_to(tree).parts:
+            try:
+                found.append((path.relative_to(tree).as_posix(), os.readlink(path)))
+            except OSError:
+                found.append((path.relative_to(tree).as_posix(), ""))
+    return found
 
 
 def _fixed(at: Location) -> Callable[[FieldPath], Location]:

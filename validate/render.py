@@ -383,9 +383,7 @@ def _build(inventory: Inventory, loaded: dict[str, LoadedFile], kubectl: Path, b
             futures = {d: pool.submit(_render_one, mirror, inventory.kustomizations[d].dir, kubectl, build_options,
                                       timeout, limits) for d in singles}
             outcomes.update({d: future.result() for d, future in futures.items()})
-        documents = {k.file: k.document for k in inventory.kustomizations.values()}
-        for outcome in (o for o in outcomes.values() if o.ok):  # helmCharts objects: the entry that made each
-            outcome.objects = helm_inflation.attribute(mirror.tree, documents, outcome.objects)
+        helm_inflation.attribute_outcomes(mirror.tree, inventory, outcomes.values())  # helmCharts: which entry
     return outcomes
 
 

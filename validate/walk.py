@@ -12,8 +12,10 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from validate import children
@@ -260,8 +262,18 @@ def _inside(path: Path, real_root: Path) -> bool:
 
 
 def _ignored(rel: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/"):
-            return True
-    return False
+    """Whether a configured ignore pattern matches ``rel``, a file or a folder above it."""
+    matches, prefixes = _ignore_matcher(tuple(patterns))
+    return rel.startswith(prefixes) or (matches is not None and matches(rel) is not None)
+
+
+@lru_cache(maxsize=8)
+def _ignore_matcher(patterns: tuple[str, ...]) -> tuple[Callable[[str], re.Match[str] | None] | None, tuple[str, ...]]:
+    """One regular expression for every pattern (``fnmatch`` of the pattern, or of the pattern with
+    ``/*``, matching ``rel``), and the patterns taken literally as folder prefixes: a walk asks for
+    every file, and fnmatch pattern by pattern cost more than the rest of the walk."""
+    stripped = [pattern.rstrip("/") for pattern in patterns]
+    alternatives = [fnmatch.translate(glob) for pattern in stripped for glob in (pattern, pattern + "/*")]
+    matches = re.compile("|".join(f"(?:{alternative})" for alternative in alternatives)).match if alternatives \
+        else None
+    return matches, tuple(pattern + "/" for pattern in stripped)

@@ -80,3 +80,12 @@ def _resolve(event: Any, tag: str | None) -> tuple[Any, str]:
                      + (f" ({len(event.value):,} characters)" if len(event.value) > 40 else ""),
                      event.start_mark.line + 1, event.start_mark.column + 1) from None
     return event.value, tag
+
+
+def key_text(value: Any) -> str:
+    """A mapping key as a string, as sigs.k8s.io/yaml turns keys into JSON object keys."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from validate.model import as_list
@@ -160,8 +161,11 @@ class GlobPattern:
         return True if len(tokens) in states else None
 
 
+@lru_cache(maxsize=4096)
 def glob_regex(pattern: str) -> GlobPattern:
-    """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments."""
+    """Argo CD's directory patterns: ``*`` within one path segment, ``**`` across segments. Compiled
+    once per pattern (a pattern never changes once compiled): the AppProject checks ask for the same
+    few patterns once per Application and destination."""
     return GlobPattern(pattern)
 
 

@@ -173,21 +173,9 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
     level, seen, depth = wanted, {r.ref for r in wanted}, 0
     while level:
         _pull_level(level, cache, old, lock, changed, timeout, out)
-        # remote bases the fetched trees list in turn, as the render follows them (remote_bases.MAX_NESTING deep)
         depth += 1
-        nested: dict[GitRef, Reference] = {}
-        for reference in level if depth < remote_bases.MAX_NESTING else []:
-            tree = cache.git(reference.ref) if isinstance(reference.ref, GitRef) else None
-            for path in reference.paths if tree is not None else []:
-                assert tree is not None
-                for file, entry in remote_bases.listed_in(tree.path, path):
-                    base = remote_bases.parse(entry)
-                    if base is not None and base.git_ref not in seen:
-                        nested.setdefault(base.git_ref, Reference(base.git_ref, f"{file} of {reference.ref}")
-                                          ).paths.append(base.path)
-        seen |= set(nested)
-        wanted = wanted + list(nested.values())
-        level = list(nested.values())
+        level = _nested(level, cache, seen) if depth < remote_bases.MAX_NESTING else []
+        wanted = wanted + level
     if changed and not update:
         raise ToolError(f"sources pull: {len(changed)} source(s) differ from {LOCK_NAME}, which is left unchanged:"
                         f" {'; '.join(changed)}; review, then `sources pull --update` accepts them")
@@ -196,6 +184,23 @@ def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update:
     written = lock.write(root)
     out.write(f"{len(wanted)} source(s) locked in {written.name}\n")
     return 0
+
+
+def _nested(level: list[Reference], cache: SourceCache, seen: set[ChartRef | GitRef]) -> list[Reference]:
+    """The remote bases that the cached trees of ``level`` list in turn (in the folders the render builds and
+    those they include), not ``seen`` yet (which they are added to): what the render follows next."""
+    nested: dict[GitRef, Reference] = {}
+    for reference in level:
+        tree = cache.git(reference.ref) if isinstance(reference.ref, GitRef) else None
+        for path in reference.paths if tree is not None else []:
+            assert tree is not None
+            for file, entry in remote_bases.listed_in(tree.path, path):
+                base = remote_bases.parse(entry)
+                if base is not None and base.git_ref not in seen:
+                    nested.setdefault(base.git_ref, Reference(base.git_ref, f"{file} of {reference.ref}")
+                                      ).paths.append(base.path)
+    seen |= set(nested)
+    return list(nested.values())
 
 
 def _pull_level(wanted: list[Reference], cache: SourceCache, old: Lock, lock: Lock, changed: list[str], timeout: float,
@@ -251,7 +256,12 @@ def list_sources(root: Path, sources_dirs: list[Path], out: Any) -> int:
 
     cache = source_cache(load_config(root), sources_dirs)
     lock = Lock.read(root) or Lock()
-    for reference in references(root, sources_dirs):
+    wanted = references(root, sources_dirs)
+    level, seen = wanted, {r.ref for r in wanted}
+    for _depth in range(1, remote_bases.MAX_NESTING):  # remote bases cached trees list in turn, as pull follows them
+        level = _nested(level, cache, seen)
+        wanted += level
+    for reference in wanted:
         ref = reference.ref
         found = cache.chart(ref) if isinstance(ref, ChartRef) else cache.git(ref)
         locked = ref in (lock.charts if isinstance(ref, ChartRef) else lock.git)

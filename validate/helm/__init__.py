@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from validate import load
-from validate.helm.chart import ChartError, ChartFiles, crd_api_versions, documents, read_chart
+from validate.helm.chart import PARSER, ChartError, ChartFiles, crd_api_versions, documents, read_chart
 from validate.helm.values import Locate, Values, check_schema, check_values, object_locator, text_positions
 from validate.helm_engine import Engine, HelmError, RenderRequest
 from validate.load import LoadedFile
@@ -129,12 +129,11 @@ def render_applications(inputs: Inputs) -> HelmRun:
             run.findings.append(Finding("helm-render", f"{ref}: {error}", at.file, at.line, at.column))
     crd_versions = set()
     for files in charts.values():
-        for _name, text in files.all_crds() if files else []:
-            try:
-                for crd in documents(text):
-                    crd_versions |= crd_api_versions(crd)
-            except yaml.YAMLError:
+        for parsed in _documents_of(inputs, dict(files.all_crds())).values() if files else []:
+            if isinstance(parsed, yaml.YAMLError):
                 continue  # reported when the chart's objects are read
+            for crd in parsed:
+                crd_versions |= crd_api_versions(crd)
     for crd in inputs.crds_in_repository:
         crd_versions |= crd_api_versions(crd)
     api_versions = tuple(sorted(inputs.api_versions | crd_versions))
@@ -187,16 +186,17 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
         return
     manifests, volatile = outcome
     run.rendered.append(label)
+    printed = {template: text for template, text in manifests.items() if _printed(template)}
+    parsed = _documents_of(inputs, printed)
     if not helm.get("skipCrds"):
-        for file, text in files.all_crds():
-            manifests[f"{files.name}/{file}"] = text
-    for template, text in sorted(manifests.items()):
-        base = template.rsplit("/", 1)[-1]
-        if base == "NOTES.txt" or base.startswith("_"):
-            continue  # helm template prints neither the notes nor partials
-        try:
-            rendered_documents = documents(text)
-        except yaml.YAMLError as error:
+        crds = files.all_crds()
+        parsed.update({f"{files.name}/{file}": found for file, found in _documents_of(inputs, dict(crds)).items()
+                       if _printed(f"{files.name}/{file}")})
+        printed.update({f"{files.name}/{file}": text for file, text in crds if _printed(f"{files.name}/{file}")})
+    for template in sorted(printed):
+        rendered_documents = parsed[template]
+        if isinstance(rendered_documents, yaml.YAMLError):
+            error = rendered_documents
             finding("helm-render", f"{template} of {ref} renders invalid YAML: {' '.join(str(error).split())[:200]}",
                     chart_at)
             continue
@@ -206,6 +206,34 @@ def _render_source(inputs: Inputs, run: HelmRun, app: Any, where: FieldPath, sou
             run.objects.append(ChartObject(data, app, label, template,
                                            object_locator(data, values, chart_at, ref, template), fields,
                                            None if ref.is_local else values.merged))
+
+
+def _printed(template: str) -> bool:
+    """Whether ``helm template`` prints the file: neither the notes nor partials."""
+    base = template.rsplit("/", 1)[-1]
+    return base != "NOTES.txt" and not base.startswith("_")
+
+
+def _documents_of(inputs: Inputs, texts: dict[str, str]) -> dict[str, list[dict[str, Any]] | yaml.YAMLError]:
+    """The documents of each named YAML stream (:func:`validate.helm.chart.documents`), or why it is not YAML;
+    read back from the parsed-documents cache when an earlier run parsed the same texts (fresh objects
+    either way: nothing is shared between two callers)."""
+    cache = inputs.render_cache.parsed if inputs.render_cache is not None else None
+    key = cache.key(texts, f"pyyaml {yaml.__version__} {PARSER}") if cache is not None and texts else ""
+    stored = cache.get(key) if cache is not None and key else None
+    out: dict[str, list[dict[str, Any]] | yaml.YAMLError] = {}
+    fresh: dict[str, list[Any]] = {}
+    for name, text in texts.items():
+        if stored is not None and name in stored:
+            out[name] = [d for d in stored[name] if isinstance(d, dict) and d]
+            continue
+        try:
+            out[name] = fresh[name] = documents(text)
+        except yaml.YAMLError as error:
+            out[name] = error
+    if cache is not None and key and stored is None:
+        cache.put(key, fresh)
+    return out
 
 
 # Template functions whose output differs between two renders of the same input (Sprig's crypto,

@@ -11,6 +11,9 @@ from typing import Any
 
 import yaml
 
+from validate.yamlscalar import key_text
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_CHART_BYTES = 64 << 20  # uncompressed; a bigger archive is refused, not unpacked
 _MAX_FILE_BYTES = 8 << 20
 
@@ -96,8 +99,8 @@ def _chart_from_files(files: dict[str, bytes]) -> ChartFiles:
         return files[name].decode("utf-8", errors="replace") if name in files else ""
 
     def parse(name: str) -> Any:
-        try:
-            return yaml.safe_load(text(name)) if name in files else None
+        try:  # libyaml's parser: a chart's values.yaml runs to thousands of lines (yaml.safe_load is pure Python)
+            return yaml.load(text(name), Loader=_SAFE_LOADER) if name in files else None
         except yaml.YAMLError as error:
             raise ChartError(f"{name} is not valid YAML: {' '.join(str(error).split())}") from None
 
@@ -149,10 +152,24 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loading as Go's YAML library reads rendered output: a bare ``=`` is a string, not YAML 1.1's value key."""
+    """Safe loading as Argo CD reads rendered output (sigs.k8s.io/yaml into unstructured objects): a bare ``=`` is
+    a string, not YAML 1.1's value key; a timestamp stays a string; mapping keys become strings (``1: x`` is
+    ``"1"``), as in JSON. A date or a number key is then an ordinary string, never a value the checks cannot read."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[str, Any]:
+        mapping = super().construct_mapping(node, deep)
+        return {key if isinstance(key, str) else key_text(key): value for key, value in mapping.items()}
 
 
 _Loader.add_constructor("tag:yaml.org,2002:value", yaml.SafeLoader.construct_yaml_str)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+# What :func:`documents` is, for caches of its results: change it when the loader's rules change.
+PARSER = f"{_Loader.__mro__[1].__name__} with '=', timestamps and keys as strings"
 
 
 def documents(text: str) -> list[dict[str, Any]]:
