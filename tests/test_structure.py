@@ -184,10 +184,11 @@ def process_starts(source: str) -> list[str]:
     return sorted(found, key=lambda entry: int(entry.partition(":")[0]))
 
 
-# Copies of the validator itself, not programs: the loader parses half of a large file in a fork (it
-# exits when done, and is waited for), yamllint runs in a forkserver pool on several cores (its
-# workers end when the validator's pipe to them closes). Neither runs anything a repository names.
-_OWN_WORKERS = {"validate.load": ["os.fork"], "validate.lint": ["from multiprocessing import ..."]}
+# Copies of the validator itself, not programs: the loader and the per-object stages do half of a large
+# run in a fork (validate.forked: it exits when done, and is waited for), yamllint runs in a forkserver
+# pool on several cores (its workers end when the validator's pipe to them closes). None runs anything
+# a repository names.
+_OWN_WORKERS = {"validate.forked": ["os.fork"], "validate.lint": ["from multiprocessing import ..."]}
 
 
 def test_only_children_starts_processes() -> None:

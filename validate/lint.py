@@ -194,11 +194,13 @@ class Linter:
 
 def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Linter | None:
     """The style rules this run applies, or None when the repository asks for none (see the module doc)."""
+    has_file = config_file(root) is not None
+    if not has_file and not _names_style_rules(config):
+        return None  # decided without importing yamllint
     import yamllint.rules
 
     environments = {None, *environments}
     every = sorted(yamllint.rules._RULES)
-    has_file = config_file(root) is not None
     if has_file:
         text = config_text(root)
     else:
@@ -226,6 +228,14 @@ def plan(root: Path, config: Config, environments: Iterable[str | None]) -> Lint
         if not any(on.values()):
             return None
     return Linter(text, on)
+
+
+def _names_style_rules(config: Config) -> bool:
+    """Whether a setting of the command line or the configuration may name a ``yamllint-*`` rule: in
+    full, or through a prefix ending in ``*`` (``yamllint-*``, ``yaml*``, ``*``)."""
+    settings = [config.overrides, config.rules, *config.profiles.values()]
+    return any(name.startswith(RULE_PREFIX) or (name.endswith("*") and RULE_PREFIX.startswith(name[:-1]))
+               for found in settings for name in found)
 
 
 def _lint_share(linter: Linter, items: list[tuple[str, str, frozenset[str]]]) -> list[Finding]:

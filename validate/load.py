@@ -19,7 +19,6 @@ import gc
 import marshal
 import os
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from validate import forked
 from validate.lines import ODD_BREAK, as_git_counts
 from validate.model import Document, FieldPath, Finding, Limits, Severity
 from validate.yaml_events import Abort, Builder
@@ -197,53 +197,42 @@ def _document_boundary(text: str, start: int) -> int | None:
 
 def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     """A large multi-document stream parsed on two cores: the second half in a forked child that
-    sends back plain data. None whenever that cannot give exactly what one pass gives: no second
-    core, other threads running (forking them is unsafe), no document marker to split at, or any
-    finding in either half (the one-pass parse then reports it, worded and placed as usual)."""
-    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or threading.active_count() > 1:
+    sends back plain data (validate.forked). None whenever that cannot give exactly what one pass
+    gives: no second core, other threads running (forking them is unsafe), no document marker to
+    split at, or any finding in either half (the one-pass parse then reports it, worded and placed
+    as usual)."""
+    if not forked.can_fork():
         return None
     split = _document_boundary(text, len(text) // 2)
     if split is None:
         return None
     first_line = text.count("\n", 0, split) + 1
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: parse the second half, send it, never return into the caller
-        code = 1
-        try:
-            os.close(read_end)
-            tail = Builder(rel, limits, first_line)
-            documents = list(tail.documents(text[split:]))
-            if not tail.findings:
-                payload = marshal.dumps((tail.started, [(d.index, d.data, d.line, d.column, d.positions, d.shared)
-                                                        for d in documents]))
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(payload)
-                code = 0
-        except BaseException:  # noqa: BLE001 - any failure means: parse it in one pass
-            pass
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    head: list[Document] | None = None
-    try:
+
+    def head() -> tuple[int, list[Document]] | None:
         builder = Builder(rel, limits)
         try:
-            head = list(builder.documents(text[:split]))
+            documents = list(builder.documents(text[:split]))
         except (Abort, yaml.YAMLError):
-            head = None
-        with os.fdopen(read_end, "rb") as source:
-            payload = source.read()
-    finally:
-        _, status = os.waitpid(pid, 0)
-    if head is None or builder.findings or status != 0 or not payload:
+            return None
+        return None if builder.findings else (builder.started, documents)
+
+    def tail() -> tuple[int, list[tuple[Any, ...]]] | None:
+        builder = Builder(rel, limits, first_line)
+        try:
+            documents = list(builder.documents(text[split:]))
+        except (Abort, yaml.YAMLError):
+            return None
+        return None if builder.findings else \
+            (builder.started, [(d.index, d.data, d.line, d.column, d.positions, d.shared) for d in documents])
+
+    first, second = forked.in_two(head, tail, marshal.dumps, marshal.loads)
+    if first is None or second is None:
         return None
-    started, documents = marshal.loads(payload)
-    if builder.started + started > limits.max_documents:
+    (offset, documents), (started, rest) = first, second
+    if offset + started > limits.max_documents:
         return None
-    offset = builder.started
-    return LoadedFile(rel, head + [Document(rel, index + offset, data, line, column, positions, shared)
-                                   for index, data, line, column, positions, shared in documents], [])
+    return LoadedFile(rel, documents + [Document(rel, index + offset, data, line, column, positions, shared)
+                                        for index, data, line, column, positions, shared in rest], [])
 
 
 def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:

@@ -13,10 +13,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from validate import apivalidation, classify, discover, environments, helm_stage, lint, lists, load, registry, render, rules, schema
+from validate import classify, discover, environments, helm_stage, lint, lists, load, object_checks, registry, render, rules, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import ChartRenderCache, RenderCache
@@ -28,10 +30,10 @@ from validate.context import Context
 from validate.helm_engine import identity as helm_identity
 from validate.helm_shim import with_helm_command
 from validate.locate import Locator
-from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError
+from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError, Violation
+from validate.object_checks import dotted, locate_in
 from validate.repository import read_sources
 from validate.schema_ids import OWN_PREFIX
-from validate.verdicts import missing_schema, prune_nulls, tool_config, tool_config_message
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
@@ -177,20 +179,21 @@ def run(options: Options) -> Run:
         where = locate_in(owner, locator, ("spec",)) if owner else Location(None, None, None)
         findings.append(Finding("schema-crd", problem, where.file, where.line, where.column,
                                 object=ObjectRef.of(crd), render=owner.render if owner else None))
-    objects: list[Checked] = []
-    for candidate in candidates:
-        if _check_object(candidate, store, locator, versions, findings, missing_schemas) is not None:
-            objects.append(candidate)
+    gated = object_checks.Gated(candidates, store, locator, versions, missing_schemas)
+    objects = gated.objects
+    ctx = Context(config, inventory, loaded, objects, renders, versions)
+    # On two cores for a large run; the rules too when no render is checked (the diagnosis below changes none).
+    checks = object_checks.run(gated, ctx, store, locator, with_rules=not checked_renders)
+    findings.extend(checks.schema)
     findings = helm_stage.absorb_unknown_kinds(findings, chart_stage)
-    findings.extend(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
+    findings.extend(checks.api)
     findings.extend(_check_kustomizations(inventory, store, scope))
     # Render failures at their root cause, once each; explained renders lose their own finding.
     failed: set[str] = set()
     findings.extend(kustomize_diagnostics.diagnose(inventory, loaded, checked_renders, findings,
                                                    config.build_options, scope.covers_file, failed))
-    ctx = Context(config, inventory, loaded, objects, renders, versions)
     findings.extend(kustomize_diagnostics.transformers(ctx, checked - failed))
-    findings.extend(_run_rules(ctx, locator))
+    findings.extend(_run_rules(ctx, locator, *(checks.rules or object_checks.rule_violations(ctx))))
     findings.extend(_unknown_suppressions(objects, locator))
     if scope.named:
         findings = [f for f in findings if scope.reports(f)]
@@ -336,69 +339,6 @@ def _crd_files(paths: list[Path]) -> list[dict[str, Any]]:
     return crds
 
 
-def _check_object(candidate: Checked, store: schema.SchemaStore, locator: Locator, versions: list[str],
-                  findings: list[Finding], missing_schemas: str = "warn") -> Checked | None:
-    data = candidate.data
-    ref = ObjectRef.of(data)
-
-    def add(rule: str, message: str, path: tuple[str | int, ...] = (), severity: Severity = Severity.ERROR) -> None:
-        location = locate_in(candidate, locator, path)
-        findings.append(Finding(rule, message + location.note, location.file, location.line, location.column,
-                                severity=severity, object=ref, render=candidate.render))
-
-    api_version, kind = data.get("apiVersion"), data.get("kind")
-    if not isinstance(api_version, str) or not api_version or not isinstance(kind, str) or not kind:
-        missing = [name for name, value in (("apiVersion", api_version), ("kind", kind))
-                   if not isinstance(value, str) or not value]
-        add("schema-identity", f"object has no valid {' and no '.join(missing)}: nothing can tell what it is")
-        return None
-    if not classify.kubernetes_like(api_version) and classify.misspelt_builtin_group(api_version) is None:
-        add("schema-not-kubernetes", f"{kind} {api_version} is not a Kubernetes API (no API server serves"
-            " that group and version): not checked", ("apiVersion",), Severity.INFO)
-        return None
-    if store.skipped(api_version, kind):
-        return candidate
-    # Rendered and chart objects may carry a renderer's anchors; a source document says whether it has any.
-    shared = candidate.rendered is not None or candidate.document is None or candidate.document.shared
-    verdict = store.check(prune_nulls(data, shared))
-    if verdict.missing and tool_config(candidate, verdict.missing, versions):
-        add("schema-not-kubernetes", tool_config_message(kind, api_version), ("kind",), Severity.INFO)
-        return None
-    if verdict.missing:
-        for rule, message, severity in missing_schema(api_version, kind, verdict.missing, versions, missing_schemas):
-            if rule == "schema-unknown-kind":
-                message += store.known_hint(api_version, kind)
-            add(rule, message, ("apiVersion",) if rule == "api-removed" else ("kind",), severity)
-    for issue, on_versions in verdict.issues:
-        suffix = "" if len(on_versions) == len(versions) - len(verdict.missing) else \
-            f" (on Kubernetes {', '.join(on_versions)})"
-        add(issue.rule, f"{_dotted(issue.path)}: {issue.message}{suffix}" if issue.path else issue.message + suffix,
-            issue.path, issue.severity)
-    return candidate
-
-
-def locate_in(candidate: Checked, locator: Locator, path: tuple[str | int, ...]) -> Location:
-    """Where a field of a checked object stands in the files the user edits."""
-    if candidate.locate is not None:
-        return candidate.locate(path)
-    if candidate.rendered is not None:
-        return locator.locate(candidate.rendered, path)
-    if candidate.document is not None:
-        exact = candidate.document.position(path)
-        if exact is not None:
-            return Location(candidate.file, exact[0], exact[1])
-        _, (line, column) = candidate.document.nearest(path)
-        return Location(candidate.file, line, column)
-    return Location(candidate.file, candidate.line, None)
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaStore,
                           scope: _Scope) -> Iterator[Finding]:
     for kustomization in inventory.kustomizations.values():
@@ -419,15 +359,19 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
         for issue in store.check_with(schema_id, data):
             path = kustomize_diagnostics.original_path(issue.path, renamed)
             line, column = document.position(path) or document.nearest(path)[1]
-            message = f"{_dotted(issue.path)}: {issue.message}" if issue.path else issue.message
+            message = f"{dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)
 
 
-def _run_rules(ctx: rules.Context, locator: Locator) -> Iterator[Finding]:
-    """Rule violations as findings at source positions; suppressions honoured, and checked."""
+def _run_rules(ctx: rules.Context, locator: Locator,
+               per_object: list[tuple[ModuleType, Violation]] | None = None,
+               repository: list[tuple[ModuleType, Violation]] | None = None) -> Iterator[Finding]:
+    """Rule violations as findings at source positions; suppressions honoured, and checked. The
+    rules' violations when already found (validate.object_checks), else found here."""
     reasons_checked: set[int] = set()
-    for module, violation in rules.run(ctx):
+    violations = rules.run(ctx) if per_object is None else chain(per_object, repository or ())
+    for module, violation in violations:
         default = Severity.parse(getattr(module, "DEFAULT", "error"))
         obj = violation.obj
         if obj is None:  # repository-wide: reported on changes, as a change anywhere may cause it; not on named paths

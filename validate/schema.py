@@ -258,10 +258,15 @@ class SchemaStore:
 
     # -- checking -----------------------------------------------------------------------------
 
-    def check(self, data: dict[str, Any]) -> Verdict:
-        """Validate one object (apiVersion and kind must be strings) on every version of the matrix."""
-        group, version = split_api_version(str(data["apiVersion"]))
-        gvk = (group, version, str(data["kind"]))
+    def missing(self, data: dict[str, Any]) -> tuple[str, ...]:
+        """The versions of the matrix with no schema for the object's kind (compiling the others' validators)."""
+        gvk = _gvk_of(data)
+        return tuple(k8s_version for k8s_version in self.versions if self.validator(k8s_version, gvk) is None)
+
+    def check(self, data: dict[str, Any], text: str | None = None) -> Verdict:
+        """Validate one object (apiVersion and kind must be strings) on every version of the matrix.
+        ``text``: the object as JSON (:func:`validate.verdicts.encoded`), when the caller has it."""
+        gvk = _gvk_of(data)
         by_issue: dict[SchemaIssue, list[str]] = {}
         missing = []
         for k8s_version in self.versions:
@@ -273,7 +278,7 @@ class SchemaStore:
                 if issue.rule == "schema-unknown-field":
                     issue = self._with_suggestion(issue, validator, data, k8s_version)
                 by_issue.setdefault(issue, []).append(k8s_version)
-        for issue in implausible_quantities(data):
+        for issue in implausible_quantities(data, text):
             by_issue.setdefault(issue, []).extend(v for v in self.versions if v not in missing)
         return Verdict(tuple((issue, tuple(versions)) for issue, versions in by_issue.items()), tuple(missing))
 
@@ -343,6 +348,11 @@ class SchemaStore:
                 if issue.rule == "schema-unknown-field" else issue for issue in issues(validator, data)]
 
 
+def _gvk_of(data: dict[str, Any]) -> GVK:
+    group, version = split_api_version(str(data["apiVersion"]))
+    return group, version, str(data["kind"])
+
+
 def _refuse(uri: str) -> Any:
     raise ValueError(f"{uri}: the validator never downloads schemas")
 
@@ -379,12 +389,37 @@ _RULES = {
 }
 
 
-def implausible_quantities(data: Any) -> Iterable[SchemaIssue]:
+# A memory value as the JSON encoder writes it with its default separators.
+_MEMORY_VALUE = re.compile(r'"memory": "((?:[^"\\]|\\.)*)"')
+
+
+def implausible_quantities(data: Any, text: str | None = None) -> Iterable[SchemaIssue]:
     """Memory requests and limits below 1Mi: valid quantities, but ``500m`` is half a byte, not 500 MiB.
 
     A subtree shared through YAML aliases is walked once (the loader bounds the expanded size of a
     document, not what a walk of every expansion costs: 2,000 documents just under the bound took
-    minutes); its findings stand where it first occurs, which is its anchor, the line to fix."""
+    minutes); its findings stand where it first occurs, which is its anchor, the line to fix.
+
+    ``text``, the data as JSON, spares the walk of most objects: every memory string the walk could
+    flag stands in it as ``"memory": "..."``, so when none of those is a small quantity (or an
+    escaped string, which is not read here) there is nothing to find."""
+    if text is not None and not any(_small_memory(value) for value in _MEMORY_VALUE.findall(text)):
+        return ()
+    return _implausible_quantities(data)
+
+
+def _small_memory(written: str) -> bool:
+    """Whether a memory value, as JSON writes it, may be one the walk flags."""
+    if "\\" in written:
+        return True
+    try:
+        amount = suggest.quantity_value(written)
+    except (ValueError, OverflowError):
+        return True
+    return amount is not None and 0 < amount < 2**20
+
+
+def _implausible_quantities(data: Any) -> Iterable[SchemaIssue]:
     seen: set[tuple[int, bool]] = set()
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:

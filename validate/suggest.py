@@ -7,6 +7,7 @@ validates with it), kinds, apiVersions, rule ids and configuration keys.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -90,5 +91,8 @@ def quantity_value(text: str) -> float | None:
     suffix = match.group(3) or ""
     number = float(text[: len(text) - len(suffix)] if suffix else text)
     if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return number * 10 ** int(suffix[1:])
+        try:
+            return number * 10 ** int(suffix[1:])
+        except OverflowError:  # 1e999999: more than a float holds, and so more than any limit
+            return math.copysign(math.inf, number) if number else 0.0
     return number * _SCALE[suffix]

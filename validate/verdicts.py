@@ -17,7 +17,7 @@ from validate import classify, schema
 from validate.model import Checked, Severity
 
 
-def prune_nulls(value: Any, shared: bool = True) -> Any:
+def prune_nulls(value: Any, shared: bool = True, text: str | None = None) -> Any:
     """``value`` without the ``null`` fields of its mappings, as the API server drops them before
     validating: a built-in type decodes null as "unset", and a custom resource's null fields are
     pruned unless the schema says ``nullable``. Nulls inside lists are kept: the schema judges them.
@@ -25,14 +25,22 @@ def prune_nulls(value: Any, shared: bool = True) -> Any:
     Most objects have no null at all: the JSON encoder (in C) tells that in a fraction of the
     time the walk below takes, and the object then comes back as it is, as the walk would return it.
     Only for data known to share no subtree (``shared`` false: no YAML alias in its document): the
-    encoder writes a shared subtree once per reference, which an alias-heavy document multiplies."""
+    encoder writes a shared subtree once per reference, which an alias-heavy document multiplies.
+    ``text``: what :func:`encoded` made of ``value``, when the caller has it already."""
     if not shared:
-        try:
-            if "null" not in json.dumps(value, check_circular=False):
-                return value
-        except (TypeError, ValueError, RecursionError):  # dates, binary, very deep: the walk decides
-            pass
+        text = text if text is not None else encoded(value)
+        if text is not None and "null" not in text:
+            return value
     return _pruned(value, {})
+
+
+def encoded(value: Any) -> str | None:
+    """``value`` as JSON text (the encoder's default separators), None when it has no JSON form
+    (dates, binary) or is too deep. Only for data that shares no subtree (see :func:`prune_nulls`)."""
+    try:
+        return json.dumps(value, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _pruned(value: Any, seen: dict[int, Any]) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from validate.model import Document, FieldPath, Finding, Limits
-from validate.yamlscalar import Abort, scalar
+from validate.yamlscalar import Abort, key_text, scalar
 
 Path_ = FieldPath
 
@@ -206,7 +206,7 @@ class Builder:
                 raise Abort("load-complex-key", "a mapping or sequence used as a mapping key is not valid in a"
                              " Kubernetes manifest", mark[0], mark[1])
             else:
-                parent.pending_key = _key_text(value)
+                parent.pending_key = key_text(value)
             parent.key_mark = mark
             return
         key = parent.pending_key
@@ -234,12 +234,3 @@ class Builder:
         if weight > self.limits.max_nodes_per_document:
             raise Abort("load-alias-bomb", f"document expands to over {self.limits.max_nodes_per_document:,}"
                          " nodes through aliases (an alias bomb?)", mark[0], mark[1])
-
-
-def _key_text(value: Any) -> str:
-    """Mapping keys become strings, as sigs.k8s.io/yaml turns them into JSON object keys."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)

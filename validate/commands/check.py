@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sources-dir", action="append", default=[], type=Path, metavar="DIR",
                         help="the source cache folder (first use), then extra read-only source folders (repeatable;"
                         " default from the config's sources, else ~/.cache/gitops-validate/sources)")
-    parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel renders (default: 2 x cores)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel kustomize processes (default: one per core)")
     parser.add_argument("--child-memory-limit", type=int, default=None, metavar="MIB",
                         help="memory cap of every kustomize process (default: kustomize.memoryLimitMiB of the"
                         " config, else 2048)")

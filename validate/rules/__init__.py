@@ -198,19 +198,30 @@ def applies(module: ModuleType, data: dict[str, Any]) -> bool:
 
 
 def run(ctx: Context) -> Iterator[tuple[ModuleType, Violation]]:
+    yield from run_objects(ctx, ctx.objects)
+    yield from run_repository(ctx)
+
+
+def run_objects(ctx: Context, among: list[Checked]) -> Iterator[tuple[ModuleType, Violation]]:
+    """The per-object rules (``check``) on ``among`` (some of ``ctx.objects``), rule by rule in the
+    registry's order, and for each rule object by object."""
     modules = registry()
     # (group, kind) of every object once, not once per rule and object
-    kinds_of = [_group_kind(obj.data) for obj in ctx.objects]
+    kinds_of = [_group_kind(obj.data) for obj in among]
     for module in modules.values():
         check = getattr(module, "check", None)
         if check is None:
             continue
         kinds = getattr(module, "KINDS", None)
-        objects = [obj for obj, key in zip(ctx.objects, kinds_of) if key in kinds] if kinds else ctx.objects
+        objects = [obj for obj, key in zip(among, kinds_of) if key in kinds] if kinds else among
         for obj in objects:
             for violation in check(obj, ctx):
                 yield module, violation if violation.obj is not None else _with_obj(violation, obj)
-    for module in modules.values():
+
+
+def run_repository(ctx: Context) -> Iterator[tuple[ModuleType, Violation]]:
+    """The repository-wide rules (``check_repository``), once each."""
+    for module in registry().values():
         check_repository = getattr(module, "check_repository", None)
         if check_repository is not None:
             for violation in check_repository(ctx):
