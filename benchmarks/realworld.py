@@ -49,6 +49,7 @@ KUBECONFORM: dict[str, str | None] = {
 
 def run_cli(folder: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any] | None, str]:
     # From inside a git work tree (its remotes say which repository it is), else with the folder named.
+    folder = folder.resolve()  # the CLI runs inside it: a relative name would be read from there
     inside = subprocess.run(["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"], capture_output=True,
                             text=True).stdout.strip() == "true"
     completed = subprocess.run([CLI, "--format", "json", "--no-progress", *extra, *([] if inside else [str(folder)])],
