@@ -285,8 +285,11 @@ def repository_benchmark(work: Path, kubeconform: str | None, schemas: Path | No
     edited = root / "overlays" / environments[0] / "02-first-deployment"
     patch = next(p for p in sorted(edited.glob("*.yaml")) if p.name != "kustomization.yaml")
 
+    edits = iter(range(1, 1_000_000))
+
     def one_edit() -> Measured:
-        patch.write_text(patch.read_text() + "# edited\n")
+        # a new text every run: the same edit twice would find its parse and render cached from the run before
+        patch.write_text(patch.read_text() + f"# edited {next(edits)}\n")
         measured = run([str(BIN / "gitops-validate"), "--changed-since", "HEAD"], root, env)
         subprocess.run(["git", "-C", str(root), "checkout", "-q", "--", str(patch.relative_to(root))], check=True)
         return measured
