@@ -215,8 +215,10 @@ def test_parameters_release_name_and_namespace_follow_argo_cd(chart_app, tmp_pat
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.29"
 
 
-def test_value_files_from_a_ref_source_of_this_repository(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    application = """\
+def multi_source_app(helm: str = "") -> str:
+    """An Application of the chart and of this repository as a ``ref: values`` source; ``helm`` is the chart
+    source's ``helm:`` block (indented under it)."""
+    return f"""\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -228,15 +230,17 @@ spec:
     - repoURL: https://charts.example.com
       chart: web
       targetRevision: 1.0.0
-      helm:
-        valueFiles: [$values/values/web.yaml]
-    - repoURL: https://github.com/example/repo.git
+{helm}    - repoURL: https://github.com/example/repo.git
       targetRevision: main
       ref: values
   destination:
     server: https://kubernetes.default.svc
     namespace: demo
 """
+
+
+def test_value_files_from_a_ref_source_of_this_repository(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    application = multi_source_app("      helm:\n        valueFiles: [$values/values/web.yaml]\n")
     repo = chart_app(application, files={"values/web.yaml": "replicaCount: 4\nimage:\n  tagg: x\n",
                                          ".gitops-validate.yaml": "repoURL: https://github.com/example/repo.git\n"})
     result = check(repo, tmp_path)
@@ -250,25 +254,7 @@ def test_a_file_at_a_chart_s_root_named_as_values_only_by_a_rendered_application
         chart_app, tmp_path: Path) -> None:
     """``web/prod.yaml`` sits next to a Chart.yaml, so discovery leaves it unread (Helm never parses such a file);
     the only Application that names it as a values file is patched in by a kustomization: still found."""
-    application = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: web
-  namespace: argocd
-spec:
-  project: demo
-  sources:
-    - repoURL: https://charts.example.com
-      chart: web
-      targetRevision: 1.0.0
-    - repoURL: https://github.com/example/repo.git
-      targetRevision: main
-      ref: values
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: demo
-"""
+    application = multi_source_app()
     patch = ("resources: [app.yaml, project.yaml]\npatches:\n  - target: {kind: Application, name: web}\n"
              "    patch: |-\n      - op: add\n        path: /spec/sources/0/helm\n"
              "        value: {valueFiles: [$values/web/prod.yaml]}\n")
