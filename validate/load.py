@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import yaml
 
-from validate import forked
+from validate import fastyaml, forked
 from validate.lines import ODD_BREAK, as_git_counts
 from validate.model import Document, FieldPath, Finding, Limits, Severity
 from validate.yaml_events import Abort, Builder
@@ -83,18 +83,32 @@ def load_file(path: Path, rel: str, limits: Limits = Limits(), memo: Memo | None
 
 def to_plain(loaded: LoadedFile) -> tuple[Any, ...]:
     """A LoadedFile as plain tuples, lists and dicts (what marshal stores)."""
-    return (loaded.text,
-            [(d.index, d.data, d.line, d.column, d.positions, d.shared) for d in loaded.documents],
+    return (loaded.text, [_plain_document(d) for d in loaded.documents],
             [(f.rule, f.message, f.line, f.column, int(f.severity)) for f in loaded.findings])
 
 
-def from_plain(rel: str, plain: tuple[Any, ...]) -> LoadedFile:
+def _plain_document(d: Document) -> tuple[Any, ...]:
+    """Positions not yet found stay unfound: their span of the text is kept instead."""
+    if isinstance(d.deferred, fastyaml.DeferredPositions):
+        return (d.index, d.data, d.line, d.column, None, d.shared, d.deferred.span)
+    return (d.index, d.data, d.line, d.column, d.positions, d.shared)
+
+
+def from_plain(rel: str, plain: tuple[Any, ...], limits: Limits = Limits()) -> LoadedFile:
     text, documents, findings = plain
-    # An entry written before ``shared`` was recorded says nothing: assume aliases (the careful walk).
-    return LoadedFile(rel, [Document(rel, index, data, line, column, positions, bool(rest[0]) if rest else True)
-                            for index, data, line, column, positions, *rest in documents],
+    return LoadedFile(rel, [_document(rel, text, limits, *entry) for entry in documents],
                       [Finding(rule, message, rel, line, column, Severity(severity))
                        for rule, message, line, column, severity in findings], text)
+
+
+def _document(rel: str, text: str | None, limits: Limits, index: int, data: Any, line: int, column: int,
+              positions: dict[FieldPath, tuple[int, int]] | None, *rest: Any) -> Document:
+    # An entry written before ``shared`` was recorded says nothing: assume aliases (the careful walk).
+    shared = bool(rest[0]) if rest else True
+    if positions is None and len(rest) > 1 and text is not None:
+        return Document(rel, index, data, line, column, None, shared,
+                        deferred=fastyaml.DeferredPositions(text, tuple(rest[1]), rel, limits, data, (line, column)))
+    return Document(rel, index, data, line, column, positions or {}, shared)
 
 
 def load_bytes(raw: bytes, rel: str, limits: Limits = Limits()) -> LoadedFile:
@@ -145,6 +159,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load_text(text: str, rel: str, limits: Limits) -> LoadedFile:
+    fast = fastyaml.documents(text, rel, limits)
+    if fast is not None:
+        return LoadedFile(rel, fast, [])
     if len(text) >= PARALLEL_MIN_CHARS and not ODD_BREAK.search(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:

@@ -157,17 +157,56 @@ class Location:
     note: str = ""  # appended to the message when the value is not where the user wrote it
 
 
-@dataclass
 class Document:
-    """One YAML document of a file: its data and where each node of it stands."""
+    """One YAML document of a file: its data and where each node of it stands.
 
-    file: str  # repository-relative path
-    index: int  # 0-based position of the document in its file
-    data: Any
-    line: int  # 1-based line where the document's root node starts
-    column: int
-    positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict, repr=False)
-    shared: bool = False  # written with aliases: a subtree may appear in several places (walk it once)
+    ``positions`` maps every path (keys and list indexes) to the 1-based line and column of the key
+    or item. A document read by the native parser (validate.fastyaml) finds them on first use,
+    through ``deferred``: most documents never have a finding to place.
+    """
+
+    __slots__ = ("_positions", "column", "data", "deferred", "file", "index", "line", "shared")
+
+    def __init__(self, file: str, index: int, data: Any, line: int, column: int,
+                 positions: dict[FieldPath, tuple[int, int]] | None = None, shared: bool = False, *,
+                 deferred: Callable[[], dict[FieldPath, tuple[int, int]]] | None = None):
+        self.file = file  # repository-relative path
+        self.index = index  # 0-based position of the document in its file
+        self.data = data
+        self.line = line  # 1-based line where the document's root node starts
+        self.column = column
+        self._positions = positions if positions is not None or deferred is not None else {}
+        self.shared = shared  # written with aliases: a subtree may appear in several places (walk it once)
+        self.deferred = deferred if positions is None else None
+
+    @property
+    def positions(self) -> dict[FieldPath, tuple[int, int]]:
+        if self._positions is None:
+            assert self.deferred is not None
+            self._positions, self.deferred = self.deferred(), None
+        return self._positions
+
+    @positions.setter
+    def positions(self, value: dict[FieldPath, tuple[int, int]]) -> None:
+        self._positions, self.deferred = value, None
+
+    def __repr__(self) -> str:
+        return f"Document(file={self.file!r}, index={self.index}, line={self.line}, column={self.column})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.file, self.index, self.data, self.line, self.column, self.shared) == \
+            (other.file, other.index, other.data, other.line, other.column, other.shared) \
+            and self.positions == other.positions
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
+
+    def moved(self, lines: int, columns: int) -> Document:
+        """This document as if its text started ``lines`` and ``columns`` further on."""
+        return Document(self.file, self.index, self.data, self.line + lines, self.column + columns,
+                        {key: (line + lines, column + columns) for key, (line, column) in self.positions.items()},
+                        self.shared)
 
     def position(self, path: FieldPath) -> tuple[int, int] | None:
         """The exact position of ``path``, or None when the source has no such node."""
@@ -178,8 +217,9 @@ class Document:
     def nearest(self, path: FieldPath) -> tuple[FieldPath, tuple[int, int]]:
         """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
         path = tuple(path)
+        positions = self.positions
         for end in range(len(path), 0, -1):
-            found = self.positions.get(path[:end])
+            found = positions.get(path[:end])
             if found is not None:
                 return path[:end], found
         return (), (self.line, self.column)

@@ -65,10 +65,7 @@ def inline_patch(file: str, document: Document | None, text: str | None, entry: 
     shift = _block_shift(text, start) if start is not None else None
     if shift is None:
         return InlinePatch(start, parsed, False)
-    moved = [dataclasses.replace(
-        d, line=d.line + shift[0], column=d.column + shift[1],
-        positions={key: (line + shift[0], column + shift[1]) for key, (line, column) in d.positions.items()})
-        for d in parsed.documents]
+    moved = [d.moved(*shift) for d in parsed.documents]
     return InlinePatch(start, dataclasses.replace(parsed, documents=moved), True)
 
 

@@ -1,0 +1,194 @@
+"""Where each key and item of a block-style document stands, read from its lines and its data.
+
+The event builder (validate.yaml_events) records every node's position, but pays for a Python
+event and two marks per node. A document read by the native parser (validate.fastyaml) already
+has its data, and in block style the rest is visible line by line: a mapping's keys stand at one
+indentation, a sequence's items after a ``- `` at one indentation, and whatever is more indented
+belongs to the value before it. :func:`find` walks the lines and the data together and records,
+as the event builder does, the line and column of each mapping key and of the first character of
+each sequence item's value.
+
+Every key read from a line must be the data's next key, and no content line may be left over,
+so a line is never taken for a node it is not. Whatever this walk does not read with certainty
+gives None, and the caller runs the event builder: flow collections with content, explicit,
+multi-line or escaped keys, an item whose value is a scalar on a later line, an empty item.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validate.model import FieldPath
+
+
+class _GiveUp(Exception):
+    pass
+
+
+_BLANK = 1 << 30  # the depth of a blank or comment line: never a node's, always skipped
+
+
+def find(lines: list[str], first_line: int, data: Any, row: int, column: int) -> dict[FieldPath, tuple[int, int]] | None:
+    """The positions of ``data``'s nodes, 1-based, or None; ``lines`` are the document's text (the
+    first is line ``first_line`` of its file) and its root node starts at 0-based ``row``, ``column``."""
+    walk = _Walk(lines, first_line)
+    try:
+        if data.__class__ is dict:
+            end = walk.mapping(row, column, data, ())
+        elif data.__class__ is list:
+            end = walk.sequence(row, column, data, ())
+        else:
+            return {}
+        if walk.content(end) < len(lines):
+            return None
+    except (_GiveUp, IndexError):
+        return None
+    return walk.found
+
+
+class _Walk:
+    __slots__ = ("depth", "first_line", "found", "lines")
+
+    def __init__(self, lines: list[str], first_line: int):
+        self.lines = lines
+        self.first_line = first_line
+        self.found: dict[FieldPath, tuple[int, int]] = {}
+        # Each line's indentation, or _BLANK for a blank or comment line.
+        self.depth = [len(line) - len(stripped) if (stripped := line.lstrip(" ")) and stripped[0] != "#" else _BLANK
+                      for line in lines]
+
+    def content(self, row: int) -> int:
+        """The first row from ``row`` on that is neither blank nor a comment."""
+        depth, end = self.depth, len(self.depth)
+        while row < end and depth[row] == _BLANK:
+            row += 1
+        return row
+
+    def skip(self, row: int, column: int) -> int:
+        """The first row from ``row`` on with content indented ``column`` or less."""
+        depth, end = self.depth, len(self.depth)
+        while row < end and depth[row] > column:
+            row += 1
+        return row
+
+    def mapping(self, row: int, column: int, data: dict[str, Any], path: FieldPath) -> int:
+        """Reads ``data``, whose first key stands at ``row``, ``column`` and the others at that
+        indentation on later lines; returns the row after it."""
+        lines, depth, found, first_line = self.lines, self.depth, self.found, self.first_line
+        end = len(lines)
+        first = True
+        for key, value in data.items():
+            if first:
+                first = False
+            else:
+                while row < end and depth[row] == _BLANK:
+                    row += 1
+                if row >= end or depth[row] != column:
+                    raise _GiveUp
+            line = lines[row]
+            after = column + len(key)
+            # The usual plain key, checked against the data's; anything else is read in full.
+            if not (line.startswith(key, column) and line[after: after + 1] == ":"
+                    and line[after + 1: after + 2] in ("", " ") and key[:1] not in _INDICATORS):
+                text, after = _key(line, column)
+                if text != key:
+                    raise _GiveUp
+                after -= 1
+            found[path + (key,)] = (first_line + row, column + 1)
+            kind = value.__class__
+            if kind is not dict and kind is not list:  # a scalar: its more indented lines continue it
+                row += 1
+                while row < end and depth[row] > column:
+                    row += 1
+                continue
+            row = self.container(row, column, line[after + 1:].strip(" "), value, path + (key,))
+        return row
+
+    def container(self, row: int, column: int, rest: str, value: Any, path: FieldPath) -> int:
+        """Reads the mapping or sequence that is the value of the key at ``row`` (indented
+        ``column``), ``rest`` being what follows the key's colon."""
+        kind = value.__class__
+        if rest and rest[0] != "#":
+            if not value and rest.split(" #", 1)[0].rstrip(" ") == ("{}" if kind is dict else "[]"):
+                return row + 1
+            raise _GiveUp
+        row = self.content(row + 1)
+        inner = self.depth[row]
+        if kind is dict:
+            if inner <= column:
+                raise _GiveUp
+            return self.mapping(row, inner, value, path)
+        if inner < column:
+            raise _GiveUp
+        return self.sequence(row, inner, value, path)
+
+    def sequence(self, row: int, column: int, data: list[Any], path: FieldPath) -> int:
+        """Reads ``data``, whose first ``-`` stands at ``row``, ``column`` and the others at that
+        indentation on later lines; returns the row after it."""
+        lines, depth, found, first_line = self.lines, self.depth, self.found, self.first_line
+        end = len(lines)
+        for index, value in enumerate(data):
+            if index:
+                while row < end and depth[row] == _BLANK:
+                    row += 1
+                if row >= end or depth[row] != column:
+                    raise _GiveUp
+            line = lines[row]
+            if line[column] != "-" or line[column + 1: column + 2] not in ("", " "):
+                raise _GiveUp
+            start = column + 1
+            while line[start: start + 1] == " ":
+                start += 1
+            kind = value.__class__
+            item = path + (index,)
+            if start == len(line) or line[start] == "#":  # the value starts on a later line
+                if kind is not dict and kind is not list:
+                    raise _GiveUp
+                row = self.content(row + 1)
+                inner = depth[row]
+                if inner <= column:
+                    raise _GiveUp
+                found[item] = (first_line + row, inner + 1)
+                row = self.mapping(row, inner, value, item) if kind is dict else self.sequence(row, inner, value, item)
+                continue
+            found[item] = (first_line + row, start + 1)
+            if kind is dict:
+                row = self.mapping(row, start, value, item)
+            elif kind is list:
+                if line[start] != "-":
+                    raise _GiveUp
+                row = self.sequence(row, start, value, item)
+            else:
+                row += 1
+                while row < end and depth[row] > column:
+                    row += 1
+        return row
+
+
+_INDICATORS = frozenset("?-[]{},#&*!|>%@`\"'")
+
+
+def _key(line: str, column: int) -> tuple[str, int]:
+    """The mapping key at ``column`` and the offset after its colon."""
+    quote = line[column]
+    if quote == '"' or quote == "'":
+        close = line.find(quote, column + 1)
+        if close < 0:
+            raise _GiveUp
+        text = line[column + 1: close]
+        if (quote == '"' and "\\" in text) or (quote == "'" and line[close + 1: close + 2] == "'"):
+            raise _GiveUp  # escapes: the event builder reads them
+        colon = close + 1
+        while line[colon: colon + 1] == " ":
+            colon += 1
+        if line[colon: colon + 1] != ":" or line[colon + 1: colon + 2] not in ("", " "):
+            raise _GiveUp
+        return text, colon + 1
+    if quote in "?-[]{},#&*!|>%@`":
+        raise _GiveUp
+    colon = line.find(":", column)
+    while colon >= 0 and line[colon + 1: colon + 2] not in ("", " "):
+        colon = line.find(":", colon + 1)
+    if colon < 0 or " #" in line[column:colon]:
+        raise _GiveUp
+    return line[column:colon].rstrip(" "), colon + 1
