@@ -21,7 +21,7 @@ from typing import Any
 from validate import apivalidation, classify, forked, rules, schema
 from validate.context import Context
 from validate.locate import Locator
-from validate.model import Checked, FieldPath, Finding, Location, ObjectRef, Severity, Violation
+from validate.model import Checked, Document, FieldPath, Finding, Location, ObjectRef, Severity, Violation
 from validate.verdicts import encoded, missing_schema, prune_nulls, tool_config, tool_config_message
 
 # From this many candidates on, the per-object work is split over two processes.
@@ -79,14 +79,22 @@ def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator,
         # unpacks what the child sends.
         split = count * 9 // 20
         index = {id(obj): position for position, obj in enumerate(ctx.objects)}
+        deferred = _deferred(locator)
 
         def here() -> tuple[_Part, Pairs]:
             return (_part(gated, 0, split, ctx, store, locator, versions, with_rules),
                     list(rules.run_repository(ctx)) if with_rules else [])
 
-        (head, repository), tail = forked.in_two(
-            here, lambda: _part(gated, split, count, ctx, store, locator, versions, with_rules),
-            lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects))
+        def there() -> tuple[_Part, list[tuple[int, Any]]]:
+            part = _part(gated, split, count, ctx, store, locator, versions, with_rules)
+            for _, violation in part.violations or []:  # placed here, so the parent need not parse again
+                if violation.obj is not None:
+                    locate_in(violation.obj, locator, violation.path)
+            return part, [(at, d.positions) for at, d in enumerate(deferred) if d.deferred is None]
+
+        (head, repository), (tail, _) = forked.in_two(
+            here, there, lambda sent: (_portable(sent[0], index), sent[1]),
+            lambda plain: (_restored(plain[0], ctx.objects), _placed(deferred, plain[1])))
         parts = [head, tail]
     issues = [found for part in parts for found in part.issues]
     return Checks(gated.objects, [f for gate, issue in zip(gated.findings, issues) for f in (*gate, *issue)],
@@ -132,6 +140,20 @@ def _part(gated: Gated, start: int, stop: int, ctx: Context, store: schema.Schem
 def _portable(part: _Part, index: dict[int, int]) -> tuple[Any, ...]:
     """A part as the child sends it (see :func:`_portable_pairs`)."""
     return part.issues, part.api, None if part.violations is None else _portable_pairs(part.violations, index)
+
+
+def _deferred(locator: Locator) -> list[Document]:
+    """The source documents whose positions are not found yet (validate.fastyaml): a child that
+    finds some sends them back with its part."""
+    return [d for loaded in locator.loaded.values() for d in loaded.documents if d.deferred is not None]
+
+
+def _placed(deferred: list[Document], positions: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """The positions the child found, given to the parent's documents."""
+    for at, found in positions:
+        if deferred[at].deferred is not None:
+            deferred[at].positions = found
+    return positions
 
 
 def _restored(plain: tuple[Any, ...], objects: list[Checked]) -> _Part:
