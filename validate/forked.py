@@ -55,6 +55,8 @@ def in_two(here: Callable[[], T], there: Callable[[], U], pack: Callable[[U], An
         return here(), there()
     # Objects alive now are never garbage; frozen, the collector of either process does not walk
     # them (a walk writes to every object's header and so copies every page the two share).
+    # Left frozen if they were already (validate.pipeline freezes what it has read).
+    thawed = gc.get_freeze_count() == 0
     gc.freeze()
     # The child's result goes to an unnamed file, not a pipe: a pipe passes 64 KiB at a time, and on
     # a busy machine every one of those hand-overs waits for the child to be scheduled again.
@@ -80,7 +82,8 @@ def in_two(here: Callable[[], T], there: Callable[[], U], pack: Callable[[U], An
             finally:
                 _, status = os.waitpid(pid, 0)
         finally:
-            gc.unfreeze()
+            if thawed:
+                gc.unfreeze()
         buffer.seek(0)
         payload = buffer.read() if status == 0 else b""
     if status != 0 or not payload:

@@ -388,6 +388,7 @@ class Violation:
     obj: Checked | None = None
     file: str | None = None
     line: int | None = None
+    located: Location | None = field(default=None, compare=False)  # where obj's path stands, once found
 
 
 @dataclass

@@ -13,6 +13,7 @@ does not depend on the split.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -21,7 +22,7 @@ from typing import Any
 from validate import apivalidation, classify, forked, rules, schema
 from validate.context import Context
 from validate.locate import Locator
-from validate.model import Checked, Document, FieldPath, Finding, Location, ObjectRef, Severity, Violation
+from validate.model import Checked, FieldPath, Finding, Location, ObjectRef, Severity, Violation
 from validate.verdicts import encoded, missing_schema, prune_nulls, tool_config, tool_config_message
 
 # From this many candidates on, the per-object work is split over two processes.
@@ -79,22 +80,21 @@ def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator,
         # unpacks what the child sends.
         split = count * 9 // 20
         index = {id(obj): position for position, obj in enumerate(ctx.objects)}
-        deferred = _deferred(locator)
 
         def here() -> tuple[_Part, Pairs]:
             return (_part(gated, 0, split, ctx, store, locator, versions, with_rules),
                     list(rules.run_repository(ctx)) if with_rules else [])
 
-        def there() -> tuple[_Part, list[tuple[int, Any]]]:
+        def there() -> _Part:
             part = _part(gated, split, count, ctx, store, locator, versions, with_rules)
-            for _, violation in part.violations or []:  # placed here, so the parent need not parse again
-                if violation.obj is not None:
-                    locate_in(violation.obj, locator, violation.path)
-            return part, [(at, d.positions) for at, d in enumerate(deferred) if d.deferred is None]
+            if part.violations:  # placed here: the parent need not parse those documents again
+                part.violations = [(module, v if v.obj is None else
+                                    dataclasses.replace(v, located=locate_in(v.obj, locator, v.path)))
+                                   for module, v in part.violations]
+            return part
 
-        (head, repository), (tail, _) = forked.in_two(
-            here, there, lambda sent: (_portable(sent[0], index), sent[1]),
-            lambda plain: (_restored(plain[0], ctx.objects), _placed(deferred, plain[1])))
+        (head, repository), tail = forked.in_two(
+            here, there, lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects))
         parts = [head, tail]
     issues = [found for part in parts for found in part.issues]
     return Checks(gated.objects, [f for gate, issue in zip(gated.findings, issues) for f in (*gate, *issue)],
@@ -142,20 +142,6 @@ def _portable(part: _Part, index: dict[int, int]) -> tuple[Any, ...]:
     return part.issues, part.api, None if part.violations is None else _portable_pairs(part.violations, index)
 
 
-def _deferred(locator: Locator) -> list[Document]:
-    """The source documents whose positions are not found yet (validate.fastyaml): a child that
-    finds some sends them back with its part."""
-    return [d for loaded in locator.loaded.values() for d in loaded.documents if d.deferred is not None]
-
-
-def _placed(deferred: list[Document], positions: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-    """The positions the child found, given to the parent's documents."""
-    for at, found in positions:
-        if deferred[at].deferred is not None:
-            deferred[at].positions = found
-    return positions
-
-
 def _restored(plain: tuple[Any, ...], objects: list[Checked]) -> _Part:
     issues, api, violations = plain
     return _Part(issues, api, None if violations is None else _restored_pairs(violations, objects))
@@ -164,12 +150,14 @@ def _restored(plain: tuple[Any, ...], objects: list[Checked]) -> _Part:
 def _portable_pairs(pairs: Pairs, index: dict[int, int]) -> list[tuple[Any, ...]]:
     """Violations as the child sends them: each names its object by its place in the checked objects
     (a KeyError for an object outside them makes the parent do the child's share itself)."""
-    return [(module.ID, v.message, v.path, index[id(v.obj)], v.file, v.line) for module, v in pairs]
+    return [(module.ID, v.message, v.path, index[id(v.obj)], v.file, v.line,
+             None if v.located is None else dataclasses.astuple(v.located)) for module, v in pairs]
 
 
 def _restored_pairs(plain: list[tuple[Any, ...]], objects: list[Checked]) -> Pairs:
-    return [(rules.RULES[rule_id], Violation(message, path, objects[at], file, line))
-            for rule_id, message, path, at, file, line in plain]
+    return [(rules.RULES[rule_id], Violation(message, path, objects[at], file, line,
+                                             None if located is None else Location(*located)))
+            for rule_id, message, path, at, file, line, located in plain]
 
 
 def _adder(candidate: Checked, locator: Locator, found: list[Finding]) -> Callable[..., None]:

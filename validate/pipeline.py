@@ -8,6 +8,7 @@ the configuration.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -110,6 +111,9 @@ def run(options: Options) -> Run:
             if options.changed_since is not None else None
         files, findings, loaded, inventory = read_sources(root, config, child_limits(config, options),
                                                           options.use_cache, options.cache_dir)
+    # What was read lives as long as the run and holds no cycle (validate.load): out of the
+    # collector's walks, which on a large stream scanned every node two or three times over.
+    gc.freeze()
     if asked is not None and (changed := asked.result()) is not None:  # None: no commit yet, everything is new
         scope = _Scope.of_changes(root, changed)
     if options.changed is not None:
@@ -388,7 +392,7 @@ def _run_rules(ctx: rules.Context, locator: Locator,
                               location.column, object=ObjectRef.of(obj.data), render=obj.render)
             if reason.strip():
                 continue
-        location = locate_in(obj, locator, violation.path)
+        location = violation.located or locate_in(obj, locator, violation.path)
         yield Finding(module.ID, violation.message + location.note, violation.file or location.file,
                       violation.line or location.line, location.column if violation.line is None else None,
                       severity=default, object=ObjectRef.of(obj.data), render=obj.render)
