@@ -39,7 +39,7 @@ from validate.yaml_events import Builder
 _MARKER = re.compile(r"\n---(?=[ \t\n]|$)")
 # Left to the event builder whole: directives, document end markers, odd breaks, control characters.
 _END_MARKER = re.compile(r"\n\.\.\.(?=[ \t\n]|$)")
-_UNPRINTABLE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_UNPRINTABLE = "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"  # compiled when needed
 # A document holding one of these goes through the event builder (see the module's doc block). Each
 # pattern starts with a literal, which the regular expression engine finds as fast as str.find; the
 # digit patterns run on the text with every digit written as 9.
@@ -82,40 +82,44 @@ class DeferredPositions:
         return self.start, self.end, self.first_line
 
 
-def documents(text: str, rel: str, limits: Limits) -> list[Document] | None:
-    """The documents of ``text`` as the event builder would give them, or None when the file must
-    go through the event builder whole (see the module's doc block)."""
-    if _odd(text):
+def documents(text: str, rel: str, limits: Limits, begin: int = 0, end: int | None = None,
+              first_line: int = 1) -> tuple[list[Document], int] | None:
+    """The documents of ``text`` (or of its part from ``begin``, a document's start, to ``end``,
+    ``begin`` being on line ``first_line``) as the event builder would give them, and how many
+    documents the part starts (empty ones included); None when the part must go through the event
+    builder whole (see the module's doc block)."""
+    part = text[begin:end] if begin or end is not None else text
+    if _odd(part):
         return None
-    starts = [0] + [match.start() + 1 for match in _MARKER.finditer(text)]
-    marked = _MARKER.match("\n" + text[:4]) is not None  # the first document starts with its own ---
+    starts = [0] + [match.start() + 1 for match in _MARKER.finditer(part)]
+    marked = _MARKER.match("\n" + part[:4]) is not None  # the first document starts with its own ---
     if len(starts) > limits.max_documents:  # the event builder reports the excess
         return None
-    risky = _risky_offsets(text)
-    ends = starts[1:] + [len(text)]
+    risky = _risky_offsets(part)
+    ends = starts[1:] + [len(part)]
     result: list[Document] = []
     index = -1
-    line = 1
+    line = first_line
     try:
-        for start, end in zip(starts, ends):
+        for start, stop in zip(starts, ends):
             explicit = start > 0 or marked
-            root = _root_mark(text, start, end, explicit)
+            root = _root_mark(part, start, stop, explicit)
             if explicit or root is not None:
                 index += 1
             if root is not None:
                 at = bisect_left(risky, start)
                 # A block scalar at the end of a file with no final line break: yaml-rs gives it one anyway.
-                clean = root != ON_MARKER_LINE and (at == len(risky) or risky[at] >= end) \
-                    and end - start <= limits.max_nodes_per_document and text.endswith("\n", start, end)
-                read = _native(text, start, end, line, index, root, rel, limits) if clean else None
+                clean = root != ON_MARKER_LINE and (at == len(risky) or risky[at] >= stop) \
+                    and stop - start <= limits.max_nodes_per_document and part.endswith("\n", start, stop)
+                read = _native(text, begin + start, begin + stop, line, index, root, rel, limits) if clean else None
                 if read is None:
-                    read = _built(text, start, end, line, index, rel, limits)
+                    read = _built(text, begin + start, begin + stop, line, index, rel, limits)
                 if read is not None:
                     result.append(read)
-            line += text.count("\n", start, end)
+            line += part.count("\n", start, stop)
     except _Refused:
         return None
-    return result
+    return result, index + 1
 
 
 class _Refused(Exception):
@@ -130,7 +134,7 @@ def _odd(text: str) -> bool:
         return True
     if text.isascii():
         return not text.replace("\n", "").replace("\t", "").isprintable()
-    return _UNPRINTABLE.search(text) is not None
+    return re.search(_UNPRINTABLE, text) is not None
 
 
 def _risky_offsets(text: str) -> list[int]:

@@ -19,10 +19,18 @@ _YAML_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 
 
+def has_odd_break(text: str) -> bool:
+    """Whether ``text`` breaks a line anywhere but at an LF (the plain searches first: the pattern
+    alone takes a tenth of a second on a 4 MB stream)."""
+    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return False
+    return ODD_BREAK.search(text) is not None
+
+
 def as_git_counts(text: str, documents: list[Document], findings: list[Finding]) -> list[Finding]:
     """Renumber ``documents`` in place, and return ``findings``, with every line number counted as
     git counts lines (LF only)."""
-    if not ODD_BREAK.search(text):
+    if not has_odd_break(text):
         return findings
     lines = [1]  # YAML's line index -> git's line number
     for match in _YAML_BREAK.finditer(text):

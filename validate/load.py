@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import yaml
 
 from validate import fastyaml, forked
-from validate.lines import ODD_BREAK, as_git_counts
+from validate.lines import as_git_counts, has_odd_break
 from validate.model import Document, FieldPath, Finding, Limits, Severity
 from validate.yaml_events import Abort, Builder
 
@@ -159,13 +159,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load_text(text: str, rel: str, limits: Limits) -> LoadedFile:
-    fast = fastyaml.documents(text, rel, limits)
-    if fast is not None:
-        return LoadedFile(rel, fast, [])
-    if len(text) >= PARALLEL_MIN_CHARS and not ODD_BREAK.search(text):  # lines: LF only, as git counts
+    if len(text) >= PARALLEL_MIN_CHARS and not has_odd_break(text):  # lines: LF only, as git counts
         halves = _load_halves(text, rel, limits)
         if halves is not None:
             return halves
+    fast = fastyaml.documents(text, rel, limits)
+    if fast is not None:
+        return LoadedFile(rel, fast[0], [])
     builder = Builder(rel, limits)
     try:
         documents = list(builder.documents(text))
@@ -226,6 +226,9 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     first_line = text.count("\n", 0, split) + 1
 
     def head() -> tuple[int, list[Document]] | None:
+        fast = fastyaml.documents(text, rel, limits, 0, split)
+        if fast is not None:
+            return fast[1], fast[0]
         builder = Builder(rel, limits)
         try:
             documents = list(builder.documents(text[:split]))
@@ -234,13 +237,15 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
         return None if builder.findings else (builder.started, documents)
 
     def tail() -> tuple[int, list[tuple[Any, ...]]] | None:
+        fast = fastyaml.documents(text, rel, limits, split, None, first_line)
+        if fast is not None:
+            return fast[1], [_plain_document(d) for d in fast[0]]
         builder = Builder(rel, limits, first_line)
         try:
             documents = list(builder.documents(text[split:]))
         except (Abort, yaml.YAMLError):
             return None
-        return None if builder.findings else \
-            (builder.started, [(d.index, d.data, d.line, d.column, d.positions, d.shared) for d in documents])
+        return None if builder.findings else (builder.started, [_plain_document(d) for d in documents])
 
     first, second = forked.in_two(head, tail, marshal.dumps, marshal.loads)
     if first is None or second is None:
@@ -248,8 +253,8 @@ def _load_halves(text: str, rel: str, limits: Limits) -> LoadedFile | None:
     (offset, documents), (started, rest) = first, second
     if offset + started > limits.max_documents:
         return None
-    return LoadedFile(rel, documents + [Document(rel, index + offset, data, line, column, positions, shared)
-                                        for index, data, line, column, positions, shared in rest], [])
+    return LoadedFile(rel, documents + [_document(rel, text, limits, index + offset, *entry)
+                                        for index, *entry in rest], [])
 
 
 def _as_git_counts(text: str, loaded: LoadedFile) -> LoadedFile:
