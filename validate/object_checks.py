@@ -82,16 +82,11 @@ def run(gated: Gated, ctx: Context, store: schema.SchemaStore, locator: Locator,
         index = {id(obj): position for position, obj in enumerate(ctx.objects)}
 
         def here() -> tuple[_Part, Pairs]:
-            return (_part(gated, 0, split, ctx, store, locator, versions, with_rules),
+            return (_placed(_part(gated, 0, split, ctx, store, locator, versions, with_rules), locator),
                     list(rules.run_repository(ctx)) if with_rules else [])
 
         def there() -> _Part:
-            part = _part(gated, split, count, ctx, store, locator, versions, with_rules)
-            if part.violations:  # placed here: the parent need not parse those documents again
-                part.violations = [(module, v if v.obj is None else
-                                    dataclasses.replace(v, located=locate_in(v.obj, locator, v.path)))
-                                   for module, v in part.violations]
-            return part
+            return _placed(_part(gated, split, count, ctx, store, locator, versions, with_rules), locator)
 
         (head, repository), tail = forked.in_two(
             here, there, lambda part: _portable(part, index), lambda plain: _restored(plain, ctx.objects))
@@ -135,6 +130,16 @@ def _part(gated: Gated, start: int, stop: int, ctx: Context, store: schema.Schem
     objects = [c for c, outcome in zip(candidates, outcomes) if outcome != _EXCLUDED]
     api = list(apivalidation.findings(objects, versions, lambda c, path: locate_in(c, locator, path)))
     return _Part(issues, api, list(rules.run_objects(ctx, objects)) if with_rules else None)
+
+
+def _placed(part: _Part, locator: Locator) -> _Part:
+    """The part with its violations placed, while the other process works too (placing may parse a
+    document's positions: validate.fastyaml)."""
+    if part.violations:
+        part.violations = [(module, v if v.obj is None else
+                            dataclasses.replace(v, located=locate_in(v.obj, locator, v.path)))
+                           for module, v in part.violations]
+    return part
 
 
 def _portable(part: _Part, index: dict[int, int]) -> tuple[Any, ...]:

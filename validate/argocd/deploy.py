@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,12 @@ def directory_of(obj: Checked) -> str | None:
         return obj.render
     if obj.file is None:
         return None
-    return PurePosixPath(obj.file).parent.as_posix()
+    return _folder(obj.file)
+
+
+@lru_cache(maxsize=4096)
+def _folder(file: str) -> str:
+    return PurePosixPath(file).parent.as_posix()  # a stream's thousands of objects share one file
 
 
 # The namespace each Argo CD distribution installs its control plane in, and reads its Applications
