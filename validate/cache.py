@@ -35,7 +35,9 @@ from validate.load import LoadedFile, from_plain, to_plain
 
 MAX_ENTRIES = 4000
 MAX_CHART_ENTRIES = 200  # a rendered chart can be megabytes
-_FORMAT = 3
+# Each format has folders of its own, so two versions sharing a cache folder never read each
+# other's entries. 4: a parse memo document may keep its positions unfound (a text span instead).
+_FORMAT = 4
 _MAGIC = b"gitops-validate-cache"
 _TEMPORARY = ".tmp"
 
@@ -219,7 +221,7 @@ class LoadMemo:
         name = hashlib.sha256(f"{root.resolve()}\0{salt}".encode()).hexdigest()[:32]
         self.path = folder / f"loads-v{_FORMAT}" / f"{name}.marshal"
         self.old: dict[str, tuple[str, Any]] = {}
-        self.new: dict[str, tuple[str, Any]] = {}
+        self.new: dict[str, tuple[str, LoadedFile]] = {}
         self.changed = False
         try:
             # marshal is not meant for untrusted bytes: only a body whose checksum matches is decoded.
@@ -239,20 +241,23 @@ class LoadMemo:
             loaded = from_plain(rel, entry[1])
         except (TypeError, ValueError):
             return None
-        self.new[rel] = entry
+        self.new[rel] = (digest, loaded)
         return loaded
 
     def put(self, rel: str, raw: bytes, loaded: LoadedFile) -> None:
-        self.new[rel] = (hashlib.sha1(raw).hexdigest(), to_plain(loaded))
+        self.new[rel] = (hashlib.sha1(raw).hexdigest(), loaded)
         self.changed = True
 
     def save(self) -> None:
+        """Written when anything changed, as the files stand then: with the positions found since
+        they were read (a kustomization's are, by the inventory), which a later run need not find."""
         if not self.changed and self.new.keys() == self.old.keys():
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             sweep_temporaries(self.path.parent.parent)
-            atomic_write(self.path, seal(marshal.dumps(self.new)))
+            atomic_write(self.path, seal(marshal.dumps({rel: (digest, to_plain(loaded))
+                                                        for rel, (digest, loaded) in self.new.items()})))
         except (OSError, ValueError):
             return
 

@@ -6,7 +6,6 @@ what it returns to the objects and findings of the run.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,14 +17,12 @@ from validate.helm_engine import engine, identity
 from validate.local_options import render_with_options
 from validate.model import Checked, FieldPath, Finding, Location, Severity
 from validate.remote import render_git_sources
-from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git, default_cache_dir
+from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git, source_cache
 
 if TYPE_CHECKING:
     from validate.cache import ChartRenderCache
     from validate.context import Context
-    from validate.model import Config
 
-ENV_READ_ONLY = "GITOPS_VALIDATE_SOURCES"  # extra read-only source folders, os.pathsep-separated
 
 
 @dataclass
@@ -38,14 +35,6 @@ class ChartStage:
     # Paths of this repository rendered again with their Application's kustomize options: the pipeline
     # checks those objects (in ``objects``) instead of the plain render's.
     replaced: set[str] = field(default_factory=set)
-
-
-def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
-    """The cache folder and the read-only folders: flags first, then the config, then the environment."""
-    primary = sources_dirs[0].resolve() if sources_dirs else (config.sources_cache or default_cache_dir())
-    read_only = [p.resolve() for p in sources_dirs[1:]] + list(config.sources_read_only)
-    read_only += [Path(p).resolve() for p in os.environ.get(ENV_READ_ONLY, "").split(os.pathsep) if p]
-    return SourceCache(primary, read_only)
 
 
 def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path],

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from validate import classify, discover, environments, helm_stage, lint, lists, load, object_checks, registry, render, rules, schema
+from validate import classify, discover, environments, lint, lists, load, registry, render, schema
 from validate import kustomization as kustomize_diagnostics
 from validate.argocd import is_argo
 from validate.cache import ChartRenderCache, RenderCache
@@ -30,10 +30,12 @@ from validate.config import load_config
 from validate.context import Context
 from validate.helm_engine import identity as helm_identity
 from validate.helm_shim import with_helm_command
-from validate.locate import Locator
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError, Violation
-from validate.object_checks import dotted, locate_in
 from validate.repository import read_sources
+from validate.sources import source_cache
+
+if TYPE_CHECKING:
+    from validate.locate import Locator
 from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
@@ -152,13 +154,19 @@ def run(options: Options) -> Run:
                                      limits=limits)
             # helmCharts inflation (only with --enable-helm) through an offline helm: the source cache and Helm engine
             build_options = with_helm_command(
-                config.build_options, helm_stage.source_cache(config, options.sources_dirs).folders, root, versions[-1])
+                config.build_options, source_cache(config, options.sources_dirs).folders, root, versions[-1])
             pending = background.submit(render.render_all, inventory, loaded, kubectl, build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits,
-                                        sources=helm_stage.source_cache(config, options.sources_dirs))
+                                        sources=source_cache(config, options.sources_dirs))
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
+        # Imported here, while kustomize renders in processes of its own: the stages after the
+        # render are a good part of the start-up (0.1 to 0.2 s of a pre-commit run).
+        from validate import helm_stage, object_checks, rules
+        from validate.locate import Locator
+        from validate.object_checks import locate_in
+        rules.registry()  # the rule modules
         if pending is not None:
             renders = pending.result()
     checked_renders = [r for r in renders if r.directory in checked]
@@ -345,6 +353,7 @@ def _crd_files(paths: list[Path]) -> list[dict[str, Any]]:
 
 def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaStore,
                           scope: _Scope) -> Iterator[Finding]:
+    from validate import object_checks
     for kustomization in inventory.kustomizations.values():
         document = kustomization.document
         if document is None or not scope.covers_file(kustomization.file):
@@ -363,16 +372,18 @@ def _check_kustomizations(inventory: discover.Inventory, store: schema.SchemaSto
         for issue in store.check_with(schema_id, data):
             path = kustomize_diagnostics.original_path(issue.path, renamed)
             line, column = document.position(path) or document.nearest(path)[1]
-            message = f"{dotted(issue.path)}: {issue.message}" if issue.path else issue.message
+            message = f"{object_checks.dotted(issue.path)}: {issue.message}" if issue.path else issue.message
             yield Finding(issue.rule if issue.rule != "schema-invalid" else "schema-kustomization", message,
                           kustomization.file, line, column)
 
 
-def _run_rules(ctx: rules.Context, locator: Locator,
+def _run_rules(ctx: Context, locator: Locator,
                per_object: list[tuple[ModuleType, Violation]] | None = None,
                repository: list[tuple[ModuleType, Violation]] | None = None) -> Iterator[Finding]:
     """Rule violations as findings at source positions; suppressions honoured, and checked. The
     rules' violations when already found (validate.object_checks), else found here."""
+    from validate import rules
+    from validate.object_checks import locate_in
     reasons_checked: set[int] = set()
     violations = rules.run(ctx) if per_object is None else chain(per_object, repository or ())
     for module, violation in violations:
@@ -401,6 +412,8 @@ def _run_rules(ctx: rules.Context, locator: Locator,
 def _unknown_suppressions(objects: list[Checked], locator: Locator) -> Iterator[Finding]:
     """A finding at every suppression annotation that names no domain rule: it suppresses nothing
     (stage findings cannot be suppressed, and a misspelt id would otherwise pass silently)."""
+    from validate import rules
+    from validate.object_checks import locate_in
     for obj in objects:
         metadata = obj.data.get("metadata")
         annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
@@ -419,6 +432,7 @@ def _unknown_suppressions(objects: list[Checked], locator: Locator) -> Iterator[
 
 
 def _suppression(obj: Checked, rule_id: str) -> str | None:
+    from validate import rules
     metadata = obj.data.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
     if not isinstance(annotations, dict):

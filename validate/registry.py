@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from yamllint.rules import _RULES as _YAMLLINT_RULES
 
-from validate.rules import RULES, sections, title
+from validate.rules import RULE_IDS, registry, sections, title
 
 YAMLLINT_PREFIX = "yamllint-"
 
@@ -213,7 +213,7 @@ FAMILIES = {
 @cache
 def known() -> dict[str, str]:
     """Every registered id -> its one-line description."""
-    found = {rule_id: title(module) for rule_id, module in RULES.items()}
+    found = {rule_id: title(module) for rule_id, module in registry().items()}
     found.update({stage_id: stage.title for stage_id, stage in STAGES.items()})
     found.update({YAMLLINT_PREFIX + name: f"yamllint rule {name}" for name in _YAMLLINT_RULES})
     return dict(sorted(found.items()))
@@ -223,13 +223,13 @@ def known() -> dict[str, str]:
 def remediation(rule_id: str) -> str:
     """What to do about a finding of ``rule_id``, in one sentence ("" for an unknown id): a rule's
     "Use instead" prose, a stage's registered fix, or yamllint's pointer for its rules."""
-    module = RULES.get(rule_id)
+    module = registry().get(rule_id) if rule_id in RULE_IDS else None
     if module is not None:
         return _use_instead(module)
     stage = STAGES.get(rule_id)
     if stage is not None:
         return stage.fix + "."
-    if rule_id.startswith(YAMLLINT_PREFIX) and rule_id in known():
+    if rule_id.startswith(YAMLLINT_PREFIX) and rule_id in _ids():
         return (f"Correct the line as the message says (yamllint's documentation of its rule"
                 f" {rule_id.removeprefix(YAMLLINT_PREFIX)} explains the rule and its options).")
     return ""
@@ -243,27 +243,33 @@ def _use_instead(module: ModuleType) -> str:
     return match.group(1) if match else text
 
 
+@cache
+def _ids() -> frozenset[str]:
+    """Every registered id, without importing the rules (:func:`known` has their titles too)."""
+    return RULE_IDS | set(STAGES) | {YAMLLINT_PREFIX + name for name in _YAMLLINT_RULES}
+
+
 def is_known(rule_id: str) -> bool:
-    return rule_id in known()
+    return rule_id in _ids()
 
 
 def is_rule(rule_id: str) -> bool:
     """A domain rule (the ids a suppression annotation may name)."""
-    return rule_id in RULES
+    return rule_id in RULE_IDS
 
 
 def problem(setting: str) -> str | None:
     """Why a severity setting's key names nothing (None when it does): an exact id, or a prefix
     ending in ``*`` that some id starts with (``schema-*``)."""
     if setting.endswith("*"):
-        if any(rule_id.startswith(setting[:-1]) for rule_id in known()):
+        if any(rule_id.startswith(setting[:-1]) for rule_id in _ids()):
             return None
         return f"{setting!r} matches no rule id"
-    if setting in known():
+    if setting in _ids():
         return None
     return f"unknown rule id {setting!r}{did_you_mean(setting)}"
 
 
 def did_you_mean(name: str, among: list[str] | None = None) -> str:
-    close = difflib.get_close_matches(name, among if among is not None else list(known()), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(name, among if among is not None else sorted(_ids()), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""

@@ -31,7 +31,8 @@ from validate.lists import iter_objects
 from validate.load import load_file
 from validate.locate import Locator
 from validate.model import Checked, Finding, ObjectRef, Result, Severity, ToolError
-from validate.pipeline import Run, locate_in
+from validate.object_checks import locate_in
+from validate.pipeline import Run
 from validate.render import find_kubectl
 
 INVALID = "server-invalid"

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from validate.model import ToolError
+from validate.model import Config, ToolError
 
 LOCK_NAME = "gitops-sources.lock"
 MIRROR_INDEX = "repositories.yaml"
@@ -357,3 +357,14 @@ def check_git(ref: GitRef, found: Found, lock: Lock | None) -> Mismatch | None:
     return Mismatch(f"the cached tree of {ref} ({found.folder}) is commit {found.commit}, {LOCK_NAME} records"
                     f" {locked}: the revision moved, or the cache is stale; review, then `{PULL_COMMAND} --update`"
                     " re-locks")
+
+
+ENV_READ_ONLY = "GITOPS_VALIDATE_SOURCES"  # extra read-only source folders, os.pathsep-separated
+
+
+def source_cache(config: Config, sources_dirs: list[Path]) -> SourceCache:
+    """The cache folder and the read-only folders: flags first, then the config, then the environment."""
+    primary = sources_dirs[0].resolve() if sources_dirs else (config.sources_cache or default_cache_dir())
+    read_only = [p.resolve() for p in sources_dirs[1:]] + list(config.sources_read_only)
+    read_only += [Path(p).resolve() for p in os.environ.get(ENV_READ_ONLY, "").split(os.pathsep) if p]
+    return SourceCache(primary, read_only)

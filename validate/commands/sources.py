@@ -162,7 +162,7 @@ def _fetch_git(ref: GitRef, cache: SourceCache, timeout: float) -> tuple[Path, s
 
 def pull(root: Path, sources_dirs: list[Path], timeout: float, out: Any, update: bool = False) -> int:
     from validate.config import load_config
-    from validate.helm_stage import source_cache
+    from validate.sources import source_cache
 
     config = load_config(root)
     cache = source_cache(config, sources_dirs)
@@ -252,7 +252,7 @@ def _pull_level(wanted: list[Reference], cache: SourceCache, old: Lock, lock: Lo
 
 def list_sources(root: Path, sources_dirs: list[Path], out: Any) -> int:
     from validate.config import load_config
-    from validate.helm_stage import source_cache
+    from validate.sources import source_cache
 
     cache = source_cache(load_config(root), sources_dirs)
     lock = Lock.read(root) or Lock()

@@ -150,13 +150,28 @@ def import_modules(names: Iterable[str]) -> tuple[ModuleType, ...]:
     return tuple(found)
 
 
-MODULES: tuple[ModuleType, ...] = import_modules(RULE_MODULES)
-RULES: dict[str, ModuleType] = build_registry(MODULES, _package_modules())
+# The rule ids, without importing a rule: a module that is not its id with dashes fails the registry.
+RULE_IDS: frozenset[str] = frozenset(name.replace("_", "-") for name in RULE_MODULES)
+
+_registry: dict[str, ModuleType] = {}
 
 
 def registry() -> dict[str, ModuleType]:
-    """Every rule module, by rule id."""
-    return RULES
+    """Every rule module, by rule id. The modules are imported on first use, not with the package:
+    the configuration and the reporters need the ids only, and a pre-commit run imports the rules
+    while kustomize renders (validate.pipeline)."""
+    if not _registry:
+        _registry.update(build_registry(import_modules(RULE_MODULES), _package_modules()))
+    return _registry
+
+
+def __getattr__(name: str) -> Any:
+    """``RULES`` (rule id -> module) and ``MODULES`` (in the table's order), built on first use."""
+    if name == "RULES":
+        return registry()
+    if name == "MODULES":
+        return tuple(sorted(registry().values(), key=lambda module: RULE_MODULES.index(module.__name__.rpartition(".")[2])))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def title(module: ModuleType) -> str:
