@@ -165,12 +165,14 @@ class _Entries:
 
 
 class RenderCache(_Entries):
-    def __init__(self, folder: Path, root: Path, inventory: Inventory, salt: str):
+    def __init__(self, folder: Path, root: Path, inventory: Inventory, salt: str,
+                 digests: dict[str, str] | None = None):
         super().__init__(folder / f"renders-v{_FORMAT}", MAX_ENTRIES)
         self.root = root
         self.inventory = inventory
         self.salt = salt
-        self._digests: dict[str, str] = {}
+        # SHA-1 of each input file's bytes; those the parse memo already took are not read again.
+        self._digests: dict[str, str] = dict(digests or {})
         self.warning: str | None = None  # why the cache could not be written, once it could not
 
     # -- keys ---------------------------------------------------------------------------------
@@ -184,7 +186,7 @@ class RenderCache(_Entries):
     def _digest(self, rel: str) -> str:
         if rel not in self._digests:
             try:
-                self._digests[rel] = hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
+                self._digests[rel] = hashlib.sha1((self.root / rel).read_bytes()).hexdigest()
             except OSError:
                 self._digests[rel] = "unreadable"
         return self._digests[rel]
@@ -242,10 +244,12 @@ class LoadMemo:
         except (TypeError, ValueError):
             return None
         self.new[rel] = (digest, loaded)
+        loaded.digest = digest
         return loaded
 
     def put(self, rel: str, raw: bytes, loaded: LoadedFile) -> None:
-        self.new[rel] = (hashlib.sha1(raw).hexdigest(), loaded)
+        loaded.digest = hashlib.sha1(raw).hexdigest()
+        self.new[rel] = (loaded.digest, loaded)
         self.changed = True
 
     def save(self) -> None:

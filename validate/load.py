@@ -44,6 +44,7 @@ class LoadedFile:
     documents: list[Document]
     findings: list[Finding]
     text: str | None = None  # the decoded text, when it could be decoded
+    digest: str | None = None  # SHA-1 of the file's bytes, when the parse memo took it
 
     @property
     def ok(self) -> bool:

@@ -134,7 +134,8 @@ def run(options: Options) -> Run:
     if options.use_cache and inventory.rendered:
         cache = RenderCache(cache_dir, root, inventory,
                             f"{render.KUSTOMIZE_VERSION}\0{' '.join(config.build_options)}"
-                            + (f"\0{helm_identity()}\0{versions[-1]}" if "--enable-helm" in config.build_options else ""))
+                            + (f"\0{helm_identity()}\0{versions[-1]}" if "--enable-helm" in config.build_options else ""),
+                            {rel: f.digest for rel, f in loaded.items() if f.digest is not None})
     if options.on_total is not None:
         options.on_total(len(checked_dirs))
     on_render = None
