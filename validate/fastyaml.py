@@ -216,18 +216,13 @@ def _reads_the_same(node: Any, depth: int, max_depth: int) -> bool:
     if depth > max_depth:
         return False
     words = _BOOLEAN_WORDS
+    values = node
     if node.__class__ is dict:
-        for key, value in node.items():
+        for key in node:
             if key.__class__ is not str or key in words:
                 return False
-            kind = value.__class__
-            if kind is dict or kind is list:
-                if not _reads_the_same(value, depth + 1, max_depth):
-                    return False
-            elif kind is str and value in words:
-                return False
-        return True
-    for value in node:
+        values = node.values()
+    for value in values:
         kind = value.__class__
         if kind is dict or kind is list:
             if not _reads_the_same(value, depth + 1, max_depth):
