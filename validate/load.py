@@ -11,6 +11,9 @@ Each document records ``positions``: for every path (a tuple of keys and list in
 1-based line and column of the key (mapping entries) or of the item (sequence entries). That
 index is what lets a schema error on ``spec.template.spec.containers[0].image`` land on the
 line that holds ``image:``.
+
+Documents in which nothing can read differently in YAML 1.2 take a faster road with the same
+result (:mod:`validate.fastyaml`): a native parser for the data, positions found when first asked.
 """
 
 from __future__ import annotations

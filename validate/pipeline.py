@@ -32,11 +32,11 @@ from validate.helm_engine import identity as helm_identity
 from validate.helm_shim import with_helm_command
 from validate.model import Checked, ChildLimits, Config, Finding, Location, ObjectRef, Result, Severity, ToolError, Violation
 from validate.repository import read_sources
+from validate.schema_ids import OWN_PREFIX
 from validate.sources import source_cache
 
 if TYPE_CHECKING:
     from validate.locate import Locator
-from validate.schema_ids import OWN_PREFIX
 
 KUSTOMIZATION_SCHEMAS = {
     "Kustomization": OWN_PREFIX + "kustomization-kustomize-v1beta1.json",
