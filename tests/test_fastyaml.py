@@ -73,7 +73,7 @@ def test_a_scalar_read_differently_in_yaml_1_2_is_read_as_yaml_1_1(scalar: str) 
     "%YAML 1.1\n---\na: 1\n", "a: 1\n...\n---\nb: 2\n", "a: 1\r\nb: 2\r\n", "a: 1\x85b: 2\n", "a: \x07\n",
     "a: 1\na: 2\n", "1: a\n", "true: a\n", "null: a\n", "? [a]\n: b\n", "a: |\n  no final break",
     "--- {a: 1}\n", "--- |\n  text\n", "\n".join("  " * i + f"k{i}:" for i in range(250)) + " 1\n",
-    "[" * 300 + "]" * 300 + "\n", "---x: 1\n", "a: 'it''s'\n'b''c': 1\n", 'a: "x\\ty"\n"b\\"c": 1\n',
+    "[" * 300 + "]" * 300 + "\n", "- " * 1000 + "x\n", "a:\n" + " " * 210 + "b: 1\n", "---x: 1\n", "a: 'it''s'\n'b''c': 1\n", 'a: "x\\ty"\n"b\\"c": 1\n',
 ])
 def test_what_the_native_parser_is_not_trusted_with_reads_as_before(document: str) -> None:
     assert_same(document)

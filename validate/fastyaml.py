@@ -10,7 +10,8 @@ So a document is taken from yaml-rs only when nothing in it can read differently
 
 - its text holds no tag, anchor, alias, merge key or tab, and no number written in a form where
   YAML 1.1 and 1.2 disagree (a leading zero or base prefix, an exponent, ``_`` or ``:`` after a
-  digit, a signed leading dot, 19 digits or more);
+  digit, a signed leading dot, 19 digits or more), and nothing that could nest it deeper than a
+  few hundred levels (a line indented 200 spaces, 50 ``- `` in a row);
 - its data has only string keys, no ``yes``/``no``/``on``/``off`` in any case YAML 1.1 reads
   as a boolean, and no deeper nesting than the loader's limit.
 
@@ -46,7 +47,10 @@ _UNPRINTABLE = "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\
 _RISKS = tuple(re.compile(pattern) for pattern in (
     "!", "&", r"\*", "\t", "<<",
     r"0(?<=[\s\[{,:+-]0)[0-9oOxXbB]",  # a leading zero or base prefix
-    r"\.(?<=[-+]\.)[0-9]", r"\.[eE][-+]?[0-9]"))  # a signed leading dot; an exponent after a dot
+    r"\.(?<=[-+]\.)[0-9]", r"\.[eE][-+]?[0-9]",  # a signed leading dot; an exponent after a dot
+    # Deep block nesting, which yaml-rs builds recursively (20,000 levels overflow its stack): each
+    # level needs more indentation or another "- " on the line. Flow nesting it refuses past 255.
+    "\n" + " " * 200, re.escape("- " * 50)))
 _DIGIT_RISKS = tuple(re.compile(pattern) for pattern in ("9_", "9:", "9e", "9E", "9" * 19))
 _NINES = str.maketrans("012345678", "999999999")
 _BOOLEAN_WORDS = frozenset(form for word in ("yes", "no", "on", "off")

@@ -242,14 +242,12 @@ def _lint_share(linter: Linter, items: list[tuple[str, str, frozenset[str]]]) ->
     return linter.lint(items)
 
 
-def _stop_helpers() -> None:
+def _stop(*helpers: object) -> None:
     """Stop multiprocessing's fork server and resource tracker now the pool is done. Left alone,
     they exit only once they see this process gone, and on a busy machine outlive it by a moment
-    (the hostile suite counts every process that does). Private in the standard library, so
-    only when present (3.11 to 3.13 have both)."""
-    from multiprocessing import forkserver, resource_tracker
-
-    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+    (the hostile suite counts every process that does). Private in the standard library, so only
+    when present (3.11 to 3.13 have both)."""
+    for helper in helpers:
         stop = getattr(helper, "_stop", None)
         if stop is not None:
             try:
@@ -267,7 +265,7 @@ def lint_files(linter: Linter, items: list[tuple[str, str, frozenset[str]]], job
     order = sorted(range(len(items)), key=lambda i: -len(items[i][1]))
     shares = [[items[i] for i in order[k::workers]] for k in range(workers)]
     from concurrent.futures import ProcessPoolExecutor  # here: importing it costs more than most runs lint
-    from multiprocessing import get_context
+    from multiprocessing import forkserver, get_context, resource_tracker
 
     # forkserver: the render stage runs threads, and forking a threaded process is unsafe.
     try:
@@ -276,6 +274,6 @@ def lint_files(linter: Linter, items: list[tuple[str, str, frozenset[str]]], job
     except (OSError, RuntimeError):  # no worker processes here (no /dev/shm, a process limit): one core
         return linter.lint(items)
     finally:
-        _stop_helpers()
+        _stop(getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None))
     rank = {rel: index for index, (rel, _, _) in enumerate(items)}
     return sorted((f for result in results for f in result), key=lambda f: rank.get(f.file or "", 0))
