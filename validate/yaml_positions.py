@@ -41,7 +41,7 @@ def find(lines: list[str], first_line: int, data: Any, row: int, column: int) ->
             return {}
         if walk.content(end) < len(lines):
             return None
-    except (_GiveUp, IndexError):
+    except (_GiveUp, IndexError, RecursionError):  # RecursionError: a nesting limit raised in the configuration
         return None
     return walk.found
 
