@@ -185,6 +185,9 @@ def main() -> None:
     sub.add_parser("pluto").add_argument("versions", type=Path)
     args = parser.parse_args()
     if args.what == "repos":
+        not_folders = [str(folder) for folder in args.folders if not folder.is_dir()]
+        if not_folders:
+            parser.error(f"not a repository folder: {', '.join(not_folders)}")
         repos(args.folders, args.sources)
     elif args.what == "kubeconform":
         kubeconform(args.fixtures)
