@@ -9,6 +9,7 @@ docs/realworld.md.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ControllerRevision")
 _RBAC = ("ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
@@ -62,6 +63,7 @@ def version(value: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+@lru_cache(maxsize=4096)  # asked twice per object, of a few dozen (version, kind) pairs
 def lookup(api_version: str, kind: str) -> tuple[str, str | None, str] | None:
     """The table's entry for a kind (a ``FooList`` has the lifecycle of ``Foo``)."""
     for entry_version, kinds, deprecated, removed, replacement in TABLE:
