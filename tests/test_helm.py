@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -800,14 +801,19 @@ def test_kustomize_image_entries_read_as_argo_cd_writes_them() -> None:
     assert parse_image("") is None
 
 
+def _rendered_configmap(chart_app, tmp_path: Path, template: str) -> tuple[Any, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The run of a chart whose one extra template is ``template`` (a ConfigMap), and that ConfigMap as checked."""
+    result = check(chart_app(chart={**CHART, "templates/configmap.yaml": template}), tmp_path)
+    [data] = [o.data for o in result.objects if o.data.get("kind") == "ConfigMap"]
+    return result, data
+
+
 def test_a_rendered_date_and_a_number_key_are_strings_as_argo_cd_reads_them(chart_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # Argo CD reads Helm's output with sigs.k8s.io/yaml: an unquoted date is a string, a key 1 is "1".
     # A date value reached the schema check as a Python date and stopped the run (internal error, exit 2).
     configmap = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: built\n  annotations:\n    built: 2024-01-01\n"
                  "  labels:\n    1: one\ndata:\n  day: 2024-01-01\n")
-    repo = chart_app(chart={**CHART, "templates/configmap.yaml": configmap})
-    result = check(repo, tmp_path)
-    [data] = [o.data for o in result.objects if o.data.get("kind") == "ConfigMap"]
+    result, data = _rendered_configmap(chart_app, tmp_path, configmap)
     assert data["data"] == {"day": "2024-01-01"}
     assert data["metadata"]["annotations"] == {"built": "2024-01-01"}
     assert data["metadata"]["labels"] == {"1": "one"}
@@ -818,9 +824,7 @@ def test_binary_and_set_values_in_rendered_output_are_read_not_a_crash(chart_app
     # Go's YAML decodes !!binary into the decoded text and has no set type: a set is its mapping.
     configmap = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tagged\n  annotations:\n"
                  "    text: !!binary aGVsbG8=\n    names: !!set {a, b}\n")
-    repo = chart_app(chart={**CHART, "templates/configmap.yaml": configmap})
-    result = check(repo, tmp_path)
-    [data] = [o.data for o in result.objects if o.data.get("kind") == "ConfigMap"]
+    result, data = _rendered_configmap(chart_app, tmp_path, configmap)
     assert data["metadata"]["annotations"] == {"text": "hello", "names": {"a": None, "b": None}}
     [finding] = [f for f in result.findings if f.severity == Severity.ERROR]
     assert (finding.rule, finding.message.split(":")[0]) == ("schema-type", "metadata.annotations.names")
