@@ -223,7 +223,7 @@ class LoadMemo:
         name = hashlib.sha256(f"{root.resolve()}\0{salt}".encode()).hexdigest()[:32]
         self.path = folder / f"loads-v{_FORMAT}" / f"{name}.marshal"
         self.old: dict[str, tuple[str, Any]] = {}
-        self.new: dict[str, tuple[str, LoadedFile]] = {}
+        self.new: dict[str, LoadedFile] = {}  # each with its digest
         self.changed = False
         try:
             # marshal is not meant for untrusted bytes: only a body whose checksum matches is decoded.
@@ -243,13 +243,13 @@ class LoadMemo:
             loaded = from_plain(rel, entry[1])
         except (TypeError, ValueError):
             return None
-        self.new[rel] = (digest, loaded)
         loaded.digest = digest
+        self.new[rel] = loaded
         return loaded
 
     def put(self, rel: str, raw: bytes, loaded: LoadedFile) -> None:
         loaded.digest = hashlib.sha1(raw).hexdigest()
-        self.new[rel] = (loaded.digest, loaded)
+        self.new[rel] = loaded
         self.changed = True
 
     def save(self) -> None:
@@ -260,8 +260,8 @@ class LoadMemo:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             sweep_temporaries(self.path.parent.parent)
-            atomic_write(self.path, seal(marshal.dumps({rel: (digest, to_plain(loaded))
-                                                        for rel, (digest, loaded) in self.new.items()})))
+            atomic_write(self.path, seal(marshal.dumps({rel: (loaded.digest, to_plain(loaded))
+                                                        for rel, loaded in self.new.items()})))
         except (OSError, ValueError):
             return
 
