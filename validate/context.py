@@ -36,7 +36,17 @@ class Context:
     objects: list[Checked]
     renders: list[RenderResult]
     versions: list[str]
-    _expansions: dict[int, tuple[Checked, Expansion]] = field(default_factory=dict, init=False, repr=False)
+    # By the ApplicationSet's identity: the object, the repository keys it was expanded with, what it generates
+    _expansions: dict[int, tuple[Checked, frozenset[str], Expansion]] = field(default_factory=dict, init=False,
+                                                                          repr=False)
+
+    def with_objects(self, objects: list[Checked]) -> Context:
+        """The same run with other checked objects (the gate's, after the Helm stage's candidates).
+        ApplicationSet expansions carry over: an ApplicationSet found in both, with the same
+        repository keys (:attr:`home`), generates the same Applications."""
+        narrowed = Context(self.config, self.inventory, self.loaded, objects, self.renders, self.versions)
+        narrowed._expansions = self._expansions
+        return narrowed
 
     @property
     def root(self) -> Path:
@@ -84,10 +94,10 @@ class Context:
     def expansion(self, appset: Checked) -> Expansion:
         """What an ApplicationSet generates, expanded once per run."""
         found = self._expansions.get(id(appset))
-        if found is None or found[0] is not appset:
-            found = (appset, argocd.expand(appset, self.home, self.tree, self.documents, self.root))
+        if found is None or found[0] is not appset or found[1] != self.home:
+            found = (appset, self.home, argocd.expand(appset, self.home, self.tree, self.documents, self.root))
             self._expansions[id(appset)] = found
-        return found[1]
+        return found[2]
 
     def apps_of(self, obj: Checked) -> list[App]:
         """The Applications ``obj`` stands for: itself, or what an ApplicationSet generates."""

@@ -87,6 +87,29 @@ def test_git_directories_go_template(write_tree: Any, monkeypatch: pytest.Monkey
     assert expansion.issues == []
 
 
+def test_expanded_once_per_run_and_again_for_other_repository_keys(write_tree: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate's context reuses the Helm stage's expansions; other repository keys expand again."""
+    calls: list[frozenset[str]] = []
+    original = _argocd.expand
+
+    def counted(appset: Any, home: frozenset[str], *args: Any) -> _argocd.Expansion:
+        calls.append(home)
+        return original(appset, home, *args)
+
+    monkeypatch.setattr(_argocd, "expand", counted)
+    appset = _appset(GIT_DIRS, "{{index .path.segments 1}}-{{.path.basenameNormalized}}", "{{.path.path}}")
+    ctx = _context(write_tree({**TREE, "argocd/appset.yaml": appset}), monkeypatch)
+    assert len(calls) == 1  # the whole run: Helm stage, gate, rules
+    found = next(obj for obj in ctx.objects if _argocd.is_kind(obj.data, "ApplicationSet"))
+    assert ctx.with_objects(ctx.objects).expansion(found) is ctx.expansion(found)
+    assert len(calls) == 1
+    elsewhere = ctx.with_objects(ctx.objects)
+    elsewhere.home = frozenset({"github.com/example/other"})  # what a cached_property holds once computed
+    assert elsewhere.expansion(found).apps == []  # its git generator reads another repository
+    assert calls[-1] == frozenset({"github.com/example/other"}) and len(calls) == 2
+
+
 def test_git_directories_fasttemplate(write_tree: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     appset = _appset(GIT_DIRS, "{{path[1]}}-{{path.basename}}", "{{path}}", go=False)
     expansion = _expand(write_tree, monkeypatch, {**TREE, "argocd/appset.yaml": appset})
