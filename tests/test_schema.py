@@ -115,3 +115,18 @@ def test_an_unusable_crd_schema_is_rejected_not_fetched_or_crashed(spec_schema: 
     [(rejected, message)] = store.rejected
     assert rejected is crd and reason in message
     assert store.check(WIDGET).missing == ("1.37",)
+
+
+def test_stores_without_crds_share_one_registry_per_version_and_judge_alike() -> None:
+    """Built once per process (``prepare`` builds it while kustomize renders); a store with CRD
+    schemas builds its own, which still checks the built-in kinds the same way."""
+    from validate import schema
+
+    schema.prepare(["1.37"])
+    plain, other, with_crd = SchemaStore(["1.37"]), SchemaStore(["1.37"]), SchemaStore(["1.37"], crds=[CRD])
+    assert plain._registry("1.37") is other._registry("1.37") is schema._shared_registry("1.37")
+    assert with_crd._registry("1.37") is not plain._registry("1.37")
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                  "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "c", "imagee": "x"}]}}}}
+    assert rules_of(plain, deployment) == rules_of(with_crd, deployment) != []
+    assert plain.check(WIDGET).missing == ("1.37",) and with_crd.check(WIDGET).missing == ()
