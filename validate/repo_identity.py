@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -55,6 +55,7 @@ def same_url(left: str, right: str) -> bool:
     return argocd_normal(left) == argocd_normal(right)
 
 
+@lru_cache(maxsize=4096)  # asked for every source of every Application, by several rules
 def repo_key(url: str) -> str:
     """A repository URL reduced to host/path: the https, ssh and scp-like spellings of one
     repository compare equal; case, credentials, a port, a trailing slash and ``.git`` do not count."""

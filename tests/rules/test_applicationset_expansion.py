@@ -228,3 +228,8 @@ def test_project_matching_follows_argo_cd() -> None:
     assert destination_permitted(entries, {"name": "in-cluster", "namespace": "seldon-dev"}) is True
     assert destination_permitted(entries, {"server": "https://kubernetes.default.svc", "namespace": "x"}) is False
     assert destination_permitted(entries, {"name": "remote", "namespace": "seldon-dev"}) is None
+    plain = [{"server": "https://kubernetes.default.svc", "namespace": "seldon.dev"}]  # a literal name: no wildcard
+    assert destination_permitted(plain, {"name": "in-cluster", "namespace": "seldon.dev"}) is True
+    assert destination_permitted(plain, {"name": "in-cluster", "namespace": "seldon-dev"}) is False
+    assert destination_permitted([{**plain[0], "namespace": "!seldon.dev"}],
+                                 {"name": "in-cluster", "namespace": "seldon.dev"}) is False

@@ -285,6 +285,7 @@ def _matches(patterns: Iterable[str], group: str, kind: str) -> bool:
 
 
 _WILDCARDS = frozenset("*?[")
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: inline patches are parsed every run
 
 
 def assessed(group: str, kind: str, configured_patterns: Iterable[str] = ()) -> bool:
@@ -306,7 +307,7 @@ def _health_patterns_of_data(data: Any) -> set[str]:
                 found.add(f"{group}/{kind}")
         elif key == LEGACY_KEY and isinstance(value, str):
             try:
-                legacy = yaml.safe_load(value)
+                legacy = yaml.load(value, Loader=_SAFE_LOADER)
             except yaml.YAMLError:
                 continue
             for name, entry in legacy.items() if isinstance(legacy, dict) else ():
@@ -334,7 +335,7 @@ def configured(candidates: Iterable[Any]) -> set[str]:
         if isinstance(data, dict) and data.get("kind") == "Application":
             for patch in _inline_patches(data):
                 try:
-                    documents = list(yaml.safe_load_all(patch))
+                    documents = list(yaml.load_all(patch, Loader=_SAFE_LOADER))
                 except yaml.YAMLError:
                     continue
                 for document in documents:

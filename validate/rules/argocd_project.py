@@ -113,7 +113,12 @@ def _glob(pattern: str, value: str, separator: bool) -> bool:
         return True
     if separator:
         return glob_regex(pattern).match(value) is not None
+    if _WILDCARDS.isdisjoint(pattern):  # a plain name: fnmatch would compile a regular expression to say so
+        return value == pattern
     return fnmatch.fnmatchcase(value, pattern)
+
+
+_WILDCARDS = frozenset("*?[")
 
 
 def _match(pattern: str, value: str, separator: bool = False) -> bool:
