@@ -107,7 +107,7 @@ def chart_data_files(files: Iterable[str]) -> list[str]:
 
 def chart_folders(files: Iterable[str]) -> list[str]:
     """Folders that hold a Helm chart (a ``Chart.yaml``), deepest first."""
-    found = {PurePosixPath(rel).parent.as_posix() for rel in files if PurePosixPath(rel).name in CHART_NAMES}
+    found = {folder or "." for folder, _, name in (rel.rpartition("/") for rel in files) if name in CHART_NAMES}
     return sorted(found, key=lambda f: (-f.count("/"), f))
 
 

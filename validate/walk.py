@@ -73,7 +73,9 @@ def walk(root: Path, ignore: Iterable[str] = (), limits: WalkLimits | None = Non
     files: list[str] = []
     for rel, seen in candidates:
         if seen is not None and stat.S_ISREG(seen.st_mode):
-            files.append(rel)  # the walk's own lstat: a regular file, counted already
+            if listed is not None:
+                budget.count(seen.st_size)
+            files.append(rel)  # the walk's own lstat: a regular file (counted already when walked)
             continue
         full = root / rel
         info: os.stat_result | None
@@ -184,12 +186,15 @@ def _from_listing(root: Path, listed: list[str], patterns: list[str],
             kept.add(folder)
         if skip or parts[-1] in SKIPPED_DIRS or parts[-1].startswith(WORK_DIR_PREFIX):
             continue  # a tool folder (or a link named like one) listed as one entry: never entered
-        full = root / rel
-        if full.is_dir() and not full.is_symlink():
-            if (full / ".git").exists():
+        try:
+            info = os.lstat(os.path.join(root, rel))  # one call per file: the caller needs no other
+        except OSError:
+            continue  # deleted since git listed it
+        if stat.S_ISDIR(info.st_mode):
+            if os.path.exists(os.path.join(root, rel, ".git")):
                 findings.append(_nested_repository(rel))
             continue
-        yield rel, None
+        yield rel, info
 
 
 def _git_listing(root: Path, child_limits: ChildLimits, limits: WalkLimits,
