@@ -7,6 +7,7 @@ and, when it is there, on ../shared."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,13 @@ def test_limits_hold_on_the_native_path() -> None:
     limits = Limits(max_documents=3)
     text = "".join(f"---\na: {i}\n" for i in range(5))
     assert [f.rule for f in load.load_text(text, "m.yaml", limits).findings] == ["load-too-many-documents"]
+
+
+def test_unprintable_means_every_character_but_tab_lf_and_the_printable_ones() -> None:
+    """The class is written as what it matches (cheaper to compile): checked on every code point."""
+    printable = ((0x20, 0x7E), (0xA0, 0xD7FF), (0xE000, 0xFEFE), (0xFF00, 0xFFFD), (0x10000, 0x10FFFF))
+    unprintable = re.compile(fastyaml._UNPRINTABLE)
+    wrong = [hex(point) for point in range(0x110000)
+             if (unprintable.match(chr(point)) is None)
+             != (point in (0x09, 0x0A) or any(low <= point <= high for low, high in printable))]
+    assert wrong == []

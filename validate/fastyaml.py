@@ -40,7 +40,9 @@ from validate.yaml_events import Builder
 _MARKER = re.compile(r"\n---(?=[ \t\n]|$)")
 # Left to the event builder whole: directives, document end markers, odd breaks, control characters.
 _END_MARKER = re.compile(r"\n\.\.\.(?=[ \t\n]|$)")
-_UNPRINTABLE = "[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"  # compiled when needed
+# Every character but tab, LF and the printable ones (0x20-0x7e, 0xa0-0xd7ff, 0xe000-0xfefe,
+# 0xff00-0xfffd, beyond 0xffff), written as what it matches: compiled in 1 ms instead of 10.
+_UNPRINTABLE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"  # compiled when needed
 # A document holding one of these goes through the event builder (see the module's doc block). Each
 # pattern starts with a literal, which the regular expression engine finds as fast as str.find; the
 # digit patterns run on the text with every digit written as 9.
