@@ -137,6 +137,17 @@ def test_junit_survives_characters_xml_cannot_carry(tmp_path: Path) -> None:
     assert message == "bin.yaml:1:1 load-binary byte \\x00, escape \\x1b[31m, non-character \\xfffe"
 
 
+def test_what_junit_escapes_is_exactly_what_xml_1_0_cannot_carry() -> None:
+    """XML 1.0's Char production (tab, LF, CR, 0x20-0xd7ff, 0xe000-0xfffd, beyond 0xffff), on every code point."""
+    from validate.report import _XML_INVALID
+
+    carried = ((0x20, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFF))
+    wrong = [hex(point) for point in range(0x110000)
+             if (_XML_INVALID.match(chr(point)) is None)
+             != (point in (0x09, 0x0A, 0x0D) or any(low <= point <= high for low, high in carried))]
+    assert wrong == []
+
+
 # SARIF -----------------------------------------------------------------------------------------
 
 # The parts of the SARIF 2.1.0 schema (docs.oasis-open.org/sarif/sarif/v2.1.0) for the objects

@@ -134,8 +134,10 @@ def _charts(result: Result) -> str:
 
 # JUnit XML -----------------------------------------------------------------------------------
 
-# Characters XML 1.0 cannot carry at all, not even escaped (a message can quote a binary file).
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 cannot carry at all, not even escaped (a message can quote a binary file):
+# all but tab, LF, CR, 0x20-0xd7ff, 0xe000-0xfffd and beyond 0xffff, written as what it matches
+# (compiled at every start: 1 ms instead of 10).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
