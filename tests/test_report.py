@@ -332,6 +332,17 @@ def test_every_finding_of_a_registered_rule_shows_its_fix_in_github_markdown_and
                for entry in listed)  # the contract's keys stay
 
 
+def test_json_is_one_finding_per_line_and_a_clean_run_is_a_valid_document(mixed: Result, tmp_path: Path) -> None:
+    text = report("json", mixed)
+    lines = text.splitlines()
+    start = lines.index('  "findings": [')
+    entries = lines[start + 1:start + 1 + len(mixed.findings)]
+    assert [json.loads(line.strip().rstrip(",")) for line in entries] == json.loads(text)["findings"]
+    assert lines[start + 1 + len(mixed.findings)] == "  ],"
+    clean = json.loads(report("json", make_result([], tmp_path)))
+    assert clean["findings"] == [] and clean["summary"]["errors"] == 0
+
+
 def test_github_levels_and_missing_positions(mixed: Result) -> None:
     lines = report("github", mixed).splitlines()
     assert lines[0].startswith("::error file=apps/a.yaml,line=7,col=3,title=schema-type::")

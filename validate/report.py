@@ -91,9 +91,13 @@ class JsonReporter(Reporter[Result]):
     name = "json"
 
     def report(self, result: Result) -> None:
-        document = {"findings": [self.finding(f) for f in result.findings], "summary": summary(result)}
-        # One write: json.dump's many small writes cost a stream run more than the encoding.
-        self.out.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        """One finding per line (``grep``-able; and json's C encoder, which indenting would give up
+        for the pure-Python one: 0.08 s instead of 0.03 on 2,700 findings), the summary indented."""
+        findings = ",\n    ".join(json.dumps(self.finding(f)) for f in result.findings)
+        listed = f"\n    {findings}\n  " if findings else ""
+        summary_text = json.dumps(summary(result), indent=2).replace("\n", "\n  ")
+        # One write: many small writes cost a stream run more than the encoding.
+        self.out.write(f'{{\n  "findings": [{listed}],\n  "summary": {summary_text}\n}}\n')
 
     @staticmethod
     def finding(finding: Finding) -> dict[str, Any]:
