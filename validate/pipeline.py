@@ -182,8 +182,8 @@ def run(options: Options) -> Run:
 
     locator = Locator(loaded)
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
-    early = Context(config, inventory, loaded, candidates, renders, versions)
-    chart_stage = helm_stage.run(early,
+    first_ctx = Context(config, inventory, loaded, candidates, renders, versions)
+    chart_stage = helm_stage.run(first_ctx,
                                  lambda obj, path: locate_in(obj, locator, path), options.sources_dirs,
                                  ChartRenderCache(cache_dir) if options.use_cache else None)
     candidates = [c for c in candidates if c.render not in chart_stage.replaced] + chart_stage.objects
@@ -199,7 +199,7 @@ def run(options: Options) -> Run:
                                 object=ObjectRef.of(crd), render=owner.render if owner else None))
     gated = object_checks.Gated(candidates, store, locator, versions, missing_schemas)
     objects = gated.objects
-    ctx = early.with_objects(objects)
+    ctx = first_ctx.with_objects(objects)
     # On two cores for a large run; the rules too when no render is checked (the diagnosis below changes none).
     checks = object_checks.run(gated, ctx, store, locator, with_rules=not checked_renders)
     findings.extend(checks.schema)
