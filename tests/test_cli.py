@@ -68,6 +68,23 @@ def test_python_m_and_console_script_are_the_same(write_tree) -> None:
     assert strip(via_module.stdout) == strip(via_script.stdout)
 
 
+def test_the_process_exit_flushes_runs_exit_handlers_and_keeps_the_code(write_tree, tmp_path: Path) -> None:
+    """validate.cli.entry ends the process without freeing the run's objects: what a normal exit
+    does must still happen (buffered output written, atexit handlers run), with the same codes."""
+    repo = write_tree({"cm.yaml": BAD, ".yamllint": LINT})
+    marker = tmp_path / "handler-ran"
+    program = ("import atexit, pathlib, sys; from validate.cli import entry;"
+               f" atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes');"
+               f" sys.argv = ['gitops-validate', {str(repo)!r}, '--format', 'json']; entry()")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and json.loads(done.stdout)["summary"]["errors"] == 1
+    assert marker.read_text() == "yes"
+    closed = subprocess.run(f'"{sys.executable}" -m validate "{repo}" >&-', shell=True, capture_output=True,
+                            text=True, timeout=120)
+    assert closed.returncode == 2 and "Traceback" not in closed.stderr
+    assert len(closed.stderr.strip().splitlines()) == 1
+
+
 def test_no_path_means_the_repository_of_the_working_directory(write_tree) -> None:
     repo = write_tree({".yamllint": LINT, "cm.yaml": BAD, "sub/dir/x.yaml": GOOD})
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
