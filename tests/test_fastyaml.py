@@ -35,9 +35,27 @@ def _slow(text: str) -> LoadedFile:
         fastyaml.documents = original  # type: ignore[assignment]
 
 
+def _paths(data: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every node's path, and a missing child of each collection and scalar."""
+    found = [at + ("absent",), at + (10**6,)]
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found += [at + (key,), *_paths(value, at + (key,))]
+    return found
+
+
+def _lookups(document: Any) -> list[Any]:
+    """What placing findings asks of a document: each node's position, and the nearest existing
+    node of a path; asked before anything finds all positions (so a native document walks one path
+    at a time). At most 200 paths a document, spread over it."""
+    paths = _paths(document.data)
+    return [(path, document.position(path), document.nearest(path)) for path in paths[::max(1, len(paths) // 200)]]
+
+
 def _seen(loaded: LoadedFile) -> tuple[Any, ...]:
     """Everything a later stage can see of a parse; repr keeps 1, 1.0 and True apart."""
     return (repr([(d.index, d.data, d.line, d.column, d.shared) for d in loaded.documents]),
+            [_lookups(d) for d in loaded.documents],
             [sorted(d.positions.items(), key=repr) for d in loaded.documents],
             [(f.rule, f.message, f.line, f.column) for f in loaded.findings])
 
@@ -135,6 +153,32 @@ def test_the_line_walk_gives_up_where_it_cannot_be_sure(document: str) -> None:
     for d in fast.documents:
         lines = document.split("\n")
         assert yaml_positions.find(lines, 1, d.data, d.line - 1, d.column - 1) is None or d.deferred is None
+
+
+@pytest.mark.parametrize("document", [
+    "a: [1,\n  2]\nb: 3\n",  # a flow collection going on to another line
+    "a: {k: v,\n  b: 1}\nb: 2\n",  # ... with a line that looks like a key
+    "a: \"x\n  b: y\"\nb: 3\n",  # a double-quoted scalar likewise
+    "a: 'x\n  b: y'\nb: 3\n",  # a single-quoted one
+    "a: \"\\\" [\"\nb: 3\n",  # an escaped quote
+    "a: ['x]',\n  1]\nb: 3\n",  # a bracket inside quotes
+    "a:\n- x\n- y: 1\n  z:\n  - 2\nb: 1\n",  # compact sequences, passed to reach b
+    "# it's a comment\na:\n  b: 1\nc: [1, 2]\nd: 2\n",  # an apostrophe: not passed by indentation
+    "a:\n  - |\n    text\n\n    more\n  - b: 1\n    c: 2\nd: 3\n",  # block scalars and blank lines
+])
+def test_one_path_walks_are_exact_or_give_way(document: str) -> None:
+    """Placing a finding walks one path and passes the rest by indentation where every line is
+    its node's own; where a value may go on to other lines, the whole document is read."""
+    assert _fast_documents(document) == 1
+    assert_same(document)
+
+
+@pytest.mark.parametrize("document", ["a: [1,\n2]\nb: 3\n", "a: {k: v,\nb: 1}\nb: 2\n", "a: \"x\nb: y\"\nb: 3\n"])
+def test_a_value_going_on_at_its_parents_indentation_is_read_by_the_event_builder(document: str) -> None:
+    """Where no line may be passed by indentation: the native parser refuses these, and they never
+    reach a one-path walk."""
+    assert _fast_documents(document) == 0
+    assert_same(document)
 
 
 def test_positions_not_yet_found_survive_the_parse_cache() -> None:

@@ -63,12 +63,13 @@ class DeferredPositions:
     """The positions of one fast-parsed document, found on first use: from its lines where they
     are plain block style (validate.yaml_positions), else by the event builder on its own text."""
 
-    __slots__ = ("column", "data", "end", "first_line", "limits", "line", "rel", "start", "text")
+    __slots__ = ("column", "data", "end", "first_line", "limits", "line", "lines", "rel", "start", "text")
 
     def __init__(self, text: str, span: tuple[int, int, int], rel: str, limits: Limits, data: Any,
                  root: tuple[int, int]):
         self.text, (self.start, self.end, self.first_line) = text, span
         self.rel, self.limits, self.data, (self.line, self.column) = rel, limits, data, root
+        self.lines: Any = None  # for walks along one path: the lines read once, or False when they cannot be
 
     def __call__(self) -> dict[FieldPath, tuple[int, int]]:
         lines = self.text[self.start:self.end].split("\n")
@@ -82,6 +83,16 @@ class DeferredPositions:
         except Exception:  # noqa: BLE001 - yaml-rs read it; a position is then only missing, never wrong
             pass
         return {}
+
+    def along(self, path: FieldPath) -> dict[FieldPath, tuple[int, int]] | None:
+        """The positions of the nodes on ``path`` alone (validate.yaml_positions.along), or None
+        when the document's lines cannot be passed by indentation or the walk is not certain."""
+        if self.lines is None:
+            text = self.text[self.start:self.end]
+            self.lines = yaml_positions.lines_of(text, self.first_line) if yaml_positions.skippable(text) else False
+        if self.lines is False:
+            return None
+        return yaml_positions.along(self.lines, self.data, self.line - self.first_line, self.column - 1, path)
 
     @property
     def span(self) -> tuple[int, int, int]:

@@ -202,6 +202,17 @@ class Document:
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
 
+    def _on(self, path: FieldPath) -> dict[FieldPath, tuple[int, int]]:
+        """Positions that hold those of ``path`` and its ancestors: all of them once found, else
+        those of the path alone when the deferred finder can tell them (a finding's few paths
+        cost a fraction of a whole document's)."""
+        if self._positions is None:
+            along = getattr(self.deferred, "along", None)
+            found = along(path) if along is not None else None
+            if found is not None:
+                return found
+        return self.positions
+
     def moved(self, lines: int, columns: int) -> Document:
         """This document as if its text started ``lines`` and ``columns`` further on."""
         return Document(self.file, self.index, self.data, self.line + lines, self.column + columns,
@@ -212,12 +223,12 @@ class Document:
         """The exact position of ``path``, or None when the source has no such node."""
         if not path:
             return (self.line, self.column)
-        return self.positions.get(tuple(path))
+        return self._on(tuple(path)).get(tuple(path))
 
     def nearest(self, path: FieldPath) -> tuple[FieldPath, tuple[int, int]]:
         """The deepest existing ancestor of ``path`` (the root at worst) and its position."""
         path = tuple(path)
-        positions = self.positions
+        positions = self._on(path)
         for end in range(len(path), 0, -1):
             found = positions.get(path[:end])
             if found is not None:

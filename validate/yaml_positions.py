@@ -12,6 +12,11 @@ Every key read from a line must be the data's next key, and no content line may 
 so a line is never taken for a node it is not. Whatever this walk does not read with certainty
 gives None, and the caller runs the event builder: flow collections with content, explicit,
 multi-line or escaped keys, an item whose value is a scalar on a later line, an empty item.
+
+:func:`along` finds only the nodes on one path, for a finding to be placed: the keys and items
+before the one on the path are checked against the data as above, but what stands under them is
+passed by its indentation alone. That holds where every line is a node's own: in a document with
+no flow collection or quoted scalar that goes on to another line (:func:`skippable`).
 """
 
 from __future__ import annotations
@@ -42,6 +47,46 @@ def find(lines: list[str], first_line: int, data: Any, row: int, column: int) ->
         if walk.content(end) < len(lines):
             return None
     except (_GiveUp, IndexError, RecursionError):  # RecursionError: a nesting limit raised in the configuration
+        return None
+    return walk.found
+
+
+def skippable(text: str) -> bool:
+    """Whether every line of this document's ``text`` belongs to the node it is indented under: no
+    flow collection and no quoted scalar goes on to another line (where a line may stand at any
+    indentation). Told by counting on the lines that hold a quote or a bracket: some one-line values
+    are taken for open ones (an apostrophe in a comment), and the caller then reads the whole document."""
+    if "\\\"" in text:
+        return False
+    for mark in ('"', "'", "[", "{"):
+        at = text.find(mark)
+        while at >= 0:
+            begin, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+            end = len(text) if end < 0 else end
+            if mark in "\"'":
+                if text.count(mark, begin, end) % 2:  # a quote left open
+                    return False
+            elif (text.count('"', begin, end) or text.count("'", begin, end)  # a quote may hide a closing bracket
+                  or text.count("[", begin, end) + text.count("{", begin, end)
+                  != text.count("]", begin, end) + text.count("}", begin, end)):
+                return False
+            at = text.find(mark, end)
+    return True
+
+
+def lines_of(text: str, first_line: int) -> _Walk:
+    """A document's lines read once (their indentation) for any number of :func:`along` walks."""
+    return _Walk(text.split("\n"), first_line)
+
+
+def along(walk: _Walk, data: Any, row: int, column: int, path: FieldPath) -> dict[FieldPath, tuple[int, int]] | None:
+    """The positions of the nodes on ``path`` that ``data`` has (the path itself when it has it; its
+    deepest existing ancestor otherwise), or None where :func:`find` would give up on them. Only for
+    a document that is :func:`skippable`: the nodes beside the path are passed by indentation."""
+    walk.found = {}
+    try:
+        walk.towards(row, column, data, path)
+    except (_GiveUp, IndexError):
         return None
     return walk.found
 
@@ -162,6 +207,99 @@ class _Walk:
                 row += 1
                 while row < end and depth[row] > column:
                     row += 1
+        return row
+
+    # --- one path --------------------------------------------------------------------------------
+
+    def towards(self, row: int, column: int, node: Any, path: FieldPath) -> None:
+        """Records the nodes of ``path`` from ``node`` (standing at ``row``, ``column``) down."""
+        lines, depth, found = self.lines, self.depth, self.found
+        done: FieldPath = ()
+        for step in path:
+            if node.__class__ is dict:
+                if step.__class__ is not str or step not in node:
+                    return
+                row, after = self._key_row(row, column, node, str(step))
+                found[done + (step,)] = (self.first_line + row, column + 1)
+                value = node[step]
+                if value.__class__ is not dict and value.__class__ is not list:
+                    return
+                rest = lines[row][after + 1:].strip(" ")
+                if rest and rest[0] != "#":
+                    if not value:  # {} or []: nothing under it
+                        return
+                    raise _GiveUp
+                row = self.content(row + 1)
+                inner = depth[row]
+                if inner < column or (inner == column and value.__class__ is dict):
+                    raise _GiveUp
+                column = inner
+            elif node.__class__ is list:
+                if step.__class__ is not int or not 0 <= step < len(node):
+                    return
+                row = self._item_row(row, column, step)
+                line = lines[row]
+                start = column + 1
+                while line[start: start + 1] == " ":
+                    start += 1
+                value = node[step]
+                if start == len(line) or line[start] == "#":  # the value starts on a later line
+                    if value.__class__ is not dict and value.__class__ is not list:
+                        raise _GiveUp
+                    row = self.content(row + 1)
+                    if depth[row] <= column:
+                        raise _GiveUp
+                    start = depth[row]
+                elif value.__class__ is list and line[start] != "-":
+                    raise _GiveUp
+                found[done + (step,)] = (self.first_line + row, start + 1)
+                column = start
+            else:
+                return
+            done += (step,)
+            node = value
+
+    def _key_row(self, row: int, column: int, mapping: dict[str, Any], wanted: str) -> tuple[int, int]:
+        """The row of key ``wanted`` of ``mapping`` (its first key at ``row``), checking each key
+        before it against the data, and the offset after its colon."""
+        lines, depth = self.lines, self.depth
+        end = len(lines)
+        for index, (key, value) in enumerate(mapping.items()):
+            if index:
+                row = self.content(row)
+                if row >= end or depth[row] != column:
+                    raise _GiveUp
+            line = lines[row]
+            after = column + len(key)
+            if not (line.startswith(key, column) and line[after: after + 1] == ":"
+                    and line[after + 1: after + 2] in ("", " ") and key[:1] not in _INDICATORS):
+                text, after = _key(line, column)
+                if text != key:
+                    raise _GiveUp
+                after -= 1
+            if key == wanted:
+                return row, after
+            row += 1  # past what stands under this key: more indented lines, and a list's "- " at its column
+            compact = value.__class__ is list
+            while row < end and (depth[row] > column or (compact and depth[row] == column and lines[row][column] == "-"
+                                                          and lines[row][column + 1: column + 2] in ("", " "))):
+                row += 1
+        raise _GiveUp
+
+    def _item_row(self, row: int, column: int, wanted: int) -> int:
+        """The row of item ``wanted`` of the sequence whose first ``-`` stands at ``row``, ``column``."""
+        lines, depth = self.lines, self.depth
+        end = len(lines)
+        for index in range(wanted + 1):
+            if index:
+                row += 1
+                while row < end and depth[row] > column:
+                    row += 1
+            if row >= end or depth[row] != column:
+                raise _GiveUp
+            line = lines[row]
+            if line[column] != "-" or line[column + 1: column + 2] not in ("", " "):
+                raise _GiveUp
         return row
 
 
