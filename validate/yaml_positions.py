@@ -131,14 +131,7 @@ class _Walk:
                 if row >= end or depth[row] != column:
                     raise _GiveUp
             line = lines[row]
-            after = column + len(key)
-            # The usual plain key, checked against the data's; anything else is read in full.
-            if not (line.startswith(key, column) and line[after: after + 1] == ":"
-                    and line[after + 1: after + 2] in ("", " ") and key[:1] not in _INDICATORS):
-                text, after = _key(line, column)
-                if text != key:
-                    raise _GiveUp
-                after -= 1
+            after = _colon(line, column, key)
             found[path + (key,)] = (first_line + row, column + 1)
             kind = value.__class__
             if kind is not dict and kind is not list:  # a scalar: its more indented lines continue it
@@ -269,14 +262,7 @@ class _Walk:
                 row = self.content(row)
                 if row >= end or depth[row] != column:
                     raise _GiveUp
-            line = lines[row]
-            after = column + len(key)
-            if not (line.startswith(key, column) and line[after: after + 1] == ":"
-                    and line[after + 1: after + 2] in ("", " ") and key[:1] not in _INDICATORS):
-                text, after = _key(line, column)
-                if text != key:
-                    raise _GiveUp
-                after -= 1
+            after = _colon(lines[row], column, key)
             if key == wanted:
                 return row, after
             row += 1  # past what stands under this key: more indented lines, and a list's "- " at its column
@@ -304,6 +290,19 @@ class _Walk:
 
 
 _INDICATORS = frozenset("?-[]{},#&*!|>%@`\"'")
+
+
+def _colon(line: str, column: int, key: str) -> int:
+    """The offset of the colon after ``key``, which must be the key written at ``column``."""
+    after = column + len(key)
+    # The usual plain key, checked against the data's; anything else is read in full.
+    if line.startswith(key, column) and line[after: after + 1] == ":" and line[after + 1: after + 2] in ("", " ") \
+            and key[:1] not in _INDICATORS:
+        return after
+    text, after = _key(line, column)
+    if text != key:
+        raise _GiveUp
+    return after - 1
 
 
 def _key(line: str, column: int) -> tuple[str, int]:
