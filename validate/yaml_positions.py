@@ -172,11 +172,7 @@ class _Walk:
                 if row >= end or depth[row] != column:
                     raise _GiveUp
             line = lines[row]
-            if line[column] != "-" or line[column + 1: column + 2] not in ("", " "):
-                raise _GiveUp
-            start = column + 1
-            while line[start: start + 1] == " ":
-                start += 1
+            start = _dash(line, column)
             kind = value.__class__
             item = path + (index,)
             if start == len(line) or line[start] == "#":  # the value starts on a later line
@@ -230,11 +226,8 @@ class _Walk:
             elif node.__class__ is list:
                 if step.__class__ is not int or not 0 <= step < len(node):
                     return
-                row = self._item_row(row, column, step)
+                row, start = self._item_row(row, column, step)
                 line = lines[row]
-                start = column + 1
-                while line[start: start + 1] == " ":
-                    start += 1
                 value = node[step]
                 if start == len(line) or line[start] == "#":  # the value starts on a later line
                     if value.__class__ is not dict and value.__class__ is not list:
@@ -272,10 +265,11 @@ class _Walk:
                 row += 1
         raise _GiveUp
 
-    def _item_row(self, row: int, column: int, wanted: int) -> int:
-        """The row of item ``wanted`` of the sequence whose first ``-`` stands at ``row``, ``column``."""
-        lines, depth = self.lines, self.depth
-        end = len(lines)
+    def _item_row(self, row: int, column: int, wanted: int) -> tuple[int, int]:
+        """The row of item ``wanted`` of the sequence whose first ``-`` stands at ``row``, ``column``,
+        and the offset after its dash and spaces."""
+        depth = self.depth
+        end = len(depth)
         for index in range(wanted + 1):
             if index:
                 row += 1
@@ -283,13 +277,21 @@ class _Walk:
                     row += 1
             if row >= end or depth[row] != column:
                 raise _GiveUp
-            line = lines[row]
-            if line[column] != "-" or line[column + 1: column + 2] not in ("", " "):
-                raise _GiveUp
-        return row
+            start = _dash(self.lines[row], column)
+        return row, start
 
 
 _INDICATORS = frozenset("?-[]{},#&*!|>%@`\"'")
+
+
+def _dash(line: str, column: int) -> int:
+    """The offset after the ``-`` at ``column`` and the spaces after it, which must be an item's dash."""
+    if line[column] != "-" or line[column + 1: column + 2] not in ("", " "):
+        raise _GiveUp
+    start = column + 1
+    while line[start: start + 1] == " ":
+        start += 1
+    return start
 
 
 def _colon(line: str, column: int, key: str) -> int:
