@@ -164,14 +164,16 @@ def run(options: Options) -> Run:
                                         sources=source_cache(config, options.sources_dirs))
         findings.extend(_lint(root, config, loaded, scope, options.jobs))
         # Imported here, while kustomize renders in processes of its own: the stages after the
-        # render are a good part of the start-up (0.1 to 0.2 s of a pre-commit run). The schema
-        # registries are built meanwhile too (0.04 s for two versions).
+        # render are a good part of the start-up (0.1 to 0.2 s of a pre-commit run). A short render
+        # (what one edit touches) also leaves the time to build the schema registries (0.04 s for
+        # two versions); during a long one they would add their 15 MB to the kustomize processes'.
         from validate import helm_stage, object_checks, rules
         from validate.locate import Locator
         from validate.object_checks import locate_in
         rules.registry()  # the rule modules
         if pending is not None:
-            schema.prepare(versions)
+            if len(checked_dirs) <= _SHORT_RENDER:
+                schema.prepare(versions)
             git_remotes(root)  # for this repository's identity (validate.repo_identity), asked after the render
             renders = pending.result()
     checked_renders = [r for r in renders if r.directory in checked]
@@ -282,6 +284,9 @@ def changed_files(root: Path, ref: str, limits: ChildLimits | None = None) -> li
         listed = [git("diff", "--name-only", "-z", ref, "--"), untracked.result()]
     return sorted({name for done in listed for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
+
+# At most this many checked renders: a pre-commit run's, which builds the schema registries while kustomize runs.
+_SHORT_RENDER = 8
 
 # Marks a finding of a repository-wide rule (no object): not part of a report on named paths.
 REPOSITORY_WIDE = ("scope", "repository")
