@@ -118,7 +118,7 @@ def _by_rule(parts: list[Pairs]) -> Pairs:
     for part in parts:
         for module, violation in part:
             by_rule.setdefault(module.ID, []).append((module, violation))
-    return [pair for rule_id in rules.RULES if rule_id in by_rule for pair in by_rule[rule_id]]
+    return [pair for rule_id in rules.registry() if rule_id in by_rule for pair in by_rule[rule_id]]
 
 
 def _part(gated: Gated, start: int, stop: int, ctx: Context, store: schema.SchemaStore, locator: Locator,
@@ -160,7 +160,7 @@ def _portable_pairs(pairs: Pairs, index: dict[int, int]) -> list[tuple[Any, ...]
 
 
 def _restored_pairs(plain: list[tuple[Any, ...]], objects: list[Checked]) -> Pairs:
-    return [(rules.RULES[rule_id], Violation(message, path, objects[at], file, line,
+    return [(rules.registry()[rule_id], Violation(message, path, objects[at], file, line,
                                              None if located is None else Location(*located)))
             for rule_id, message, path, at, file, line, located in plain]
 

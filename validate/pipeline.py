@@ -437,7 +437,7 @@ def _unknown_suppressions(objects: list[Checked], locator: Locator) -> Iterator[
             if registry.is_rule(rule_id):
                 continue
             why = "a stage finding, which cannot be suppressed" if registry.is_known(rule_id) else \
-                f"no rule{registry.did_you_mean(rule_id, sorted(rules.RULES))}"
+                f"no rule{registry.did_you_mean(rule_id, sorted(rules.RULE_IDS))}"
             location = locate_in(obj, locator, ("metadata", "annotations", key))
             yield Finding("suppression-unknown-rule", f"annotation {key} names {why}: it suppresses nothing",
                           location.file, location.line, location.column, object=ObjectRef.of(obj.data),

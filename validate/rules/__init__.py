@@ -165,15 +165,6 @@ def registry() -> dict[str, ModuleType]:
     return _registry
 
 
-def __getattr__(name: str) -> Any:
-    """``RULES`` (rule id -> module) and ``MODULES`` (in the table's order), built on first use."""
-    if name == "RULES":
-        return registry()
-    if name == "MODULES":
-        return tuple(sorted(registry().values(), key=lambda module: RULE_MODULES.index(module.__name__.rpartition(".")[2])))
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def title(module: ModuleType) -> str:
     return (module.__doc__ or "").strip().splitlines()[0].rstrip(".") if module.__doc__ else ""
 
