@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from validate import classify, helm, schema
@@ -17,7 +16,7 @@ from validate.helm_engine import engine, identity
 from validate.local_options import render_with_options
 from validate.model import Checked, FieldPath, Finding, Location, Severity
 from validate.remote import render_git_sources
-from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git, source_cache
+from validate.sources import PULL_COMMAND, GitRef, Lock, SourceCache, check_git
 
 if TYPE_CHECKING:
     from validate.cache import ChartRenderCache
@@ -37,7 +36,7 @@ class ChartStage:
     replaced: set[str] = field(default_factory=set)
 
 
-def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_dirs: list[Path],
+def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], cache: SourceCache,
         render_cache: ChartRenderCache | None = None) -> ChartStage:
     """Render every Helm source of the Applications among the context's (not yet checked) objects."""
     config, versions = ctx.config, ctx.versions
@@ -52,7 +51,6 @@ def run(ctx: Context, locate: Callable[[Checked, FieldPath], Location], sources_
 
     apps = [app for app in every_app if any(helm.chart_ref(s) or local_chart(s) for _w, s in app.sources())]
     stage = ChartStage()
-    cache = source_cache(config, sources_dirs)
     lock = Lock.read(config.root)
     stage.findings += _git_sources(every_app, ctx, cache, lock, locate)
     remote = render_git_sources(ctx, cache, lambda source: git_ref(source, ctx), locate, config.render_timeout,

@@ -122,6 +122,7 @@ def run(options: Options) -> Run:
     if options.changed is not None:
         scope = _Scope.of_changes(root, options.changed)
     cache_dir = options.cache_dir or default_cache_dir()
+    sources = source_cache(config, options.sources_dirs)  # one for the renders and the Helm stage (its mirror indexes)
     # In scope: renders whose inputs the run covers, and always those holding Argo CD manifests,
     # whose checks depend on the whole repository. Others are only read back from the cache,
     # for the repository-wide rules, and never rendered or reported on.
@@ -155,13 +156,12 @@ def run(options: Options) -> Run:
                 render.check_kubectl(kubectl, kubectl_timeout(), remember_in=cache.folder.parent if cache else None,
                                      limits=limits)
             # helmCharts inflation (only with --enable-helm) through an offline helm: the source cache and Helm engine
-            build_options = with_helm_command(
-                config.build_options, source_cache(config, options.sources_dirs).folders, root, versions[-1])
+            build_options = with_helm_command(config.build_options, sources.folders, root, versions[-1])
             pending = background.submit(render.render_all, inventory, loaded, kubectl, build_options,
                                         config.render_timeout, files, options.jobs, on_render, cache,
                                         [d for d in inventory.rendered if d not in checked],
                                         limits=limits, load_limits=config.limits,
-                                        sources=source_cache(config, options.sources_dirs))
+                                        sources=sources)
         # Beside kustomize's processes, on this process's two threads: a pool of lint processes would
         # add its three processes' memory (50 MB) to theirs at the run's peak for a few per cent of time.
         findings.extend(_lint(root, config, loaded, scope, 1 if pending is not None else options.jobs))
@@ -188,7 +188,7 @@ def run(options: Options) -> Run:
     candidates = list(_candidates(inventory, loaded, checked_renders, scope, argo_files, locator))
     first_ctx = Context(config, inventory, loaded, candidates, renders, versions)
     chart_stage = helm_stage.run(first_ctx,
-                                 lambda obj, path: locate_in(obj, locator, path), options.sources_dirs,
+                                 lambda obj, path: locate_in(obj, locator, path), sources,
                                  ChartRenderCache(cache_dir) if options.use_cache else None)
     candidates = [c for c in candidates if c.render not in chart_stage.replaced] + chart_stage.objects
     findings.extend(chart_stage.findings)
