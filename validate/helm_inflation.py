@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from validate.model import Document, FieldPath, Location, RenderedObject
+from validate.yaml_events import SAFE_LOADER
 
 if TYPE_CHECKING:
     from validate.discover import Inventory
@@ -35,7 +36,6 @@ RECORD_ENV = "GITOPS_VALIDATE_HELM_RECORD"
 RECORD_PREFIX = ".gitops-validate-helm-"
 GENERATOR = "HelmChartInflationGenerator"
 DEFAULT_CHART_HOME = "charts"  # kustomize's types.HelmDefaultHome
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def record(chart: Path, release: str, namespace: str, documents: list[tuple[str, str]]) -> None:
@@ -45,7 +45,7 @@ def record(chart: Path, release: str, namespace: str, documents: list[tuple[str,
     objects = []
     for template, text in documents:
         try:
-            data = yaml.load(text, Loader=_LOADER)
+            data = yaml.load(text, Loader=SAFE_LOADER)
         except yaml.YAMLError:
             continue
         metadata = data.get("metadata") if isinstance(data, dict) else None

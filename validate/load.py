@@ -33,11 +33,10 @@ import yaml
 from validate import fastyaml, forked
 from validate.lines import as_git_counts, has_odd_break
 from validate.model import Document, FieldPath, Finding, Limits, Severity
-from validate.yaml_events import Abort, Builder
+from validate.yaml_events import LIBYAML, Abort, Builder
 
 Path_ = FieldPath  # the name stage code has used
 
-_Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
 
 
 
@@ -188,7 +187,7 @@ def _load_text(text: str, rel: str, limits: Limits) -> LoadedFile:
                                                                            rel, line, column)]))
     except yaml.reader.ReaderError as error:  # control characters: a position, no mark
         position = error.position if isinstance(error.position, int) else 0
-        if _Parser is not None:  # libyaml counts bytes of the UTF-8 text, pure Python characters
+        if LIBYAML:  # libyaml counts bytes of the UTF-8 text, pure Python characters
             encoded = text.encode("utf-8", "surrogatepass")
             line_start = encoded.rfind(b"\n", 0, position) + 1
             line = encoded.count(b"\n", 0, position) + 1

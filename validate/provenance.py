@@ -14,12 +14,13 @@ from typing import Any
 import yaml
 
 from validate.model import RenderedObject
+from validate.yaml_events import SAFE_LOADER
 
 ORIGIN = "config.kubernetes.io/origin"
 TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 
 
-class RenderedLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+class RenderedLoader(SAFE_LOADER):  # type: ignore[misc]
     """Kustomize output, read as the API server reads it, except that timestamps stay strings."""
 
 

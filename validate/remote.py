@@ -30,6 +30,7 @@ from validate.argocd.sources import ref_only
 from validate.local_options import build_environment
 from validate.model import Checked, ChildLimits, FieldPath, Finding, Location, ToolError
 from validate.sources import GitRef, SourceCache, tree_digest
+from validate.yaml_events import SAFE_LOADER
 
 if TYPE_CHECKING:
     from validate.cache import ParsedDocuments
@@ -168,7 +169,7 @@ def _build(tree: Path, rel: str, options: Any, kubectl: Path, timeout: float, en
             return [], " ".join(stderr.replace(str(copy) + "/", "").split())[:400]
         try:
             documents = [d for d in yaml.load_all(done.stdout.decode("utf-8", "replace"),
-                                                   Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+                                                   Loader=SAFE_LOADER)
                          if isinstance(d, dict)]
         except yaml.YAMLError as error:
             return [], f"kustomize printed invalid YAML: {error}"

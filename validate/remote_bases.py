@@ -30,6 +30,7 @@ from validate.discover import WORK_DIR_PREFIX, Inventory
 from validate.load import LoadedFile
 from validate.model import Finding, RenderedObject, Severity
 from validate.sources import PULL_COMMAND, GitRef, Lock, Mismatch, SourceCache, check_git, tree_digest
+from validate.yaml_events import SAFE_LOADER
 
 LINK_PREFIX = f"{WORK_DIR_PREFIX}remote-"
 INCLUDE_FIELDS = ("resources", "bases", "components")
@@ -162,7 +163,7 @@ def _read(file: Path) -> dict[str, Any] | None:
     try:
         if file.stat().st_size > MAX_KUSTOMIZATION_BYTES:
             return None
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None  # kustomize says what is wrong with it when it reads it
     return data if isinstance(data, dict) else None

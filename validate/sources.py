@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from validate.model import Config, ToolError
+from validate.yaml_events import SAFE_LOADER
 
 LOCK_NAME = "gitops-sources.lock"
 MIRROR_INDEX = "repositories.yaml"
@@ -124,7 +125,6 @@ def tree_digest(root: Path) -> str:
 # so their digests need not match what the repository serves), or nothing (an archive or folder
 # already in the cache layout; the pull that stored it checked it against the repository).
 ORIGINS = ("repository", "mirror", "cache")
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: a Helm index.yaml is megabytes
 
 
 @dataclass
@@ -145,7 +145,7 @@ class Lock:
             return None
         try:
             text = path.read_text(encoding="utf-8")
-            data = yaml.load(text, Loader=_SAFE_LOADER) or {}
+            data = yaml.load(text, Loader=SAFE_LOADER) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise ToolError(f"{LOCK_NAME}: cannot be read ({' '.join(str(error).split())}): rerun"
                             f" `{PULL_COMMAND}`") from None
@@ -259,7 +259,7 @@ class SourceCache:
             index = folder / MIRROR_INDEX
             if index.is_file():
                 try:
-                    data = yaml.load(index.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+                    data = yaml.load(index.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
                 except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
                     raise ToolError(f"{index}: cannot be read: {' '.join(str(error).split())}") from None
             self._mirrors[folder] = data if isinstance(data, dict) else {}
@@ -295,7 +295,7 @@ def _from_index(repository: Path, ref: ChartRef) -> tuple[Path, str | None] | No
     index = repository / "index.yaml"
     if index.is_file():
         try:
-            data = yaml.load(index.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+            data = yaml.load(index.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             data = None
         entries = data.get("entries", {}).get(ref.chart) if isinstance(data, dict) and \

@@ -19,7 +19,9 @@ from validate.yamlscalar import Abort, key_text, scalar
 
 Path_ = FieldPath
 
-_Parser = getattr(yaml, "CSafeLoader", None)  # libyaml's event parser; pure Python only without libyaml
+# PyYAML's safe loader on libyaml (its parser in C, several times faster) where PyYAML has it, else in Python
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LIBYAML = SAFE_LOADER is not yaml.SafeLoader  # libyaml marks count bytes of the UTF-8 text, Python's characters
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -66,7 +68,7 @@ class Builder:
         self.max_nodes = limits.max_nodes_per_document
 
     def documents(self, text: str) -> Iterator[Document]:
-        parser = _Parser(text) if _Parser is not None else yaml.SafeLoader(text)
+        parser = SAFE_LOADER(text)
         anchors: dict[str, tuple[Any, int]] = {}
         open_anchors: set[str] = set()
         stack: list[_Frame] = []

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from validate.yaml_events import SAFE_LOADER
+
 HEALTH_KEY_PREFIX = "resource.customizations.health."
 LEGACY_KEY = "resource.customizations"
 ARGOCD_CM = "argocd-cm"
@@ -285,7 +287,6 @@ def _matches(patterns: Iterable[str], group: str, kind: str) -> bool:
 
 
 _WILDCARDS = frozenset("*?[")
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: inline patches are parsed every run
 
 
 def assessed(group: str, kind: str, configured_patterns: Iterable[str] = ()) -> bool:
@@ -307,7 +308,7 @@ def _health_patterns_of_data(data: Any) -> set[str]:
                 found.add(f"{group}/{kind}")
         elif key == LEGACY_KEY and isinstance(value, str):
             try:
-                legacy = yaml.load(value, Loader=_SAFE_LOADER)
+                legacy = yaml.load(value, Loader=SAFE_LOADER)
             except yaml.YAMLError:
                 continue
             for name, entry in legacy.items() if isinstance(legacy, dict) else ():
@@ -335,7 +336,7 @@ def configured(candidates: Iterable[Any]) -> set[str]:
         if isinstance(data, dict) and data.get("kind") == "Application":
             for patch in _inline_patches(data):
                 try:
-                    documents = list(yaml.load_all(patch, Loader=_SAFE_LOADER))
+                    documents = list(yaml.load_all(patch, Loader=SAFE_LOADER))
                 except yaml.YAMLError:
                     continue
                 for document in documents:

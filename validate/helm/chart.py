@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
+from validate.yaml_events import SAFE_LOADER
 from validate.yamlscalar import key_text
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_CHART_BYTES = 64 << 20  # uncompressed; a bigger archive is refused, not unpacked
 _MAX_FILE_BYTES = 8 << 20
 
@@ -100,7 +100,7 @@ def _chart_from_files(files: dict[str, bytes]) -> ChartFiles:
 
     def parse(name: str) -> Any:
         try:  # libyaml's parser: a chart's values.yaml runs to thousands of lines (yaml.safe_load is pure Python)
-            return yaml.load(text(name), Loader=_SAFE_LOADER) if name in files else None
+            return yaml.load(text(name), Loader=SAFE_LOADER) if name in files else None
         except yaml.YAMLError as error:
             raise ChartError(f"{name} is not valid YAML: {' '.join(str(error).split())}") from None
 
@@ -151,7 +151,7 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+class _Loader(SAFE_LOADER):  # type: ignore[misc]
     """Safe loading as Argo CD reads rendered output (sigs.k8s.io/yaml into unstructured objects): a bare ``=`` is
     a string, not YAML 1.1's value key; a timestamp stays a string; mapping keys become strings (``1: x`` is
     ``"1"``), as in JSON. A date or a number key is then an ordinary string, never a value the checks cannot read."""
